@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Make sure the Debian packages aceuq needs are installed.
+# As root, missing packages are installed with apt-get; otherwise the exact
+# command is printed and the script fails.  Prints nothing when all is there.
+set -euo pipefail
+
+ACEUQ_DEBS=(
+  cmake make g++ gcc pkg-config      # build tools
+  dpkg-dev xz-utils                  # apt-get source (LAMMPS from Debian's source package)
+  libopenmpi-dev openmpi-bin         # MPI (Debian OpenMPI)
+  libopenblas-dev liblapack-dev      # BLAS/LAPACK (OpenBLAS explicitly, see CMakeLists.txt)
+  libyaml-dev                        # pacemaker .yaml potentials
+  libzip-dev zlib1g-dev              # .npz active sets
+  gnuplot-nox                        # plots written by the examples
+)
+
+missing=()
+for p in "${ACEUQ_DEBS[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+cmd="apt-get install -y --no-install-recommends ${missing[*]}"
+if [ "$(id -u)" -ne 0 ]; then
+  echo "aceuq: missing Debian packages: ${missing[*]}" >&2
+  echo "aceuq: install them (as root) with:  apt-get update && $cmd" >&2
+  exit 1
+fi
+echo "aceuq: installing missing Debian packages: ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+# shellcheck disable=SC2086
+apt-get install -y -qq --no-install-recommends ${missing[*]} >/dev/null

@@ -1,0 +1,78 @@
+/* aceuqplugin.cpp -- entry point of aceuqplugin.so (`plugin load aceuqplugin.so`).
+ *
+ * lammpsplugin_init is the only exported symbol (see plugin/exports.map).  It
+ *  1. compares the LAMMPS version the plugin was compiled for with the
+ *     running one, through the C library interface (lammps_version()), which
+ *     does not depend on class layouts; on a mismatch it refuses to load;
+ *  2. pins BLAS to one thread per MPI rank unless OPENBLAS_NUM_THREADS is set;
+ *  3. registers the styles and logs its version. */
+#include "aceuq.h"
+#include "aceuq_lammps_compat.h"
+#include "aceuq_plugin_info.h"
+#include "command_aceuq.h"
+
+#include "comm.h"
+#include "lammps.h"
+#include "library.h"
+#include "utils.h"
+#include "version.h"
+
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+
+using namespace LAMMPS_NS;
+
+std::string aceuq_plugin::describe()
+{
+  char blas[256];
+  aceuq_blas_info(blas, sizeof blas);
+  return "aceuq plugin " + std::string(aceuq_version()) + " (compiled for LAMMPS " +
+      std::to_string(compiled_for) + "), BLAS: " + blas + ", " +
+      std::to_string(aceuq_blas_get_threads()) + " BLAS thread(s) per MPI rank";
+}
+
+static Command *create_aceuq_command(LAMMPS *lmp)
+{
+  return new AceuqCommand(lmp);
+}
+
+/* Stop the input script with a message.  Only the C library interface is
+ * used: with a mismatched LAMMPS, C++ class layouts cannot be trusted. */
+static void refuse_to_load(void *lmp, int running)
+{
+  std::string msg = "ERROR: aceuqplugin.so was compiled for LAMMPS version " +
+      std::to_string(aceuq_plugin::compiled_for) + " but is loaded into LAMMPS version " +
+      std::to_string(running) +
+      ". Rebuild aceuq against the headers of this LAMMPS "
+      "(cmake -DLAMMPS_SOURCE_DIR=<its src dir> -DLAMMPS_BUILD_DIR=<its build dir>).";
+  std::string cmd = "print \"\"\"" + msg + "\"\"\"";
+  lammps_command(lmp, cmd.c_str());
+  lammps_command(lmp, "quit 1");
+}
+
+extern "C" __attribute__((visibility("default"))) void lammpsplugin_init(void *ptr, void *handle,
+                                                                         void *regfunc)
+{
+  int running = lammps_version(ptr);
+  if (running != aceuq_plugin::compiled_for) {
+    refuse_to_load(ptr, running);
+    return;
+  }
+  LAMMPS *lmp = (LAMMPS *)ptr;
+  if (!std::getenv("OPENBLAS_NUM_THREADS")) aceuq_blas_set_threads(1);
+
+  lammpsplugin_regfunc register_plugin = (lammpsplugin_regfunc)regfunc;
+  lammpsplugin_t plugin;
+  plugin.version = LAMMPS_VERSION;
+  plugin.author = "aceuq developers";
+  plugin.handle = handle;
+
+  plugin.style = "command";
+  plugin.name = "aceuq";
+  plugin.info = "aceuq command (version, BLAS threads)";
+  aceuq_compat::set_command_creator(plugin, &create_aceuq_command);
+  (*register_plugin)(&plugin, lmp);
+
+  if (lmp->comm->me == 0) utils::logmesg(lmp, aceuq_plugin::describe() + "\n");
+}

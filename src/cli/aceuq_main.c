@@ -1,0 +1,59 @@
+/* aceuq_main.c -- entry point of the `aceuq` tool: dispatches subcommands. */
+#include "cli.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static const aceuq_cli_command commands[] = {
+  {"version", cli_cmd_version, "                 library version and BLAS configuration"},
+};
+static const size_t n_commands = sizeof commands / sizeof commands[0];
+
+static void print_usage(FILE *out)
+{
+  fprintf(out, "usage: aceuq <command> [arguments]\n       aceuq --version | --help\n\ncommands:\n");
+  for (size_t i = 0; i < n_commands; ++i)
+    fprintf(out, "  %s %s\n", commands[i].name, commands[i].usage);
+}
+
+int cli_report(const char *context, const aceuq_error *err)
+{
+  fprintf(stderr, "aceuq: %s: %s\n", context,
+          err && err->message[0] ? err->message : "unknown error");
+  return 1;
+}
+
+int cli_cmd_version(int argc, char **argv)
+{
+  (void)argv;
+  if (argc != 1) {
+    fprintf(stderr, "usage: aceuq version\n");
+    return 2;
+  }
+  char blas[512];
+  aceuq_blas_info(blas, sizeof blas);
+  printf("aceuq %s\nBLAS/LAPACK: %s (threads: %d)\n", aceuq_version(), blas,
+         aceuq_blas_get_threads());
+  return 0;
+}
+
+int main(int argc, char **argv)
+{
+  if (argc < 2) {
+    print_usage(stderr);
+    return 2;
+  }
+  if (!strcmp(argv[1], "--version")) {
+    printf("aceuq %s\n", aceuq_version());
+    return 0;
+  }
+  if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+    print_usage(stdout);
+    return 0;
+  }
+  for (size_t i = 0; i < n_commands; ++i)
+    if (!strcmp(argv[1], commands[i].name)) return commands[i].run(argc - 1, argv + 1);
+  fprintf(stderr, "aceuq: unknown command '%s'\n", argv[1]);
+  print_usage(stderr);
+  return 2;
+}

@@ -1,0 +1,23 @@
+/* cli.h -- subcommands of the `aceuq` command-line tool.
+ * Each subcommand is `int cmd(int argc, char **argv)` with argv[0] = its
+ * name; it returns the process exit status (0 ok, 1 error, 2 usage). */
+#ifndef ACEUQ_CLI_H
+#define ACEUQ_CLI_H
+
+#include "aceuq.h"
+
+typedef int (*aceuq_cli_fn)(int argc, char **argv);
+
+typedef struct aceuq_cli_command {
+  const char *name;
+  aceuq_cli_fn run;
+  const char *usage; /* one line: arguments and purpose */
+} aceuq_cli_command;
+
+/* Print "aceuq: <context>: <message>" for a failed library call to stderr
+ * and return exit status 1. */
+int cli_report(const char *context, const aceuq_error *err);
+
+int cli_cmd_version(int argc, char **argv);
+
+#endif
