@@ -2,6 +2,8 @@
 # Make sure the Debian packages aceuq needs are installed.
 # As root, missing packages are installed with apt-get; otherwise the exact
 # command is printed and the script fails.  Prints nothing when all is there.
+#   ACEUQ_DEPS_CHECK_ONLY=1   never install, only report (also used by the tests)
+#   ACEUQ_DEPS_EXTRA="p1 p2"  additional packages to require
 set -euo pipefail
 
 ACEUQ_DEBS=(
@@ -14,6 +16,8 @@ ACEUQ_DEBS=(
   gnuplot-nox                        # plots written by the examples
 )
 
+# shellcheck disable=SC2206
+ACEUQ_DEBS+=(${ACEUQ_DEPS_EXTRA:-})
 missing=()
 for p in "${ACEUQ_DEBS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -21,7 +25,7 @@ done
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 cmd="apt-get install -y --no-install-recommends ${missing[*]}"
-if [ "$(id -u)" -ne 0 ]; then
+if [ "$(id -u)" -ne 0 ] || [ "${ACEUQ_DEPS_CHECK_ONLY:-0}" = 1 ]; then
   echo "aceuq: missing Debian packages: ${missing[*]}" >&2
   echo "aceuq: install them (as root) with:  apt-get update && $cmd" >&2
   exit 1

@@ -12,8 +12,7 @@
 # compilers and this recipe's revision; an entry is only used when its build
 # finished (marker file), so a half-finished earlier build is redone.
 # apt's deb-src entries are enabled in a private apt configuration that reuses
-# the URIs/Suites/Components of the system's sources; the system's apt setup is
-# never modified.
+# the URIs/Suites/Components of the system's sources (cmake/apt-private.sh).
 set -euo pipefail
 
 RECIPE=2
@@ -31,34 +30,17 @@ die() { log "ERROR: $*"; exit 1; }
 
 cache=${ACEUQ_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/aceuq}
 jobs=${ACEUQ_JOBS:-$(nproc)}
-mkdir -p "$cache/lammps" "$cache/apt/sources" "$cache/apt/lists/partial"
+mkdir -p "$cache/lammps"
 
-# --- private apt configuration with deb-src entries --------------------------
-system_sources=()
-for f in /etc/apt/sources.list.d/*.sources; do [ -e "$f" ] && system_sources+=("$f"); done
-srcfile="$cache/apt/sources/aceuq-src.sources"
-: > "$srcfile.tmp"
-for f in "${system_sources[@]}"; do
-  # deb822 stanzas: turn every "Types: deb" into "Types: deb-src", keep the rest
-  sed -E 's/^Types:.*$/Types: deb-src/' "$f" >> "$srcfile.tmp"; echo >> "$srcfile.tmp"
-done
-if [ -r /etc/apt/sources.list ]; then
-  # one-line format: deb URI SUITE COMPONENTS -> deb-src ...
-  grep -E '^[[:space:]]*deb[[:space:]]' /etc/apt/sources.list |
-    sed -E 's/^[[:space:]]*deb[[:space:]]/deb-src /' > "$cache/apt/sources/aceuq-src.list.tmp" || true
-  mv "$cache/apt/sources/aceuq-src.list.tmp" "$cache/apt/sources/aceuq-src.list"
-fi
-mv "$srcfile.tmp" "$srcfile"
-APT=(apt-get -q -o Dir::Etc::SourceParts="$cache/apt/sources" -o Dir::Etc::SourceList=/dev/null
-     -o Dir::State::Lists="$cache/apt/lists" -o Debug::NoLocking=1)
-APTCACHE=(apt-cache -o Dir::Etc::SourceParts="$cache/apt/sources" -o Dir::Etc::SourceList=/dev/null
-     -o Dir::State::Lists="$cache/apt/lists")
+# shellcheck source=apt-private.sh
+. "$(dirname "${BASH_SOURCE[0]}")/apt-private.sh"
+apt_private_setup "$cache/apt"
 
 command -v dpkg-source >/dev/null || die "dpkg-source not found: install dpkg-dev (run cmake/deps.sh)"
 
 srcver=""
 if "${APT[@]}" update >"$cache/apt/update.log" 2>&1; then
-  srcver=$("${APTCACHE[@]}" showsrc lammps 2>/dev/null | awk '/^Version:/{print $2; exit}')
+  srcver=$(apt_private_source_version lammps)
 fi
 
 toolchain="$(c++ --version 2>/dev/null | head -1) | $(mpicxx --showme:version 2>/dev/null || true)"

@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# expect_fail.sh REGEX -- COMMAND...: passes when COMMAND fails and its output
+# matches REGEX (grep -E); used for set-up error messages.
+set -uo pipefail
+re=$1; shift; [ "$1" = "--" ] && shift
+out=$("$@" 2>&1); code=$?
+if [ "$code" -eq 0 ]; then echo "expected failure, got success:"; echo "$out"; exit 1; fi
+if ! grep -Eq -- "$re" <<<"$out"; then echo "message does not match '$re':"; echo "$out"; exit 1; fi
+echo "$out" | grep -E -- "$re"
+echo "ok: failed with the expected message"

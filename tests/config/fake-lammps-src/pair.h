@@ -1,0 +1,1 @@
+/* placeholder: only its existence is checked by the configuration test */

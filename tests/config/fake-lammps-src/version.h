@@ -1,0 +1,1 @@
+#define LAMMPS_VERSION "2 Aug 2023"
