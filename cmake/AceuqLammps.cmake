@@ -12,7 +12,8 @@
 # Defines: target aceuq_lammps_headers, LAMMPS_VERSION_NUMBER (YYYYMMDD),
 #          LAMMPS_VERSION_STRING, ACEUQ_LMP_BINARY (may be empty).
 
-function(aceuq_fail msg)
+function(aceuq_fail)
+  string(JOIN "" msg ${ARGV})
   message(FATAL_ERROR "aceuq: ${msg}")
 endfunction()
 

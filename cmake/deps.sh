@@ -27,7 +27,7 @@ done
 cmd="apt-get install -y --no-install-recommends ${missing[*]}"
 if [ "$(id -u)" -ne 0 ] || [ "${ACEUQ_DEPS_CHECK_ONLY:-0}" = 1 ]; then
   echo "aceuq: missing Debian packages: ${missing[*]}" >&2
-  echo "aceuq: install them (as root) with:  apt-get update && $cmd" >&2
+  echo "aceuq: install them (as root) with: apt-get update && $cmd" >&2
   exit 1
 fi
 echo "aceuq: installing missing Debian packages: ${missing[*]}"
