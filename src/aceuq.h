@@ -69,6 +69,175 @@ ACEUQ_API void aceuq_blas_info(char *buf, size_t size);
 ACEUQ_API void aceuq_blas_set_threads(int nthreads);
 ACEUQ_API int aceuq_blas_get_threads(void);
 
+/* ---- matrices and .npy files (npy.c) ------------------------------------ */
+/* A row-major float64 matrix.  ndim is 1 or 2 as stored in the file
+ * (a 1-D array of length n is returned as n x 1). */
+typedef struct aceuq_array2d {
+  size_t rows;
+  size_t cols;
+  int ndim;
+  double *data; /* rows*cols values, allocated by the reader */
+} aceuq_array2d;
+
+/* Free a->data (if any) and zero the struct. */
+ACEUQ_API void aceuq_array2d_release(aceuq_array2d *a);
+
+/* Read a NumPy .npy file (format 1.0, 2.0 or 3.0) holding a little-endian
+ * float64 ('<f8') C-order array of 1 or 2 dimensions.  Allocates out->data;
+ * release with aceuq_array2d_release.  Other dtypes, Fortran order, other
+ * ranks, truncation or trailing bytes are reported as errors. */
+ACEUQ_API aceuq_status aceuq_npy_read_file(const char *path, aceuq_array2d *out, aceuq_error *err);
+/* Same from memory (e.g. a .npz member); name is used in messages. */
+ACEUQ_API aceuq_status aceuq_npy_read_buffer(const void *buffer, size_t size, const char *name,
+                                             aceuq_array2d *out, aceuq_error *err);
+/* Write a rows x cols row-major float64 matrix as a .npy file (format 1.0). */
+ACEUQ_API aceuq_status aceuq_npy_write_file(const char *path, const double *data, size_t rows, size_t cols,
+                                            aceuq_error *err);
+
+/* ---- structures from extended XYZ files (extxyz.c) ---------------------- */
+typedef struct aceuq_frame {
+  size_t natoms;
+  char **species;     /* natoms NUL-terminated symbols (point into species_text) */
+  char *species_text; /* storage of the symbols */
+  double *positions;  /* natoms x 3, Cartesian (Angstrom) */
+  double cell[9];     /* rows = lattice vectors a, b, c; zeros if has_cell == 0 */
+  int has_cell;       /* the comment line had Lattice="..." */
+  int pbc[3];         /* periodic along a, b, c */
+  size_t line;        /* 1-based line of the frame's atom-count line */
+} aceuq_frame;
+
+/* Read all frames of an extended XYZ file.  Allocates *frames (an array of
+ * *nframes frames); free with aceuq_frames_free.  The species and pos
+ * columns are found among any others declared by Properties=...; pbc
+ * defaults to T T T with a Lattice and F F F without.  Errors name
+ * file:line and the problem. */
+ACEUQ_API aceuq_status aceuq_extxyz_read_file(const char *path, aceuq_frame **frames, size_t *nframes,
+                                              aceuq_error *err);
+/* Same from memory; name is used in messages. */
+ACEUQ_API aceuq_status aceuq_extxyz_read_buffer(const char *text, size_t size, const char *name,
+                                                aceuq_frame **frames, size_t *nframes, aceuq_error *err);
+ACEUQ_API void aceuq_frames_free(aceuq_frame *frames, size_t nframes);
+
+/* ---- neighbour lists (neighbors.c) -------------------------------------- */
+/* All pairs (i, j, image) with |r_j + image - r_i| < cutoff, where image
+ * runs over the lattice translations of the periodic directions (any number
+ * of them: cells thinner than the cutoff are handled, an atom may see images
+ * of itself; only j == i at zero translation is excluded).  Linked-cell
+ * binning, O(N) for fixed density. */
+typedef struct aceuq_neighbor_list aceuq_neighbor_list;
+
+/* positions: natoms x 3; cell: 9 numbers, rows = lattice vectors (may be
+ * NULL when no direction is periodic, and is then ignored); pbc: 3 flags
+ * (NULL = non-periodic).  Allocates *list. */
+ACEUQ_API aceuq_status aceuq_neighbor_list_build(size_t natoms, const double *positions, const double *cell,
+                                                 const int *pbc, double cutoff, aceuq_neighbor_list **list,
+                                                 aceuq_error *err);
+ACEUQ_API void aceuq_neighbor_list_free(aceuq_neighbor_list *list);
+ACEUQ_API size_t aceuq_neighbor_list_natoms(const aceuq_neighbor_list *list);
+/* Number of neighbours of atom i; *index (atom j of each neighbour),
+ * *displacement (n x 3, r_j + image - r_i) and *distance (n) point into the
+ * list and stay valid until it is freed.  Any of the pointers may be NULL. */
+ACEUQ_API size_t aceuq_neighbor_list_get(const aceuq_neighbor_list *list, size_t i, const size_t **index,
+                                         const double **displacement, const double **distance);
+
+/* ---- QUESTS descriptor (quests_descriptor.c) ---------------------------- */
+/* Per-atom descriptor of the QUESTS method (Schwalbe-Koda et al., Nat.
+ * Commun. 16, 4014 (2025)), length 2k-1:
+ *   w(r) = (1 - (r/rc)^2)^2 for r < rc, else 0
+ *   x1[a] = w(r_a) / (r_a + 1e-16),  a = 0..k-1 over the k nearest
+ *           neighbours by distance (0 where fewer than k are within rc)
+ *   Q_ab  = sqrt(w_a w_b) / (|d_a - d_b| + 1e-15), a != b; Q_aa = 0
+ *   each row of the k x k matrix Q sorted ascending -> S[a][0..k-1];
+ *   x2[k-1-l] = (1/k) sum_a S[a][l], l = 1..k-1 (largest first)
+ * Neighbours at or beyond rc contribute exact zeros, so a list of the
+ * neighbours within rc reproduces QUESTS (which takes the k nearest of all).
+ * Ties at the k-th slot: neighbours are ordered by squared distance
+ * dx*dx+dy*dy+dz*dz, then by dx, then dy, then dz.  This depends on the
+ * geometry only, never on the order of the list (atom order, MPI
+ * decomposition); QUESTS itself breaks such ties arbitrarily, so for
+ * perfect lattices the x2 part may differ from QUESTS (x1 never does). */
+typedef struct aceuq_quests_workspace aceuq_quests_workspace;
+
+/* k >= 2, cutoff > 0.  The workspace is reused for any number of atoms. */
+ACEUQ_API aceuq_status aceuq_quests_workspace_create(int k, double cutoff, aceuq_quests_workspace **ws,
+                                                     aceuq_error *err);
+ACEUQ_API void aceuq_quests_workspace_free(aceuq_quests_workspace *ws);
+/* 2k - 1 */
+ACEUQ_API size_t aceuq_quests_descriptor_length(int k);
+
+/* Descriptor of one atom from the displacement vectors (n x 3, any order,
+ * any count, self excluded) of its neighbours; writes 2k-1 doubles to out.
+ * No allocation. */
+ACEUQ_API aceuq_status aceuq_quests_descriptor(aceuq_quests_workspace *ws, size_t n,
+                                               const double *displacements, double *out, aceuq_error *err);
+
+/* Descriptors of all atoms of a structure (natoms x (2k-1) into out), with
+ * the periodicity given by cell/pbc exactly as aceuq_neighbor_list_build. */
+ACEUQ_API aceuq_status aceuq_quests_structure_descriptors(size_t natoms, const double *positions,
+                                                          const double *cell, const int *pbc, int k,
+                                                          double cutoff, double *out, aceuq_error *err);
+/* Descriptors of a frame with the QUESTS convention for periodicity: only a
+ * frame periodic in all three directions uses its cell; any other frame
+ * (partial PBC such as slabs, or no cell) is treated as a finite cluster and
+ * its cell is ignored. */
+ACEUQ_API aceuq_status aceuq_quests_frame_descriptors(const aceuq_frame *frame, int k, double cutoff, double *out,
+                                                      aceuq_error *err);
+
+/* ---- Gaussian kernel sums, entropy, dH (quests_kernel.c) ---------------- */
+/* K(x, y) = exp(-|x - y|^2 / (2 h^2)).  Squared distances use the GEMM form
+ * |x|^2 + |y|^2 - 2 x.y, clamped at 0.
+ *
+ * Per-row accumulator of L = ln sum_j K(y, x_j) over any number of blocks of
+ * x (log-sum-exp, finite even if every term underflows):
+ *   L = max + ln(scaled_sum),  scaled_sum = sum_j exp(a_j - max),
+ *   a_j = -|y - x_j|^2 / (2 h^2).
+ * Terms with a_j < max - 64 are dropped (each < 1.6e-28 of the sum).
+ * plain_tiny = plain double sum of exp(a_j) over terms with a_j < -708, used
+ * to reproduce a plain (non-log-sum-exp) double sum, which is what QUESTS
+ * computes, including exact zero (dH = +inf) when all terms underflow. */
+typedef struct aceuq_kernel_row {
+  double max;        /* largest a_j seen (-HUGE_VAL before any term) */
+  double scaled_sum; /* sum_j exp(a_j - max) */
+  double plain_tiny; /* sum of exp(a_j) over a_j < -708 */
+} aceuq_kernel_row;
+
+/* Set n accumulators to the empty state. */
+ACEUQ_API void aceuq_kernel_rows_init(aceuq_kernel_row *rows, size_t n);
+/* Combine accumulator b into a (a receives the state of both term sets). */
+ACEUQ_API void aceuq_kernel_row_merge(aceuq_kernel_row *a, const aceuq_kernel_row *b);
+/* ln sum_j K, finite whenever at least one term was added (-inf if none). */
+ACEUQ_API double aceuq_kernel_row_log(const aceuq_kernel_row *row);
+/* ln of the plain double sum as QUESTS computes it: -inf when every term
+ * underflows to 0 in double precision, else equal to aceuq_kernel_row_log
+ * up to rounding (and to the precision of subnormal sums). */
+ACEUQ_API double aceuq_kernel_row_log_plain(const aceuq_kernel_row *row);
+
+/* Blocked GEMM workspace for descriptors of dimension d; memory bounded
+ * (a few MB) whatever the number of rows. */
+typedef struct aceuq_kernel_workspace aceuq_kernel_workspace;
+ACEUQ_API aceuq_status aceuq_kernel_workspace_create(size_t d, aceuq_kernel_workspace **ws, aceuq_error *err);
+ACEUQ_API void aceuq_kernel_workspace_free(aceuq_kernel_workspace *ws);
+
+/* For each row y_i of Y (ny x d) add the terms K(y_i, x_j) of all rows of X
+ * (nx x d) to rows[i].  The primitive for distributed use: call once per
+ * block of X (e.g. blocks passed around an MPI ring). */
+ACEUQ_API aceuq_status aceuq_kernel_accumulate(aceuq_kernel_workspace *ws, const double *Y, size_t ny,
+                                               const double *X, size_t nx, size_t d, double h,
+                                               aceuq_kernel_row *rows, aceuq_error *err);
+
+/* Differential entropy dH(y_i | X) = -ln sum_j K(y_i, x_j) (no 1/N) for every
+ * row of Y.  dH_plain (may be NULL) gets the QUESTS value (+inf when every
+ * kernel underflows); dH_finite (may be NULL) the log-sum-exp value, always
+ * finite for nx >= 1. */
+ACEUQ_API aceuq_status aceuq_quests_delta_entropy(const double *Y, size_t ny, const double *X, size_t nx,
+                                                  size_t d, double h, double *dH_plain, double *dH_finite,
+                                                  aceuq_error *err);
+/* Entropy H = -(1/N) sum_i ln((1/N) sum_j K(x_i, x_j)) and diversity
+ * D = ln sum_i 1 / sum_j K(x_i, x_j) of X (N x d, self pairs included).
+ * Either output may be NULL. */
+ACEUQ_API aceuq_status aceuq_quests_entropy(const double *X, size_t n, size_t d, double h, double *entropy,
+                                            double *diversity, aceuq_error *err);
+
 #ifdef __cplusplus
 }
 #endif

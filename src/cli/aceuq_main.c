@@ -6,6 +6,13 @@
 
 static const aceuq_cli_command commands[] = {
   {"version", cli_cmd_version, "                 library version and BLAS configuration"},
+  {"descriptors", cli_cmd_descriptors,
+   "FILE.xyz... -o OUT.npy [--k 32] [--cutoff 5.0]   QUESTS descriptors of all frames"},
+  {"entropy", cli_cmd_entropy,
+   "FILE.xyz [--k 32] [--cutoff 5.0] [--bandwidth 0.015]   QUESTS entropy and diversity (JSON)"},
+  {"dH", cli_cmd_delta_entropy,
+   "TEST.xyz REF.(npy|xyz) [--k 32] [--cutoff 5.0] [--bandwidth 0.015]   per-atom differential entropy (JSON)"},
+  {"lammps-data", cli_cmd_lammps_data, "IN.xyz OUT.data [--frame N] [--elements A,B] [--cluster]   extxyz frame -> LAMMPS data file"},
 };
 static const size_t n_commands = sizeof commands / sizeof commands[0];
 

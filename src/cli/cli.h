@@ -19,5 +19,10 @@ typedef struct aceuq_cli_command {
 int cli_report(const char *context, const aceuq_error *err);
 
 int cli_cmd_version(int argc, char **argv);
+int cli_cmd_lammps_data(int argc, char **argv);
+/* cmd_quests.c: QUESTS descriptor entropy */
+int cli_cmd_descriptors(int argc, char **argv);
+int cli_cmd_entropy(int argc, char **argv);
+int cli_cmd_delta_entropy(int argc, char **argv);
 
 #endif

@@ -42,6 +42,17 @@ static int check_count = 0;
     }                                                                            \
   } while (0)
 
+/* deterministic xorshift64 generator for test data: uniform in [0, 1);
+ * a test may set check_rng_state to choose its own sequence */
+static unsigned long long check_rng_state = 88172645463325252ULL;
+static inline double check_uniform(void)
+{
+  check_rng_state ^= check_rng_state << 13;
+  check_rng_state ^= check_rng_state >> 7;
+  check_rng_state ^= check_rng_state << 17;
+  return (double)(check_rng_state >> 11) / 9007199254740992.0;
+}
+
 static inline int check_summary(const char *name)
 {
   printf("%s: %d checks, %d failed\n", name, check_count, check_failures);
