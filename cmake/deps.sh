@@ -14,6 +14,7 @@ ACEUQ_DEBS=(
   libyaml-dev                        # pacemaker .yaml potentials
   libzip-dev zlib1g-dev              # .npz active sets
   gnuplot-nox                        # plots written by the examples
+  python3                            # test checkers and example helpers (standard library only)
 )
 
 # shellcheck disable=SC2206

@@ -10,6 +10,7 @@
 #include "aceuq_lammps_compat.h"
 #include "aceuq_plugin_info.h"
 #include "command_aceuq.h"
+#include "compute_uq_entropy.h"
 
 #include "comm.h"
 #include "lammps.h"
@@ -35,6 +36,11 @@ std::string aceuq_plugin::describe()
 static Command *create_aceuq_command(LAMMPS *lmp)
 {
   return new AceuqCommand(lmp);
+}
+
+static Compute *create_compute_uq_entropy(LAMMPS *lmp, int narg, char **arg)
+{
+  return new ComputeUQEntropy(lmp, narg, arg);
 }
 
 /* Stop the input script with a message.  Only the C library interface is
@@ -72,6 +78,12 @@ extern "C" __attribute__((visibility("default"))) void lammpsplugin_init(void *p
   plugin.name = "aceuq";
   plugin.info = "aceuq command (version, BLAS threads)";
   aceuq_compat::set_command_creator(plugin, &create_aceuq_command);
+  (*register_plugin)(&plugin, lmp);
+
+  plugin.style = "compute";
+  plugin.name = "uq/entropy";
+  plugin.info = "compute uq/entropy: descriptor entropy H and per-atom dH (QUESTS method)";
+  plugin.creator.v2 = (lammpsplugin_factory2 *)&create_compute_uq_entropy;
   (*register_plugin)(&plugin, lmp);
 
   if (lmp->comm->me == 0) utils::logmesg(lmp, aceuq_plugin::describe() + "\n");
