@@ -4,7 +4,8 @@
 #   2. LAMMPS 29Sep2021 with the PLUGIN package from Debian's source package,
 #      built once and cached in ${XDG_CACHE_HOME:-~/.cache}/aceuq
 #   3. aceuq itself in build/ (build/lmp, build/aceuqplugin.so, build/aceuq)
-#   4. the quick-start demo (skip with --no-demo)
+#   4. the demos: quick start (plugin check + short MD) and the entropy demo
+#      (Cu heated through melting with compute uq/entropy; skip both with --no-demo)
 #
 #   bash cmake/setup.sh [--no-demo]
 # Environment: ACEUQ_BUILD_DIR (default <repo>/build), ACEUQ_CACHE_DIR, ACEUQ_JOBS.
@@ -34,5 +35,6 @@ grep -E "warning:" "$build/build.log" >&2 || true
 echo "aceuq: ready: $build/lmp, $build/aceuqplugin.so, $build/aceuq"
 
 if [ "$demo" -eq 1 ]; then
-  bash "$root/examples/quickstart/run.sh"
+  bash "$root/examples/quickstart/run.sh" | tail -n 30
+  bash "$root/examples/entropy/run.sh"
 fi

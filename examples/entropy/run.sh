@@ -2,11 +2,9 @@
 # Cu heated through melting with compute uq/entropy (about 30 s on 2 cores).
 # Output in <build>/examples/entropy: log files, entropy.dat, entropy.png.
 set -euo pipefail
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-build=${ACEUQ_BUILD_DIR:-$here/../../build}
-build=$(cd "$build" && pwd)
-out="$build/examples/entropy"; mkdir -p "$out"; cd "$out"
-mpi=(mpirun -np 2 --oversubscribe); [ "$(id -u)" -eq 0 ] && mpi+=(--allow-run-as-root)
+# shellcheck source=../common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../common.sh"
+example_setup entropy
 
 echo "== 1. crystalline reference: 300 K MD snapshots -> QUESTS descriptors"
 "${mpi[@]}" "$build/lmp" -nocite -log crystal.log -screen none -in "$here/in.crystal"
