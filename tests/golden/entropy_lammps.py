@@ -5,7 +5,9 @@ For each structure: `aceuq lammps-data` writes the extxyz as a LAMMPS data file,
 LAMMPS (np ranks) evaluates `compute uq/entropy ... descriptors yes` against the
 reference set ref1 (QUESTS descriptors of cu_fcc_rattle005) at step 0, and the
 per-atom descriptors, per-atom dH and the scalar H are compared with the
-reference files.  Tolerances from the reference README: descriptors 1e-10,
+reference files.  The pair style's cutoff (2 A) is shorter than the descriptor
+cutoff, so the compute must get its own neighbour list and ghost atoms out to
+its cutoff.  Tolerances from the reference README: descriptors 1e-10,
 H 1e-10, dH 1e-8 (h = 0.015) / 1e-9 (h = 0.05).  Where QUESTS reports dH = inf
 (all kernels underflow) the compute reports the finite log-sum-exp value,
 which must then exceed 700.
@@ -66,7 +68,7 @@ boundary {boundary}
 atom_modify map array
 read_data {data}
 mass * 63.546
-pair_style zero {cutoff}
+pair_style zero 2.0
 pair_coeff * *
 compute ent all uq/entropy cutoff {cutoff} k {k} bandwidth {h} reference {refset} descriptors yes
 dump d all custom 1 {dump} id c_ent[*]
