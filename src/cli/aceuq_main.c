@@ -12,7 +12,9 @@ static const aceuq_cli_command commands[] = {
    "FILE.xyz [--k 32] [--cutoff 5.0] [--bandwidth 0.015]   QUESTS entropy and diversity (JSON)"},
   {"dH", cli_cmd_delta_entropy,
    "TEST.xyz REF.(npy|xyz) [--k 32] [--cutoff 5.0] [--bandwidth 0.015]   per-atom differential entropy (JSON)"},
+  {"info", cli_cmd_ace_info, "POT.(yaml|yml|yace)   summary of an ACE potential (elements, cutoffs, bases)"},
   {"lammps-data", cli_cmd_lammps_data, "IN.xyz OUT.data [--frame N] [--elements A,B] [--cluster]   extxyz frame -> LAMMPS data file"},
+  {"eval", cli_cmd_ace_eval, "POT.(yaml|yace) CONFIG.xyz [--frame N] [--projections none|linear|nonlinear]   ACE energies, forces, virial, projections (JSON)"},
 };
 static const size_t n_commands = sizeof commands / sizeof commands[0];
 

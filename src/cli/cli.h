@@ -20,6 +20,8 @@ int cli_report(const char *context, const aceuq_error *err);
 
 int cli_cmd_version(int argc, char **argv);
 int cli_cmd_lammps_data(int argc, char **argv);
+int cli_cmd_ace_info(int argc, char **argv); /* cmd_ace_info.c: summary of an ACE potential */
+int cli_cmd_ace_eval(int argc, char **argv);
 /* cmd_quests.c: QUESTS descriptor entropy */
 int cli_cmd_descriptors(int argc, char **argv);
 int cli_cmd_entropy(int argc, char **argv);

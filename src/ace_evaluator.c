@@ -1,0 +1,593 @@
+/* ace_evaluator.c -- see ace_evaluator.h.
+ *
+ * Per atom i (ace.md section 8):
+ *   A1[mu][k]      = sum_{j in mu} g_k(r_ij)
+ *   A[mu][n][l][m] = sum_{j in mu} R_nl(r_ij) Y_lm(rhat_ij),  m = 0..l;
+ *                    A[..][l][-m] = (-1)^m conj(A[..][l][m])
+ *   rho_p = sum_{rank-1 f} c_f[p] A1[mu_f][n_f-1]
+ *         + sum_{f, ms} c_{f,ms}[p] Re prod_t A[mu_t][n_t-1][l_t][m_t]
+ * Adjoint: with theta = sum_p dE/drho_p c_{f,ms}[p] and dB_t = prod_{s != t} A_s,
+ *   dE = Re sum_{all m} W(m) dA(m),  W(m_t) += theta dB_t,
+ * folded onto m >= 0 with dA(-m) = (-1)^m conj(dA(m)):
+ *   W+(m) = W(m) + (-1)^m conj(W(-m))   (m > 0),   dE = Re sum_{m >= 0} W+(m) dA(m),
+ * and per neighbour dA(m)/dr_ij = R'_nl Y_lm rhat + R_nl dY_lm / r.
+ */
+#include "ace_evaluator.h"
+
+#include "ace_basis.h"
+#include "ace_embedding.h"
+#include "ace_radial.h"
+#include "ace_switch.h"
+#include "ace_ylm.h"
+#include "error_internal.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Products of A entries: function f owns terms first[f] .. first[f+1]-1;
+ * term t multiplies A at idx[t*ACE_MAX_RANK + a], a < rank[f], with
+ * coefficients coef[t*ncoef .. +ncoef). */
+typedef struct flat_terms {
+  size_t nfunc;
+  size_t *first;
+  int *rank;
+  size_t nterms;
+  int *idx;
+  double *coef;
+} flat_terms;
+
+typedef struct species_eval {
+  int ndensity;
+  size_t n1;          /* rank-1 C-tilde functions */
+  int *r1_idx;        /* A1 index */
+  double *r1_c;       /* [n1][ndensity] */
+  flat_terms ct;      /* rank > 1 C-tilde, ndensity coefficients per term */
+  size_t nproj1;      /* rank-1 B functions (projection order) */
+  int *p1_idx;
+  flat_terms pb;      /* rank > 1 B functions, one gen_cg per term */
+} species_eval;
+
+struct ace_evaluator {
+  ace_model *model;
+  ace_bbasis *bbasis;
+  int nel, lmax, nradmax, nradbase, nlm, nylm, ndensmax;
+  ace_bond_splines *splines; /* [nel*nel] */
+  double *cut;               /* [nel*nel] */
+  species_eval *sp;          /* [nel] */
+};
+
+struct ace_atom_workspace {
+  size_t cap;
+  size_t *nb_src;
+  int *nb_mu;
+  double *nb_r, *nb_rhat, *nb_dc;
+  double *nb_g, *nb_dg, *nb_R, *nb_dR;
+  ace_complex *nb_Y, *nb_dY;
+  ace_complex *A, *W;
+  double *A1, *W1;
+  double *rho, *dF, *dE_drho;
+  ace_complex *prefix;       /* [ACE_MAX_RANK + 1] */
+};
+
+static int a_index(const ace_evaluator *ev, int mu, int n0, int l, int m)
+{
+  return ((mu * ev->nradmax + n0) * ev->nlm) + l * l + l + m;
+}
+
+static ace_complex cmul(ace_complex a, ace_complex b)
+{
+  ace_complex c = {a.re * b.re - a.im * b.im, a.re * b.im + a.im * b.re};
+  return c;
+}
+
+static void flat_terms_free(flat_terms *t)
+{
+  free(t->first);
+  free(t->rank);
+  free(t->idx);
+  free(t->coef);
+  memset(t, 0, sizeof *t);
+}
+
+static aceuq_status flat_terms_alloc(flat_terms *t, size_t nfunc, size_t nterms, int ncoef, aceuq_error *err)
+{
+  t->nfunc = nfunc;
+  t->nterms = nterms;
+  t->first = calloc(nfunc + 1, sizeof *t->first);
+  t->rank = calloc(nfunc ? nfunc : 1, sizeof *t->rank);
+  t->idx = calloc((nterms ? nterms : 1) * ACE_MAX_RANK, sizeof *t->idx);
+  t->coef = calloc((nterms ? nterms : 1) * (size_t)ncoef, sizeof *t->coef);
+  if (!t->first || !t->rank || !t->idx || !t->coef)
+    return aceuq_error_set(err, ACEUQ_ERR_NOMEM, "out of memory building the evaluator");
+  return ACEUQ_OK;
+}
+
+/* Flat A index of term component a; validates ranges against the bond. */
+static aceuq_status term_index(const ace_evaluator *ev, int mu0, int mu, int n, int l, int m, int *out,
+                               aceuq_error *err)
+{
+  const ace_bond *b = &ev->model->bonds[mu0 * ev->nel + mu];
+  if (mu < 0 || mu >= ev->nel || n < 1 || n > b->nradmax || l < 0 || l > b->lmax || m < -l || m > l)
+    return aceuq_error_set(err, ACEUQ_ERR_FORMAT,
+                           "%s: function of species %s uses (mu=%d, n=%d, l=%d, m=%d) outside the "
+                           "radial basis of the bond (nradmax %d, lmax %d)",
+                           ev->model->source, ev->model->elements[mu0], mu, n, l, m, b->nradmax, b->lmax);
+  *out = a_index(ev, mu, n - 1, l, m);
+  return ACEUQ_OK;
+}
+
+static aceuq_status flatten_ctilde(ace_evaluator *ev, int mu, aceuq_error *err)
+{
+  species_eval *s = &ev->sp[mu];
+  const ace_model *m = ev->model;
+  size_t nf = m->nctilde[mu], n1 = 0, nterms = 0;
+  for (size_t f = 0; f < nf; ++f) {
+    const ace_ctilde_func *c = &m->ctilde[mu][f];
+    if (c->ndensity != s->ndensity)
+      return aceuq_error_set(err, ACEUQ_ERR_MISMATCH,
+                             "%s: function %zu of species %s has ndensity %d, the embedding %d", m->source,
+                             f, m->elements[mu], c->ndensity, s->ndensity);
+    if (c->rank == 1) ++n1;
+    else nterms += (size_t)c->num_ms_combs;
+  }
+  s->n1 = n1;
+  s->r1_idx = calloc(n1 ? n1 : 1, sizeof *s->r1_idx);
+  s->r1_c = calloc((n1 ? n1 : 1) * (size_t)s->ndensity, sizeof *s->r1_c);
+  if (!s->r1_idx || !s->r1_c) return aceuq_error_set(err, ACEUQ_ERR_NOMEM, "out of memory");
+  aceuq_status st = flat_terms_alloc(&s->ct, nf - n1, nterms, s->ndensity, err);
+  if (st) return st;
+  size_t i1 = 0, fi = 0, t = 0;
+  for (size_t f = 0; f < nf; ++f) {
+    const ace_ctilde_func *c = &m->ctilde[mu][f];
+    if (c->rank == 1) {
+      const ace_bond *b = &m->bonds[mu * ev->nel + c->mus[0]];
+      if (c->ns[0] < 1 || c->ns[0] > b->nradbase)
+        return aceuq_error_set(err, ACEUQ_ERR_FORMAT, "%s: rank-1 function of %s uses n=%d > nradbase %d",
+                               m->source, m->elements[mu], c->ns[0], b->nradbase);
+      s->r1_idx[i1] = c->mus[0] * ev->nradbase + c->ns[0] - 1;
+      memcpy(&s->r1_c[i1 * s->ndensity], c->ctildes, sizeof(double) * s->ndensity);
+      ++i1;
+      continue;
+    }
+    s->ct.first[fi] = t;
+    s->ct.rank[fi] = c->rank;
+    for (int k = 0; k < c->num_ms_combs; ++k, ++t) {
+      for (int a = 0; a < c->rank; ++a) {
+        st = term_index(ev, mu, c->mus[a], c->ns[a], c->ls[a], c->ms_combs[k * c->rank + a],
+                        &s->ct.idx[t * ACE_MAX_RANK + a], err);
+        if (st) return st;
+      }
+      memcpy(&s->ct.coef[t * s->ndensity], &c->ctildes[(size_t)k * s->ndensity],
+             sizeof(double) * s->ndensity);
+    }
+    ++fi;
+  }
+  s->ct.first[fi] = t;
+  return ACEUQ_OK;
+}
+
+static aceuq_status flatten_projections(ace_evaluator *ev, int mu, aceuq_error *err)
+{
+  species_eval *s = &ev->sp[mu];
+  const ace_bbasis *bb = ev->bbasis;
+  size_t nf = bb->nfuncs[mu], n1 = bb->nfuncs_rank1[mu], nterms = 0;
+  for (size_t f = n1; f < nf; ++f) nterms += (size_t)bb->funcs[mu][f].num_ms_combs;
+  s->nproj1 = n1;
+  s->p1_idx = calloc(n1 ? n1 : 1, sizeof *s->p1_idx);
+  if (!s->p1_idx) return aceuq_error_set(err, ACEUQ_ERR_NOMEM, "out of memory");
+  aceuq_status st = flat_terms_alloc(&s->pb, nf - n1, nterms, 1, err);
+  if (st) return st;
+  size_t t = 0;
+  for (size_t f = 0; f < nf; ++f) {
+    const ace_bbasis_func *b = &bb->funcs[mu][f];
+    if (f < n1) {
+      s->p1_idx[f] = b->mus[0] * ev->nradbase + b->ns[0] - 1;
+      continue;
+    }
+    s->pb.first[f - n1] = t;
+    s->pb.rank[f - n1] = b->rank;
+    for (int k = 0; k < b->num_ms_combs; ++k, ++t) {
+      for (int a = 0; a < b->rank; ++a) {
+        st = term_index(ev, mu, b->mus[a], b->ns[a], b->ls[a], b->ms_combs[k * b->rank + a],
+                        &s->pb.idx[t * ACE_MAX_RANK + a], err);
+        if (st) return st;
+      }
+      s->pb.coef[t] = b->gen_cgs[k];
+    }
+  }
+  s->pb.first[nf - n1] = t;
+  return ACEUQ_OK;
+}
+
+void ace_evaluator_free(ace_evaluator *ev)
+{
+  if (!ev) return;
+  if (ev->sp)
+    for (int mu = 0; mu < ev->nel; ++mu) {
+      free(ev->sp[mu].r1_idx);
+      free(ev->sp[mu].r1_c);
+      free(ev->sp[mu].p1_idx);
+      flat_terms_free(&ev->sp[mu].ct);
+      flat_terms_free(&ev->sp[mu].pb);
+    }
+  if (ev->splines)
+    for (int p = 0; p < ev->nel * ev->nel; ++p) ace_bond_splines_free(&ev->splines[p]);
+  free(ev->splines);
+  free(ev->cut);
+  free(ev->sp);
+  ace_bbasis_free(ev->bbasis);
+  ace_model_free(ev->model);
+  free(ev);
+}
+
+aceuq_status ace_evaluator_create(ace_model *model, ace_evaluator **out, aceuq_error *err)
+{
+  *out = NULL;
+  ace_evaluator *ev = calloc(1, sizeof *ev);
+  if (!ev) {
+    ace_model_free(model);
+    return aceuq_error_set(err, ACEUQ_ERR_NOMEM, "out of memory");
+  }
+  ev->model = model;
+  aceuq_status st = ACEUQ_OK;
+  if (model->bfuncs) st = ace_basis_build(model, &ev->bbasis, err);
+  if (!st && !model->ctilde)
+    st = aceuq_error_set(err, ACEUQ_ERR_FORMAT, "%s: the potential has no basis functions", model->source);
+  if (st) {
+    ace_evaluator_free(ev);
+    return st;
+  }
+  ace_model_finalize(model);
+  ev->nel = model->nelements;
+  ev->lmax = model->lmax;
+  ev->nradmax = model->nradmax > 0 ? model->nradmax : 1;
+  ev->nradbase = model->nradbase;
+  ev->nlm = (ev->lmax + 1) * (ev->lmax + 1);
+  ev->nylm = ace_ylm_count(ev->lmax);
+  ev->ndensmax = model->ndensitymax;
+  const int npair = ev->nel * ev->nel;
+  ev->splines = calloc(npair, sizeof *ev->splines);
+  ev->cut = calloc(npair, sizeof *ev->cut);
+  ev->sp = calloc(ev->nel, sizeof *ev->sp);
+  if (!ev->splines || !ev->cut || !ev->sp) st = aceuq_error_set(err, ACEUQ_ERR_NOMEM, "out of memory");
+  for (int p = 0; !st && p < npair; ++p) {
+    const ace_bond *b = &model->bonds[p];
+    const int mi = p / ev->nel, mj = p % ev->nel;
+    if (!b->defined) {
+      st = aceuq_error_set(err, ACEUQ_ERR_FORMAT, "%s: no bond (radial basis) for the pair %s %s",
+                           model->source, model->elements[mi], model->elements[mj]);
+      break;
+    }
+    ev->cut[p] = b->rcut;
+    st = ace_bond_splines_build(&ev->splines[p], b, model->inner_cutoff_type, model->elements[mi],
+                                model->elements[mj], model->delta_spline_bins, err);
+    if (st) aceuq_error_prefix(err, "%s: bond %s %s", model->source, model->elements[mi], model->elements[mj]);
+  }
+  for (int mu = 0; !st && mu < ev->nel; ++mu) {
+    ev->sp[mu].ndensity = model->embeddings[mu].ndensity;
+    st = flatten_ctilde(ev, mu, err);
+    if (!st && ev->bbasis) st = flatten_projections(ev, mu, err);
+  }
+  if (st) {
+    ace_evaluator_free(ev);
+    return st;
+  }
+  *out = ev;
+  return ACEUQ_OK;
+}
+
+const ace_model *ace_evaluator_model(const ace_evaluator *ev) { return ev->model; }
+
+double ace_evaluator_cutoff(const ace_evaluator *ev, int mu_i, int mu_j)
+{
+  if (mu_i < 0 || mu_j < 0) return ev->model->cutoffmax;
+  return ev->cut[mu_i * ev->nel + mu_j];
+}
+
+size_t ace_evaluator_projection_size(const ace_evaluator *ev, int mu, ace_projection_kind kind)
+{
+  if (!ev->bbasis || kind == ACE_PROJECTIONS_NONE) return 0;
+  size_t k = ev->bbasis->nfuncs[mu];
+  return kind == ACE_PROJECTIONS_NONLINEAR ? k * (size_t)ev->sp[mu].ndensity : k;
+}
+
+void ace_atom_workspace_free(ace_atom_workspace *ws)
+{
+  if (!ws) return;
+  free(ws->nb_src);
+  free(ws->nb_mu);
+  free(ws->nb_r);
+  free(ws->nb_rhat);
+  free(ws->nb_dc);
+  free(ws->nb_g);
+  free(ws->nb_dg);
+  free(ws->nb_R);
+  free(ws->nb_dR);
+  free(ws->nb_Y);
+  free(ws->nb_dY);
+  free(ws->A);
+  free(ws->W);
+  free(ws->A1);
+  free(ws->W1);
+  free(ws->rho);
+  free(ws->dF);
+  free(ws->dE_drho);
+  free(ws->prefix);
+  free(ws);
+}
+
+aceuq_status ace_atom_workspace_create(const ace_evaluator *ev, ace_atom_workspace **out, aceuq_error *err)
+{
+  ace_atom_workspace *ws = calloc(1, sizeof *ws);
+  if (!ws) return aceuq_error_set(err, ACEUQ_ERR_NOMEM, "out of memory");
+  const size_t na = (size_t)ev->nel * ev->nradmax * ev->nlm, na1 = (size_t)ev->nel * ev->nradbase;
+  const size_t nd = ev->ndensmax > 0 ? ev->ndensmax : 1;
+  ws->A = calloc(na, sizeof *ws->A);
+  ws->W = calloc(na, sizeof *ws->W);
+  ws->A1 = calloc(na1 ? na1 : 1, sizeof *ws->A1);
+  ws->W1 = calloc(na1 ? na1 : 1, sizeof *ws->W1);
+  ws->rho = calloc(nd, sizeof *ws->rho);
+  ws->dF = calloc(nd, sizeof *ws->dF);
+  ws->dE_drho = calloc(nd, sizeof *ws->dE_drho);
+  ws->prefix = calloc(ACE_MAX_RANK + 1, sizeof *ws->prefix);
+  if (!ws->A || !ws->W || !ws->A1 || !ws->W1 || !ws->rho || !ws->dF || !ws->dE_drho || !ws->prefix) {
+    ace_atom_workspace_free(ws);
+    return aceuq_error_set(err, ACEUQ_ERR_NOMEM, "out of memory");
+  }
+  *out = ws;
+  return ACEUQ_OK;
+}
+
+/* Grow the per-neighbour caches to hold n neighbours (only when an atom has
+ * more neighbours than any before). */
+static aceuq_status workspace_reserve(const ace_evaluator *ev, ace_atom_workspace *ws, size_t n, aceuq_error *err)
+{
+  if (n <= ws->cap) return ACEUQ_OK;
+  size_t cap = n + n / 2 + 8;
+  const size_t nrl = (size_t)ev->nradmax * (ev->lmax + 1), nk = ev->nradbase > 0 ? ev->nradbase : 1;
+#define GROW(ptr, count)                                                         \
+  do {                                                                           \
+    void *p_ = realloc((ptr), (count) * sizeof *(ptr));                          \
+    if (!p_) return aceuq_error_set(err, ACEUQ_ERR_NOMEM, "out of memory (%zu neighbours)", n); \
+    (ptr) = p_;                                                                  \
+  } while (0)
+  GROW(ws->nb_src, cap);
+  GROW(ws->nb_mu, cap);
+  GROW(ws->nb_r, cap);
+  GROW(ws->nb_rhat, 3 * cap);
+  GROW(ws->nb_dc, cap);
+  GROW(ws->nb_g, cap * nk);
+  GROW(ws->nb_dg, cap * nk);
+  GROW(ws->nb_R, cap * nrl);
+  GROW(ws->nb_dR, cap * nrl);
+  GROW(ws->nb_Y, cap * ev->nylm);
+  GROW(ws->nb_dY, 3 * cap * ev->nylm);
+#undef GROW
+  ws->cap = cap;
+  return ACEUQ_OK;
+}
+
+/* Re prod_a A[idx[a]] */
+static double product_re(const ace_complex *A, const int *idx, int rank)
+{
+  ace_complex p = A[idx[0]];
+  for (int a = 1; a < rank; ++a) p = cmul(p, A[idx[a]]);
+  return p.re;
+}
+
+static void rho_and_projections(const ace_evaluator *ev, ace_atom_workspace *ws, int mu,
+                                ace_projection_kind kind, double *proj)
+{
+  const species_eval *s = &ev->sp[mu];
+  const int nd = s->ndensity;
+  for (int p = 0; p < nd; ++p) ws->rho[p] = 0.0;
+  for (size_t f = 0; f < s->n1; ++f)
+    for (int p = 0; p < nd; ++p) ws->rho[p] += s->r1_c[f * nd + p] * ws->A1[s->r1_idx[f]];
+  for (size_t f = 0; f < s->ct.nfunc; ++f) {
+    const int rank = s->ct.rank[f];
+    for (size_t t = s->ct.first[f]; t < s->ct.first[f + 1]; ++t) {
+      const double b = product_re(ws->A, &s->ct.idx[t * ACE_MAX_RANK], rank);
+      for (int p = 0; p < nd; ++p) ws->rho[p] += b * s->ct.coef[t * nd + p];
+    }
+  }
+  if (kind == ACE_PROJECTIONS_NONE || !proj) return;
+  const size_t K = s->nproj1 + s->pb.nfunc;
+  for (size_t f = 0; f < s->nproj1; ++f) proj[f] = ws->A1[s->p1_idx[f]];
+  for (size_t f = 0; f < s->pb.nfunc; ++f) {
+    double b = 0.0;
+    for (size_t t = s->pb.first[f]; t < s->pb.first[f + 1]; ++t)
+      b += s->pb.coef[t] * product_re(ws->A, &s->pb.idx[t * ACE_MAX_RANK], s->pb.rank[f]);
+    proj[s->nproj1 + f] = b;
+  }
+  (void)K;
+}
+
+/* W(m_t) += theta prod_{s != t} A_s for every term, then fold onto m >= 0. */
+static void adjoint_weights(const ace_evaluator *ev, ace_atom_workspace *ws, int mu)
+{
+  const species_eval *s = &ev->sp[mu];
+  const int nd = s->ndensity;
+  const size_t na = (size_t)ev->nel * ev->nradmax * ev->nlm;
+  memset(ws->W, 0, na * sizeof *ws->W);
+  memset(ws->W1, 0, (size_t)ev->nel * ev->nradbase * sizeof *ws->W1);
+  for (size_t f = 0; f < s->n1; ++f) {
+    double w = 0.0;
+    for (int p = 0; p < nd; ++p) w += ws->dE_drho[p] * s->r1_c[f * nd + p];
+    ws->W1[s->r1_idx[f]] += w;
+  }
+  ace_complex *pre = ws->prefix;
+  for (size_t f = 0; f < s->ct.nfunc; ++f) {
+    const int rank = s->ct.rank[f];
+    for (size_t t = s->ct.first[f]; t < s->ct.first[f + 1]; ++t) {
+      double theta = 0.0;
+      for (int p = 0; p < nd; ++p) theta += ws->dE_drho[p] * s->ct.coef[t * nd + p];
+      if (theta == 0.0) continue;
+      const int *idx = &s->ct.idx[t * ACE_MAX_RANK];
+      /* pre[a] = prod_{s < a} A_s; the suffix product is carried backwards */
+      pre[0].re = 1.0;
+      pre[0].im = 0.0;
+      for (int a = 0; a < rank; ++a) pre[a + 1] = cmul(pre[a], ws->A[idx[a]]);
+      ace_complex suf = {theta, 0.0};
+      for (int a = rank - 1; a >= 0; --a) {
+        const ace_complex d = cmul(pre[a], suf);
+        ws->W[idx[a]].re += d.re;
+        ws->W[idx[a]].im += d.im;
+        suf = cmul(suf, ws->A[idx[a]]);
+      }
+    }
+  }
+  for (int m0 = 0; m0 < ev->nel; ++m0)
+    for (int n = 0; n < ev->nradmax; ++n)
+      for (int l = 1; l <= ev->lmax; ++l)
+        for (int m = 1; m <= l; ++m) {
+          ace_complex *wp = &ws->W[a_index(ev, m0, n, l, m)];
+          const ace_complex wn = ws->W[a_index(ev, m0, n, l, -m)];
+          const double sg = (m & 1) ? -1.0 : 1.0;
+          wp->re += sg * wn.re;
+          wp->im -= sg * wn.im;
+        }
+}
+
+aceuq_status ace_evaluate_atom(const ace_evaluator *ev, ace_atom_workspace *ws, int mu_i, size_t n,
+                               const int *mu_j, const double *rij, double *energy, double *dE_drij,
+                               ace_projection_kind kind, double *projections, aceuq_error *err)
+{
+  const ace_model *model = ev->model;
+  const int nel = ev->nel, lmax = ev->lmax, nk = ev->nradbase;
+  const size_t nrl = (size_t)ev->nradmax * (lmax + 1);
+  if (mu_i < 0 || mu_i >= nel)
+    return aceuq_error_set(err, ACEUQ_ERR_VALUE, "species index %d out of range", mu_i);
+  aceuq_status st = workspace_reserve(ev, ws, n, err);
+  if (st) return st;
+  if (dE_drij) memset(dE_drij, 0, 3 * n * sizeof *dE_drij);
+  memset(ws->A, 0, (size_t)nel * ev->nradmax * ev->nlm * sizeof *ws->A);
+  memset(ws->A1, 0, (size_t)nel * nk * sizeof *ws->A1);
+
+  /* 1. neighbours inside the pair cutoff: splines, Y_lm, densities */
+  const int zbl = model->inner_cutoff_type == ACE_INNER_CUTOFF_ZBL;
+  double rho_core = 0.0, dmin = HUGE_VAL;
+  size_t q = 0, qmin = (size_t)-1;
+  for (size_t j = 0; j < n; ++j) {
+    const int mj = mu_j[j];
+    if (mj < 0 || mj >= nel)
+      return aceuq_error_set(err, ACEUQ_ERR_VALUE, "neighbour %zu: species index %d out of range", j, mj);
+    const double *d = &rij[3 * j];
+    const double r = sqrt(d[0] * d[0] + d[1] * d[1] + d[2] * d[2]);
+    const int pair = mu_i * nel + mj;
+    if (!(r < ev->cut[pair])) {
+      if (r != r) return aceuq_error_set(err, ACEUQ_ERR_VALUE, "neighbour %zu: distance is not a number", j);
+      continue;
+    }
+    double *g = &ws->nb_g[q * nk], *dg = &ws->nb_dg[q * nk];
+    double *R = &ws->nb_R[q * nrl], *dR = &ws->nb_dR[q * nrl], c;
+    st = ace_bond_splines_eval(&ev->splines[pair], r, g, dg, R, dR, &c, &ws->nb_dc[q], err);
+    if (st) return aceuq_error_prefix(err, "neighbour at distance %.6g of a %s atom", r, model->elements[mu_i]);
+    double *rh = &ws->nb_rhat[3 * q];
+    rh[0] = d[0] / r;
+    rh[1] = d[1] / r;
+    rh[2] = d[2] / r;
+    ace_complex *Y = &ws->nb_Y[q * ev->nylm];
+    ace_ylm_eval(lmax, rh, Y, &ws->nb_dY[3 * q * ev->nylm]);
+    const ace_bond *b = &model->bonds[pair];
+    for (int k = 0; k < b->nradbase; ++k) ws->A1[mj * nk + k] += g[k];
+    for (int nn = 0; nn < b->nradmax; ++nn)
+      for (int l = 0; l <= b->lmax; ++l) {
+        const double Rv = R[nn * (b->lmax + 1) + l];
+        ace_complex *A = &ws->A[a_index(ev, mj, nn, l, 0)];
+        for (int m = 0; m <= l; ++m) {
+          const ace_complex y = Y[ace_ylm_index(l, m)];
+          A[m].re += Rv * y.re;
+          A[m].im += Rv * y.im;
+        }
+      }
+    rho_core += c;
+    if (zbl) {
+      const double dz = r - (b->r_in - b->delta_in);
+      if (dz < dmin) {
+        dmin = dz;
+        qmin = q;
+      }
+    }
+    ws->nb_src[q] = j;
+    ws->nb_mu[q] = mj;
+    ws->nb_r[q] = r;
+    ++q;
+  }
+  const size_t nq = q;
+  /* A(l,-m) = (-1)^m conj A(l,m) */
+  for (int m0 = 0; m0 < nel; ++m0)
+    for (int nn = 0; nn < ev->nradmax; ++nn)
+      for (int l = 1; l <= lmax; ++l)
+        for (int m = 1; m <= l; ++m) {
+          const ace_complex a = ws->A[a_index(ev, m0, nn, l, m)];
+          const double sg = (m & 1) ? -1.0 : 1.0;
+          ace_complex *neg = &ws->A[a_index(ev, m0, nn, l, -m)];
+          neg->re = sg * a.re;
+          neg->im = -sg * a.im;
+        }
+
+  /* 2. densities, embedding, energy */
+  rho_and_projections(ev, ws, mu_i, kind, projections);
+  const ace_embedding *emb = &model->embeddings[mu_i];
+  const int nd = ev->sp[mu_i].ndensity;
+  const double F = ace_embedding_eval(emb, ws->rho, ws->dF);
+  double E, dE_drho_core, blend = 1.0, dblend_dr = 0.0;
+  if (zbl) {
+    if (qmin != (size_t)-1) {
+      const ace_bond *b = &model->bonds[mu_i * nel + ws->nb_mu[qmin]];
+      double dP;
+      /* f = P(r_in - r_min; delta_in, delta_in): 1 beyond r_in, 0 below r_in - delta_in */
+      blend = ace_switch_poly(b->r_in - ws->nb_r[qmin], b->delta_in, b->delta_in, &dP);
+      dblend_dr = -dP;
+    }
+    E = F * blend + rho_core * (1.0 - blend);
+    for (int p = 0; p < nd; ++p) ws->dE_drho[p] = ws->dF[p] * blend;
+    dE_drho_core = 1.0 - blend;
+  } else {
+    double dfcut;
+    const double fcut = ace_rho_core_switch(rho_core, emb->rho_core_cut, emb->drho_core_cut, &dfcut);
+    E = F * fcut + rho_core;
+    for (int p = 0; p < nd; ++p) ws->dE_drho[p] = ws->dF[p] * fcut;
+    dE_drho_core = F * dfcut + 1.0;
+  }
+  *energy = E + (model->E0 ? model->E0[mu_i] : 0.0);
+  if (kind == ACE_PROJECTIONS_NONLINEAR && projections) {
+    /* dF/drho_p * b_f, density-major; b was written to the first K slots */
+    const size_t K = ev->sp[mu_i].nproj1 + ev->sp[mu_i].pb.nfunc;
+    for (int p = nd - 1; p >= 0; --p)
+      for (size_t f = 0; f < K; ++f) projections[(size_t)p * K + f] = ws->dF[p] * projections[f];
+  }
+  if (!dE_drij) return ACEUQ_OK;
+
+  /* 3. adjoint weights and dE/dr_ij */
+  adjoint_weights(ev, ws, mu_i);
+  for (q = 0; q < nq; ++q) {
+    const int mj = ws->nb_mu[q];
+    const ace_bond *b = &model->bonds[mu_i * nel + mj];
+    const double r = ws->nb_r[q], *rh = &ws->nb_rhat[3 * q];
+    const double *dg = &ws->nb_dg[q * nk], *R = &ws->nb_R[q * nrl], *dR = &ws->nb_dR[q * nrl];
+    const ace_complex *Y = &ws->nb_Y[q * ev->nylm], *dY = &ws->nb_dY[3 * q * ev->nylm];
+    double radial = dE_drho_core * ws->nb_dc[q];
+    for (int k = 0; k < b->nradbase; ++k) radial += ws->W1[mj * nk + k] * dg[k];
+    double tang[3] = {0.0, 0.0, 0.0};
+    for (int nn = 0; nn < b->nradmax; ++nn)
+      for (int l = 0; l <= b->lmax; ++l) {
+        const double Rv = R[nn * (b->lmax + 1) + l], dRv = dR[nn * (b->lmax + 1) + l];
+        const ace_complex *W = &ws->W[a_index(ev, mj, nn, l, 0)];
+        for (int m = 0; m <= l; ++m) {
+          const int lm = ace_ylm_index(l, m);
+          const ace_complex w = W[m];
+          radial += dRv * (w.re * Y[lm].re - w.im * Y[lm].im);
+          for (int a = 0; a < 3; ++a) {
+            const ace_complex z = dY[3 * lm + a];
+            tang[a] += Rv * (w.re * z.re - w.im * z.im);
+          }
+        }
+      }
+    if (q == qmin) radial += (F - rho_core) * dblend_dr;
+    double *out = &dE_drij[3 * ws->nb_src[q]];
+    for (int a = 0; a < 3; ++a) out[a] = radial * rh[a] + tang[a] / r;
+  }
+  return ACEUQ_OK;
+}

@@ -1,0 +1,261 @@
+/* ace_radial.c -- analytic radial basis and functions, per-bond spline
+ * tables (formulas and layout in ace_radial.h). */
+#include "ace_radial.h"
+
+#include "ace_core_repulsion.h"
+#include "ace_switch.h"
+#include "error_internal.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const double ace_pi = 3.14159265358979323846;
+
+aceuq_status ace_radial_check_bond(const ace_bond *bond, aceuq_error *err)
+{
+  if (!bond->defined) return aceuq_error_set(err, ACEUQ_ERR_VALUE, "radial basis: the bond is not defined");
+  if (!(bond->rcut > 0) || !isfinite(bond->rcut))
+    return aceuq_error_set(err, ACEUQ_ERR_VALUE, "radial basis: rcut must be > 0 (got %g)", bond->rcut);
+  if (bond->nradbase < 0 || bond->nradmax < 0 || bond->lmax < 0)
+    return aceuq_error_set(err, ACEUQ_ERR_VALUE, "radial basis: negative size (nradbase %d, nradmax %d, lmax %d)",
+                           bond->nradbase, bond->nradmax, bond->lmax);
+  if (!bond->crad && bond->nradmax > 0 && bond->nradbase > 0)
+    return aceuq_error_set(err, ACEUQ_ERR_VALUE, "radial basis: radcoefficients missing");
+  switch (bond->radbase) {
+  case ACE_RADBASE_CHEBEXPCOS:
+    if (bond->lambda == 0)
+      return aceuq_error_set(err, ACEUQ_ERR_VALUE, "radial basis ChebExpCos: radparameters[0] must be != 0");
+    break;
+  case ACE_RADBASE_CHEBPOW:
+  case ACE_RADBASE_CHEBLINEAR:
+  case ACE_RADBASE_SBESSEL:
+    break;
+  default:
+    return aceuq_error_set(err, ACEUQ_ERR_VALUE, "radial basis: unknown type %d", (int)bond->radbase);
+  }
+  return ACEUQ_OK;
+}
+
+/* g_k = 1/2 - T_{k+shift}(x)/2 for k + shift >= 1 (g_0 = T_0 = 1 if shift = 0),
+ * dg_k = -(k+shift) U_{k+shift-1}(x) dx/2, k = 0..K-1 */
+static void chebyshev_basis(int K, int shift, double x, double dx, double *g, double *dg)
+{
+  const double twox = 2.0 * x;
+  double t_prev = 1.0, t = x;      /* T_{m-1}, T_m */
+  double u_prev = 1.0, u = twox;   /* U_{m-1}, U_m */
+  int k = 0;
+  if (shift == 0 && K > 0) g[0] = 1.0, dg[0] = 0.0, k = 1;
+  for (int m = k + shift; k < K; ++k, ++m) { /* m >= 1 */
+    g[k] = 0.5 - 0.5 * t;
+    dg[k] = -0.5 * (m * u_prev) * dx;
+    const double t_next = twox * t - t_prev, u_next = twox * u - u_prev;
+    t_prev = t, t = t_next;
+    u_prev = u, u = u_next;
+  }
+}
+
+static double sinc(double x) { return x != 0.0 ? sin(x) / x : 1.0; }
+static double dsinc(double x) { return x != 0.0 ? (cos(x) * x - sin(x)) / (x * x) : 0.0; }
+
+/* f_n(r) and f_n'(r) of the simplified spherical Bessel basis */
+static void sbessel_aux(int n, double r, double rc, double *f, double *df)
+{
+  const double a = n + 1.0, b = n + 2.0;
+  const double pre = ((n & 1) ? -1.0 : 1.0) * sqrt(2.0) * ace_pi / pow(rc, 1.5) * a * b / sqrt(a * a + b * b);
+  const double ka = a * ace_pi / rc, kb = b * ace_pi / rc;
+  *f = pre * (sinc(r * ka) + sinc(r * kb));
+  *df = pre * (dsinc(r * ka) * ka + dsinc(r * kb) * kb);
+}
+
+static void sbessel_basis(int K, double r, double rc, double *g, double *dg)
+{
+  if (K <= 0) return;
+  sbessel_aux(0, r, rc, &g[0], &dg[0]);
+  double d_prev = 1.0;
+  for (int n = 1; n < K; ++n) {
+    const double e = (double)n * n * (n + 2.0) * (n + 2.0) / (4.0 * pow(n + 1.0, 4) + 1.0);
+    const double d = 1.0 - e / d_prev;
+    const double mix = sqrt(e / d_prev), norm = 1.0 / sqrt(d);
+    double f, df;
+    sbessel_aux(n, r, rc, &f, &df);
+    g[n] = norm * (f + mix * g[n - 1]);
+    dg[n] = norm * (df + mix * dg[n - 1]);
+    d_prev = d;
+  }
+}
+
+/* g *= s, dg = dg s + g ds for all K functions */
+static void scale_basis(int K, double s, double ds, double *g, double *dg)
+{
+  for (int k = 0; k < K; ++k) {
+    dg[k] = dg[k] * s + g[k] * ds;
+    g[k] *= s;
+  }
+}
+
+void ace_radial_basis(const ace_bond *bond, ace_inner_cutoff_type type, double r, double *g, double *dg)
+{
+  const int K = bond->nradbase;
+  const double rc = bond->rcut, lam = bond->lambda;
+  const double delta_in = bond->delta_in;
+  const double r_in = type == ACE_INNER_CUTOFF_ZBL ? (delta_in == 0 ? 1.0 : 0.0) : bond->r_in;
+  if (r <= r_in - delta_in || r >= rc) {
+    for (int k = 0; k < K; ++k) g[k] = dg[k] = 0.0;
+    return;
+  }
+  switch (bond->radbase) {
+  case ACE_RADBASE_CHEBEXPCOS: {
+    const double y1 = exp(-lam * r / rc), y2 = exp(-lam);
+    const double x = 1.0 - 2.0 * ((y1 - y2) / (1.0 - y2));
+    const double dx = 2.0 * (lam / rc) * (y1 / (1.0 - y2));
+    chebyshev_basis(K, 0, x, dx, g, dg);
+    scale_basis(K, 0.5 * (1.0 + cos(ace_pi * r / rc)), -0.5 * sin(ace_pi * r / rc) * ace_pi / rc, g, dg);
+    const double r_taper = rc - bond->dcut, dc = bond->dcut;
+    if (r > r_taper)
+      scale_basis(K, 0.5 * (1.0 + cos(ace_pi * (r - r_taper) / dc)),
+                  -0.5 * sin(ace_pi * (r - r_taper) / dc) * ace_pi / dc, g, dg);
+    break;
+  }
+  case ACE_RADBASE_CHEBPOW: {
+    const double t = 1.0 - r / rc, tpow = pow(t, lam - 1.0);
+    const double y = tpow * t, dy = -lam / rc * tpow;
+    chebyshev_basis(K, 1, 2.0 * (1.0 - y) - 1.0, -2.0 * dy, g, dg);
+    break;
+  }
+  case ACE_RADBASE_CHEBLINEAR:
+    chebyshev_basis(K, 1, 1.0 - r / rc, -1.0 / rc, g, dg);
+    break;
+  case ACE_RADBASE_SBESSEL:
+    sbessel_basis(K, r, rc, g, dg);
+    break;
+  default:
+    for (int k = 0; k < K; ++k) g[k] = dg[k] = 0.0;
+    return;
+  }
+  if (type == ACE_INNER_CUTOFF_DISTANCE || type == ACE_INNER_CUTOFF_ZBL) {
+    double dp;
+    const double p = ace_switch_poly(r, r_in, delta_in, &dp);
+    scale_basis(K, 1.0 - p, -dp, g, dg);
+  }
+}
+
+void ace_radial_functions(const ace_bond *bond, const double *g, const double *dg, double *R, double *dR)
+{
+  const int K = bond->nradbase, nfun = bond->nradmax * (bond->lmax + 1);
+  for (int f = 0; f < nfun; ++f) {
+    const double *c = bond->crad + (size_t)f * K;
+    double v = 0.0, d = 0.0;
+    for (int k = 0; k < K; ++k) {
+      v += c[k] * g[k];
+      d += c[k] * dg[k];
+    }
+    R[f] = v;
+    dR[f] = d;
+  }
+}
+
+void ace_bond_splines_free(ace_bond_splines *sp)
+{
+  if (!sp) return;
+  free(sp->coef);
+  memset(sp, 0, sizeof *sp);
+}
+
+aceuq_status ace_bond_splines_build(ace_bond_splines *sp, const ace_bond *bond, ace_inner_cutoff_type type,
+                                    const char *element_i, const char *element_j, double delta_spline_bins,
+                                    aceuq_error *err)
+{
+  memset(sp, 0, sizeof *sp);
+  aceuq_status st = ace_radial_check_bond(bond, err);
+  if (st != ACEUQ_OK) return st;
+  if (!(delta_spline_bins > 0) || !isfinite(delta_spline_bins))
+    return aceuq_error_set(err, ACEUQ_ERR_VALUE, "DeltaSplineBins must be > 0 (got %g)", delta_spline_bins);
+  const double bins = bond->rcut / delta_spline_bins;
+  if (bins < 1.0 || bins > 1e8)
+    return aceuq_error_set(err, ACEUQ_ERR_VALUE,
+                           "spline tables: rcut/DeltaSplineBins = %g/%g must be between 1 and 1e8", bond->rcut,
+                           delta_spline_bins);
+  ace_core_repulsion core;
+  st = ace_core_repulsion_init(&core, bond, type, element_i, element_j, err);
+  if (st != ACEUQ_OK) return st;
+
+  const int K = bond->nradbase, NR = bond->nradmax * (bond->lmax + 1), nf = K + NR + 1;
+  const int nlut = (int)bins;
+  /* one block for the table and the work arrays of the tabulation:
+   * g, dg [K], values and slopes at r_n [nf], at r_{n+1} [nf] */
+  const size_t ncoef = (size_t)(nlut + 1) * 4 * nf, nwork = 2 * (size_t)K + 4 * (size_t)nf;
+  double *coef = calloc(ncoef + nwork, sizeof *coef);
+  if (!coef) return aceuq_error_set(err, ACEUQ_ERR_NOMEM, "spline tables: out of memory (%d knots)", nlut);
+  double *g = coef + ncoef, *dg = g + K, *f0 = dg + K, *d0 = f0 + nf, *f1 = d0 + nf, *d1 = f1 + nf;
+
+  const double s = (double)nlut / bond->rcut, h = 1.0 / s;
+  /* from the last knot down; f1, d1 hold the point n + 1 ((0, 0) beyond the last knot) */
+  for (int n = nlut; n >= 1; --n) {
+    const double r = h * (double)n;
+    ace_radial_basis(bond, type, r, g, dg);
+    ace_radial_functions(bond, g, dg, f0 + K, d0 + K);
+    memcpy(f0, g, sizeof *g * (size_t)K);
+    memcpy(d0, dg, sizeof *dg * (size_t)K);
+    f0[nf - 1] = ace_core_repulsion_eval(&core, r, &d0[nf - 1]);
+    double *row = coef + (size_t)n * 4 * nf;
+    for (int f = 0; f < nf; ++f) {
+      const double v0 = f0[f], s0 = d0[f] * h, v1 = f1[f], s1 = d1[f];
+      row[f] = v0;
+      row[nf + f] = s0;
+      row[2 * nf + f] = 3.0 * (v1 - v0) - s1 - 2.0 * s0;
+      row[3 * nf + f] = -2.0 * (v1 - v0) + s1 + s0;
+      f1[f] = v0;
+      d1[f] = s0;
+    }
+  }
+  sp->nradbase = K;
+  sp->nradmax = bond->nradmax;
+  sp->lmax = bond->lmax;
+  sp->nfunc = nf;
+  sp->nlut = nlut;
+  sp->rcut = bond->rcut;
+  sp->scale = s;
+  sp->coef = coef;
+  return ACEUQ_OK;
+}
+
+/* Hermite cubic of functions [first, first + count) of one table row */
+static void hermite_range(const double *row, int nf, int first, int count, double w, double s, double *v,
+                          double *d)
+{
+  const double w2 = w * w, w3 = w2 * w, tw = 2.0 * w, tw2 = 3.0 * w2;
+  const double *c0 = row + first, *c1 = c0 + nf, *c2 = c1 + nf, *c3 = c2 + nf;
+  for (int f = 0; f < count; ++f) {
+    v[f] = c0[f] + c1[f] * w + c2[f] * w2 + c3[f] * w3;
+    d[f] = (c1[f] + c2[f] * tw + c3[f] * tw2) * s;
+  }
+}
+
+aceuq_status ace_bond_splines_eval(const ace_bond_splines *sp, double r, double *g, double *dg, double *R,
+                                   double *dR, double *c, double *dc, aceuq_error *err)
+{
+  const int K = sp->nradbase, NR = sp->nradmax * (sp->lmax + 1), nf = sp->nfunc;
+  const double x = r * sp->scale, fl = floor(x);
+  if (!(fl >= 1.0)) {
+    if (!isfinite(r)) return aceuq_error_set(err, ACEUQ_ERR_VALUE, "radial splines: distance is %g", r);
+    return aceuq_error_set(err, ACEUQ_ERR_VALUE,
+                           "Encountered very small distance r = %.17g (the radial splines start at %.17g)", r,
+                           1.0 / sp->scale);
+  }
+  if (fl >= (double)sp->nlut) {
+    if (g && dg)
+      for (int k = 0; k < K; ++k) g[k] = dg[k] = 0.0;
+    if (R && dR)
+      for (int f = 0; f < NR; ++f) R[f] = dR[f] = 0.0;
+    if (c && dc) *c = *dc = 0.0;
+    return ACEUQ_OK;
+  }
+  const int n = (int)fl;
+  const double w = x - (double)n, s = sp->scale;
+  const double *row = sp->coef + (size_t)n * 4 * nf;
+  if (g && dg) hermite_range(row, nf, 0, K, w, s, g, dg);
+  if (R && dR) hermite_range(row, nf, K, NR, w, s, R, dR);
+  if (c && dc) hermite_range(row, nf, nf - 1, 1, w, s, c, dc);
+  return ACEUQ_OK;
+}

@@ -1,0 +1,77 @@
+/* ace_radial.h -- radial basis g_k(r), radial functions R_nl(r) and their
+ * per-bond cubic Hermite spline tables, as ML-PACE evaluates them
+ * (ace.md section 4).
+ *
+ * Radial basis of one ordered pair (lambda, rc, dc, K = nradbase); T_n, U_n
+ * Chebyshev polynomials of the 1st/2nd kind, dT_n/dx = n U_{n-1}:
+ *   ChebExpCos: y1 = exp(-lambda r/rc), y2 = exp(-lambda),
+ *               x = 1 - 2 (y1 - y2)/(1 - y2);  g_0 = 1, g_k = 1/2 - T_k(x)/2 (k >= 1),
+ *               all times env = (1 + cos(pi r/rc))/2 and, for r > rc - dc,
+ *               times (1 + cos(pi (r - rc + dc)/dc))/2.
+ *   ChebPow:    x = 2 (1 - (1 - r/rc)^lambda) - 1;  g_k = 1/2 - T_{k+1}(x)/2.
+ *   ChebLinear: x = 1 - r/rc;                       g_k = 1/2 - T_{k+1}(x)/2.
+ *   SBessel:    f_n(r) = (-1)^n sqrt2 pi rc^-3/2 (n+1)(n+2)/sqrt((n+1)^2 + (n+2)^2)
+ *                        [sinc((n+1) pi r/rc) + sinc((n+2) pi r/rc)],
+ *               g_0 = f_0, d_0 = 1, e_n = n^2 (n+2)^2/(4 (n+1)^4 + 1), d_n = 1 - e_n/d_{n-1},
+ *               g_n = (f_n + sqrt(e_n/d_{n-1}) g_{n-1})/sqrt(d_n)
+ *               (orthonormal: int_0^rc g_m g_n r^2 dr = delta_mn).
+ * Inner cutoff (ML-PACE semantics, r_in/delta_in of the bond):
+ *   every mode:       g = 0 for r <= r_in' - delta_in and for r >= rc;
+ *   distance and zbl: g *= 1 - P(r; r_in', delta_in)   (P: ace_switch.h);
+ *   r_in' = r_in, except zbl: r_in' = (delta_in == 0 ? 1 : 0), i.e. the basis
+ *   is not inner-cut in zbl mode (ML-PACE quirk: with delta_in = 0 it is zero
+ *   for r <= 1 A).
+ * Radial functions: R_nl = sum_k crad[n][l][k] g_k, n < nradmax, l <= lmax.
+ */
+#ifndef ACEUQ_ACE_RADIAL_H
+#define ACEUQ_ACE_RADIAL_H
+
+#include "ace_model.h"
+#include "aceuq.h"
+
+/* Check that a bond's radial parameters can be evaluated (sizes, rcut > 0,
+ * crad present, ChebExpCos lambda != 0). */
+aceuq_status ace_radial_check_bond(const ace_bond *bond, aceuq_error *err);
+
+/* Analytic g_k(r) and dg_k/dr, k = 0..nradbase-1, inner cutoff included.
+ * r > 0.  No allocation. */
+void ace_radial_basis(const ace_bond *bond, ace_inner_cutoff_type type, double r, double *g, double *dg);
+
+/* R[n*(lmax+1) + l] = sum_k crad[n][l][k] g[k] (and dR from dg). */
+void ace_radial_functions(const ace_bond *bond, const double *g, const double *dg, double *R, double *dR);
+
+/* Spline tables of one bond: the nradbase g_k, the nradmax*(lmax+1) R_nl and
+ * c(r), on nlut = (int)(rcut/Delta) intervals of width h = 1/s,
+ * s = nlut/rcut, knots r_n = h n (n = 1..nlut), plus the point n = nlut+1
+ * with value and slope 0.  With f_n = f(r_n), f'_n = f'(r_n) h, row n holds
+ *   c0 = f_n, c1 = f'_n, c2 = 3(f_{n+1} - f_n) - f'_{n+1} - 2 f'_n,
+ *   c3 = -2(f_{n+1} - f_n) + f'_{n+1} + f'_n,
+ * and at x = r s, n = floor(x), w = x - n:
+ *   f = c0 + c1 w + c2 w^2 + c3 w^3,  f' = (c1 + 2 c2 w + 3 c3 w^2) s;
+ * n <= 0 is an error ("very small distance"), n >= nlut gives 0.
+ * Layout: coef[n][4][nfunc], all functions of one knot contiguous, function
+ * index f = k (g_k), then nradbase + n*(lmax+1) + l (R_nl), then the last (c). */
+typedef struct ace_bond_splines {
+  int nradbase, nradmax, lmax;
+  int nfunc;                  /* nradbase + nradmax*(lmax+1) + 1 */
+  int nlut;
+  double rcut;
+  double scale;               /* s = nlut / rcut */
+  double *coef;               /* [(nlut+1)][4][nfunc]; row 0 unused */
+} ace_bond_splines;
+
+/* Build the tables.  element_i/element_j (symbols of the pair) are needed
+ * for zbl only.  On failure *sp is left empty (safe to free). */
+aceuq_status ace_bond_splines_build(ace_bond_splines *sp, const ace_bond *bond, ace_inner_cutoff_type type,
+                                    const char *element_i, const char *element_j, double delta_spline_bins,
+                                    aceuq_error *err);
+void ace_bond_splines_free(ace_bond_splines *sp);
+
+/* Spline values at distance r into caller arrays: g, dg [nradbase];
+ * R, dR [nradmax*(lmax+1)] (index n*(lmax+1) + l); c, dc [1].  Any output
+ * pair may be NULL (skipped).  No allocation.  Fails (ACEUQ_ERR_VALUE,
+ * "very small distance") if r < 1/s (r is not finite likewise). */
+aceuq_status ace_bond_splines_eval(const ace_bond_splines *sp, double r, double *g, double *dg, double *R,
+                                   double *dR, double *c, double *dc, aceuq_error *err);
+
+#endif

@@ -1,0 +1,33 @@
+/* ace_ylm.h -- complex spherical harmonics in the ML-PACE convention
+ * (ace.md section 5): Condon-Shortley phase, normalised to Y_00 = 1, i.e.
+ * sqrt(4 pi) times the orthonormal Y_lm, so that
+ *   int Y_lm conj(Y_l'm') dOmega = 4 pi delta_ll' delta_mm',
+ *   |Y_l0|^2 + 2 sum_{m>0} |Y_lm|^2 = 2l + 1.
+ * For a unit vector (x, y, z):  Y_lm = Pbar_lm(z) (x + i y)^m,  m = 0..l, with
+ *   Pbar_00 = 1,  Pbar_ll = -sqrt(1 + 1/(2l)) Pbar_{l-1,l-1},
+ *   Pbar_{l,l-1} = sqrt(2l + 1) z Pbar_{l-1,l-1},
+ *   Pbar_lm = a_lm (z Pbar_{l-1,m} + b_lm Pbar_{l-2,m})  (m < l - 1),
+ *   a_lm = sqrt((4l^2 - 1)/(l^2 - m^2)),  b_lm = -sqrt(((l-1)^2 - m^2)/(4(l-1)^2 - 1)).
+ * Negative m are not computed: Y_{l,-m} = (-1)^m conj(Y_lm).
+ * The gradient is the tangential one, dY = grad Y - (rhat . grad Y) rhat
+ * (the gradient of Y(v/|v|) at |v| = 1), so dY(r_vec)/dr_vec = dY / r.
+ */
+#ifndef ACEUQ_ACE_YLM_H
+#define ACEUQ_ACE_YLM_H
+
+/* A complex number as two doubles (same layout as double[2] / C99 complex). */
+typedef struct ace_complex {
+  double re, im;
+} ace_complex;
+
+/* index of (l, m), 0 <= m <= l, in the arrays of ace_ylm_eval */
+static inline int ace_ylm_index(int l, int m) { return l * (l + 1) / 2 + m; }
+/* number of (l, m) pairs with l <= lmax, m >= 0 */
+static inline int ace_ylm_count(int lmax) { return (lmax + 1) * (lmax + 2) / 2; }
+
+/* Y[ace_ylm_index(l, m)] for l = 0..lmax, m = 0..l, from the unit vector
+ * rhat; dY (may be NULL) [3 * ace_ylm_count(lmax)]: dY[3*index + a] is the
+ * tangential derivative along Cartesian direction a.  No allocation. */
+void ace_ylm_eval(int lmax, const double rhat[3], ace_complex *Y, ace_complex *dY);
+
+#endif

@@ -1,0 +1,218 @@
+/* cmd_ace_eval.c -- `aceuq eval pot.(yaml|yace) config.xyz [--frame N]
+ * [--projections linear|nonlinear|none]`: energies, forces, virial and
+ * projections of one extended-XYZ frame as JSON, with the field names and
+ * meaning of the reference data (LAMMPS metal units):
+ *   energy, energies[i], forces[i][3] (F_i = -dE/dr_i),
+ *   virial [xx, yy, zz, xy, xz, yz] with W_ab = sum_i sum_j (r_i - r_j)_a f_ij,b
+ *   (LAMMPS pair->virial), projections[i][K].
+ * Periodicity follows the frame's pbc flags and cell (a slab keeps its
+ * in-plane periodicity); frames without a cell are clusters. */
+#include "cli.h"
+
+#include "ace_evaluator.h"
+#include "ace_io.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void usage(void)
+{
+  fprintf(stderr, "usage: aceuq eval pot.(yaml|yace) config.xyz [--frame N] "
+                  "[--projections none|linear|nonlinear]\n");
+}
+
+static void print_array(const double *v, size_t n)
+{
+  putchar('[');
+  for (size_t k = 0; k < n; ++k) printf("%s%.17g", k ? ", " : "", v[k]);
+  putchar(']');
+}
+
+/* species index of every atom; -1 and a message for an unknown element */
+static int map_species(const ace_model *m, const aceuq_frame *f, const char *xyz, int *mu)
+{
+  for (size_t i = 0; i < f->natoms; ++i) {
+    mu[i] = -1;
+    for (int e = 0; e < m->nelements; ++e)
+      if (!strcmp(m->elements[e], f->species[i])) mu[i] = e;
+    if (mu[i] < 0) {
+      fprintf(stderr, "aceuq: %s: atom %zu is %s, which the potential %s does not have\n", xyz, i + 1,
+              f->species[i], m->source);
+      return -1;
+    }
+  }
+  return 0;
+}
+
+typedef struct eval_result {
+  double energy, virial[6];
+  double *energies, *forces, *proj;
+  size_t nproj_max;
+} eval_result;
+
+static int evaluate_frame(const ace_evaluator *ev, const aceuq_frame *f, const int *mu, ace_projection_kind kind,
+                          eval_result *res)
+{
+  aceuq_error err;
+  aceuq_error_clear(&err);
+  const ace_model *m = ace_evaluator_model(ev);
+  aceuq_neighbor_list *nl = NULL;
+  ace_atom_workspace *ws = NULL;
+  int rc = 1;
+  int *mu_j = NULL;
+  double *rij = NULL, *dE = NULL;
+  int pbc[3] = {0, 0, 0};
+  if (f->has_cell) memcpy(pbc, f->pbc, sizeof pbc);
+  if (aceuq_neighbor_list_build(f->natoms, f->positions, f->has_cell ? f->cell : NULL, pbc, m->cutoffmax, &nl,
+                                &err) != ACEUQ_OK ||
+      ace_atom_workspace_create(ev, &ws, &err) != ACEUQ_OK) {
+    cli_report("neighbours", &err);
+    goto done;
+  }
+  for (size_t i = 0; i < f->natoms; ++i) {
+    const size_t *index;
+    const double *disp;
+    const size_t n = aceuq_neighbor_list_get(nl, i, &index, &disp, NULL);
+    void *a = realloc(mu_j, (n ? n : 1) * sizeof *mu_j), *b = realloc(rij, (n ? 3 * n : 3) * sizeof *rij);
+    if (a) mu_j = a;
+    if (b) rij = b;
+    void *c = realloc(dE, (n ? 3 * n : 3) * sizeof *dE);
+    if (c) dE = c;
+    if (!a || !b || !c) {
+      fprintf(stderr, "aceuq: out of memory\n");
+      goto done;
+    }
+    for (size_t k = 0; k < n; ++k) mu_j[k] = mu[index[k]];
+    memcpy(rij, disp, 3 * n * sizeof *rij);
+    double e;
+    double *proj = kind != ACE_PROJECTIONS_NONE ? &res->proj[i * res->nproj_max] : NULL;
+    if (ace_evaluate_atom(ev, ws, mu[i], n, mu_j, rij, &e, dE, kind, proj, &err) != ACEUQ_OK) {
+      char ctx[64];
+      snprintf(ctx, sizeof ctx, "atom %zu", i + 1);
+      cli_report(ctx, &err);
+      goto done;
+    }
+    res->energies[i] = e;
+    res->energy += e;
+    for (size_t k = 0; k < n; ++k) {
+      const double *d = &dE[3 * k], *r = &rij[3 * k];
+      for (int a = 0; a < 3; ++a) {
+        res->forces[3 * i + a] += d[a];
+        res->forces[3 * index[k] + a] -= d[a];
+      }
+      /* (x_i - x_j)_a F_ij,b with x_i - x_j = -r_ij */
+      res->virial[0] -= r[0] * d[0];
+      res->virial[1] -= r[1] * d[1];
+      res->virial[2] -= r[2] * d[2];
+      res->virial[3] -= r[0] * d[1];
+      res->virial[4] -= r[0] * d[2];
+      res->virial[5] -= r[1] * d[2];
+    }
+  }
+  rc = 0;
+done:
+  free(mu_j);
+  free(rij);
+  free(dE);
+  ace_atom_workspace_free(ws);
+  aceuq_neighbor_list_free(nl);
+  return rc;
+}
+
+int cli_cmd_ace_eval(int argc, char **argv)
+{
+  const char *pot = NULL, *xyz = NULL;
+  long frame = 0;
+  ace_projection_kind kind = ACE_PROJECTIONS_LINEAR;
+  int kind_given = 0;
+  for (int i = 1; i < argc; ++i) {
+    if (!strcmp(argv[i], "--frame") && i + 1 < argc) frame = strtol(argv[++i], NULL, 10);
+    else if (!strcmp(argv[i], "--projections") && i + 1 < argc) {
+      const char *k = argv[++i];
+      kind_given = 1;
+      if (!strcmp(k, "none")) kind = ACE_PROJECTIONS_NONE;
+      else if (!strcmp(k, "linear")) kind = ACE_PROJECTIONS_LINEAR;
+      else if (!strcmp(k, "nonlinear")) kind = ACE_PROJECTIONS_NONLINEAR;
+      else { usage(); return 2; }
+    } else if (argv[i][0] == '-' && argv[i][1] == '-') { usage(); return 2; }
+    else if (!pot) pot = argv[i];
+    else if (!xyz) xyz = argv[i];
+    else { usage(); return 2; }
+  }
+  if (!pot || !xyz) { usage(); return 2; }
+
+  aceuq_error err;
+  aceuq_error_clear(&err);
+  ace_model *model = NULL;
+  ace_evaluator *ev = NULL;
+  aceuq_frame *frames = NULL;
+  size_t nframes = 0;
+  if (ace_model_read(pot, &model, &err) != ACEUQ_OK) return cli_report(pot, &err);
+  if (ace_evaluator_create(model, &ev, &err) != ACEUQ_OK) return cli_report(pot, &err);
+  if (aceuq_extxyz_read_file(xyz, &frames, &nframes, &err) != ACEUQ_OK) {
+    ace_evaluator_free(ev);
+    return cli_report(xyz, &err);
+  }
+  int rc = 1;
+  eval_result res;
+  memset(&res, 0, sizeof res);
+  int *mu = NULL;
+  if (frame < 0) frame += (long)nframes;
+  if (frame < 0 || (size_t)frame >= nframes) {
+    fprintf(stderr, "aceuq: %s: frame %ld does not exist (%zu frames)\n", xyz, frame, nframes);
+    goto done;
+  }
+  const aceuq_frame *f = &frames[frame];
+  const ace_model *m = ace_evaluator_model(ev);
+  if (ace_evaluator_projection_size(ev, 0, ACE_PROJECTIONS_LINEAR) == 0) {
+    if (kind_given && kind != ACE_PROJECTIONS_NONE)
+      fprintf(stderr, "aceuq: %s has no B-basis (a .yace file): no projections\n", pot);
+    kind = ACE_PROJECTIONS_NONE;
+  }
+  for (int e = 0; e < m->nelements; ++e) {
+    size_t k = ace_evaluator_projection_size(ev, e, kind);
+    if (k > res.nproj_max) res.nproj_max = k;
+  }
+  const size_t n = f->natoms ? f->natoms : 1;
+  mu = calloc(n, sizeof *mu);
+  res.energies = calloc(n, sizeof *res.energies);
+  res.forces = calloc(3 * n, sizeof *res.forces);
+  res.proj = calloc(n * (res.nproj_max ? res.nproj_max : 1), sizeof *res.proj);
+  if (!mu || !res.energies || !res.forces || !res.proj) {
+    fprintf(stderr, "aceuq: out of memory\n");
+    goto done;
+  }
+  if (map_species(m, f, xyz, mu) != 0 || evaluate_frame(ev, f, mu, kind, &res) != 0) goto done;
+
+  printf("{\"potential\": \"%s\", \"config\": \"%s\", \"natoms\": %zu, \"energy\": %.17g,\n", pot, xyz,
+         f->natoms, res.energy);
+  printf(" \"virial_order\": [\"xx\", \"yy\", \"zz\", \"xy\", \"xz\", \"yz\"], \"virial\": ");
+  print_array(res.virial, 6);
+  printf(",\n \"energies\": ");
+  print_array(res.energies, f->natoms);
+  printf(",\n \"forces\": [");
+  for (size_t i = 0; i < f->natoms; ++i) {
+    printf("%s", i ? ", " : "");
+    print_array(&res.forces[3 * i], 3);
+  }
+  printf("]");
+  if (kind != ACE_PROJECTIONS_NONE) {
+    printf(",\n \"projections\": [");
+    for (size_t i = 0; i < f->natoms; ++i) {
+      printf("%s", i ? ",\n  " : "");
+      print_array(&res.proj[i * res.nproj_max], ace_evaluator_projection_size(ev, mu[i], kind));
+    }
+    printf("]");
+  }
+  printf("}\n");
+  rc = 0;
+done:
+  free(mu);
+  free(res.energies);
+  free(res.forces);
+  free(res.proj);
+  aceuq_frames_free(frames, nframes);
+  ace_evaluator_free(ev);
+  return rc;
+}
