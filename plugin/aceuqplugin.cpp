@@ -11,6 +11,7 @@
 #include "aceuq_plugin_info.h"
 #include "command_aceuq.h"
 #include "compute_uq_entropy.h"
+#include "pair_ace_uq.h"
 
 #include "comm.h"
 #include "lammps.h"
@@ -36,6 +37,11 @@ std::string aceuq_plugin::describe()
 static Command *create_aceuq_command(LAMMPS *lmp)
 {
   return new AceuqCommand(lmp);
+}
+
+static Pair *create_pair_ace_uq(LAMMPS *lmp)
+{
+  return new PairACEUQ(lmp);
 }
 
 static Compute *create_compute_uq_entropy(LAMMPS *lmp, int narg, char **arg)
@@ -78,6 +84,12 @@ extern "C" __attribute__((visibility("default"))) void lammpsplugin_init(void *p
   plugin.name = "aceuq";
   plugin.info = "aceuq command (version, BLAS threads)";
   aceuq_compat::set_command_creator(plugin, &create_aceuq_command);
+  (*register_plugin)(&plugin, lmp);
+
+  plugin.style = "pair";
+  plugin.name = "ace/uq";
+  plugin.info = "pair style ace/uq: ACE energies and forces (pacemaker .yaml, ML-PACE .yace)";
+  plugin.creator.v1 = (lammpsplugin_factory1 *)&create_pair_ace_uq;
   (*register_plugin)(&plugin, lmp);
 
   plugin.style = "compute";

@@ -1,0 +1,189 @@
+/* pair_ace_uq.cpp -- see pair_ace_uq.h. */
+#include "pair_ace_uq.h"
+
+#include "ace_evaluator.h"
+#include "ace_io.h"
+#include "aceuq_lammps_compat.h"
+
+#include "atom.h"
+#include "comm.h"
+#include "error.h"
+#include "force.h"
+#include "memory.h"
+#include "neigh_list.h"
+#include "neighbor.h"
+#include "update.h"
+#include "utils.h"
+
+#include <cstring>
+
+using namespace LAMMPS_NS;
+
+PairACEUQ::PairACEUQ(LAMMPS *lmp) : Pair(lmp)
+{
+  single_enable = 0;
+  restartinfo = 0;
+  one_coeff = 1;
+  manybody_flag = 1;
+  centroidstressflag = CENTROID_NOTAVAIL;
+}
+
+PairACEUQ::~PairACEUQ()
+{
+  release_potential();
+  if (allocated) {
+    memory->destroy(setflag);
+    memory->destroy(cutsq);
+  }
+}
+
+void PairACEUQ::release_potential()
+{
+  ace_atom_workspace_free(workspace_);
+  ace_evaluator_free(evaluator_);
+  workspace_ = nullptr;
+  evaluator_ = nullptr;
+}
+
+void PairACEUQ::allocate()
+{
+  allocated = 1;
+  const int n = atom->ntypes;
+  memory->create(setflag, n + 1, n + 1, "pair:setflag");
+  memory->create(cutsq, n + 1, n + 1, "pair:cutsq");
+  for (int i = 1; i <= n; ++i)
+    for (int j = 1; j <= n; ++j) setflag[i][j] = 0;
+}
+
+void PairACEUQ::settings(int narg, char **arg)
+{
+  if (narg > 0)
+    error->all(FLERR, "pair_style ace/uq: unknown keyword '{}' (this version takes no keywords)", arg[0]);
+}
+
+void PairACEUQ::coeff(int narg, char **arg)
+{
+  if (!allocated) allocate();
+  const int ntypes = atom->ntypes;
+  if (narg < 3 || strcmp(arg[0], "*") != 0 || strcmp(arg[1], "*") != 0)
+    error->all(FLERR, "pair_coeff for ace/uq must be: pair_coeff * * potential.(yaml|yace) El1 ... El{}", ntypes);
+  potential_file_ = arg[2];
+  if (narg > 3 && utils::strmatch(arg[3], "\\.asi$"))
+    error->all(FLERR, "pair_coeff ace/uq: active set {} given, but D-optimality grades are not available "
+               "in this version of aceuq", arg[3]);
+  if (narg - 3 != ntypes)
+    error->all(FLERR, "pair_coeff ace/uq: {} element names given for {} atom types (one per type, NULL to skip)",
+               narg - 3, ntypes);
+
+  release_potential();
+  aceuq_error err;
+  aceuq_error_clear(&err);
+  ace_model *model = nullptr;
+  if (ace_model_read(potential_file_.c_str(), &model, &err) != ACEUQ_OK ||
+      ace_evaluator_create(model, &evaluator_, &err) != ACEUQ_OK ||
+      ace_atom_workspace_create(evaluator_, &workspace_, &err) != ACEUQ_OK) {
+    release_potential();
+    error->all(FLERR, "pair_coeff ace/uq: {}", err.message);
+  }
+  const ace_model *m = ace_evaluator_model(evaluator_);
+  std::string known;
+  for (int e = 0; e < m->nelements; ++e) known += std::string(e ? " " : "") + m->elements[e];
+  type_species_.assign(ntypes + 1, -1);
+  for (int t = 1; t <= ntypes; ++t) {
+    const char *el = arg[2 + t];
+    if (strcmp(el, "NULL") == 0) continue;
+    for (int e = 0; e < m->nelements; ++e)
+      if (strcmp(m->elements[e], el) == 0) type_species_[t] = e;
+    if (type_species_[t] < 0)
+      error->all(FLERR, "pair_coeff ace/uq: element {} (atom type {}) is not in {} (it has: {})", el, t,
+                 potential_file_, known);
+  }
+  for (int i = 1; i <= ntypes; ++i)
+    for (int j = 1; j <= ntypes; ++j) setflag[i][j] = (type_species_[i] >= 0 && type_species_[j] >= 0);
+  if (comm->me == 0)
+    utils::logmesg(lmp, "pair ace/uq: {} with elements {}, cutoff max {}\n", potential_file_, known,
+                   m->cutoffmax);
+}
+
+void PairACEUQ::init_style()
+{
+  if (!evaluator_) error->all(FLERR, "pair_style ace/uq: no potential (pair_coeff * * file El ...) given");
+  if (force->newton_pair == 0) error->all(FLERR, "pair_style ace/uq requires newton pair on");
+  if (atom->tag_enable == 0) error->all(FLERR, "pair_style ace/uq requires atom IDs");
+  aceuq_compat::request_full_list(lmp, this, instance_me);
+}
+
+double PairACEUQ::init_one(int i, int j)
+{
+  if (setflag[i][j] == 0) error->all(FLERR, "pair_style ace/uq: all pair coeffs are not set");
+  return ace_evaluator_cutoff(evaluator_, type_species_[i], type_species_[j]);
+}
+
+void PairACEUQ::compute(int eflag, int vflag)
+{
+  ev_init(eflag, vflag);
+  double **x = atom->x, **f = atom->f;
+  const int *type = atom->type;
+  const int nlocal = atom->nlocal;
+  const int inum = list->inum;
+  const int *ilist = list->ilist, *numneigh = list->numneigh;
+  int **firstneigh = list->firstneigh;
+  const double cutmax2 = cutforce * cutforce;
+
+  for (int ii = 0; ii < inum; ++ii) {
+    const int i = ilist[ii];
+    const int mu_i = type_species_[type[i]];
+    if (mu_i < 0) continue;
+    const int *jlist = firstneigh[i];
+    const int jnum = numneigh[i];
+    if ((int)nb_species_.size() < jnum) {
+      nb_species_.resize(jnum);
+      nb_index_.resize(jnum);
+      nb_rij_.resize(3 * (size_t)jnum);
+      nb_dE_.resize(3 * (size_t)jnum);
+    }
+    size_t n = 0;
+    for (int jj = 0; jj < jnum; ++jj) {
+      const int j = jlist[jj] & NEIGHMASK;
+      const int mu_j = type_species_[type[j]];
+      if (mu_j < 0) continue;
+      const double dx = x[j][0] - x[i][0], dy = x[j][1] - x[i][1], dz = x[j][2] - x[i][2];
+      if (dx * dx + dy * dy + dz * dz >= cutmax2) continue;
+      nb_species_[n] = mu_j;
+      nb_index_[n] = j;
+      nb_rij_[3 * n] = dx;
+      nb_rij_[3 * n + 1] = dy;
+      nb_rij_[3 * n + 2] = dz;
+      ++n;
+    }
+    double energy;
+    aceuq_error err;
+    aceuq_error_clear(&err);
+    if (ace_evaluate_atom(evaluator_, workspace_, mu_i, n, nb_species_.data(), nb_rij_.data(), &energy,
+                          nb_dE_.data(), ACE_PROJECTIONS_NONE, nullptr, &err) != ACEUQ_OK)
+      error->one(FLERR, "pair_style ace/uq: atom {} (step {}): {}", atom->tag[i], update->ntimestep, err.message);
+    for (size_t k = 0; k < n; ++k) {
+      const int j = nb_index_[k];
+      const double *d = &nb_dE_[3 * k];
+      f[i][0] += d[0];
+      f[i][1] += d[1];
+      f[i][2] += d[2];
+      f[j][0] -= d[0];
+      f[j][1] -= d[1];
+      f[j][2] -= d[2];
+      if (vflag_either)
+        ev_tally_xyz(i, j, nlocal, 1, 0.0, 0.0, d[0], d[1], d[2], -nb_rij_[3 * k], -nb_rij_[3 * k + 1],
+                     -nb_rij_[3 * k + 2]);
+    }
+    if (eflag) ev_tally_full(i, 2.0 * energy, 0.0, 0.0, 0.0, 0.0, 0.0);
+  }
+  if (vflag_fdotr) virial_fdotr_compute();
+}
+
+double PairACEUQ::memory_usage()
+{
+  double bytes = Pair::memory_usage();
+  bytes += (double)(nb_rij_.capacity() + nb_dE_.capacity()) * sizeof(double);
+  bytes += (double)(nb_species_.capacity() + nb_index_.capacity()) * sizeof(int);
+  return bytes;
+}

@@ -1,0 +1,90 @@
+#!/usr/bin/env python3
+"""LAMMPS golden test of pair_style ace/uq against the ML-PACE reference data.
+
+Each configuration is written as a LAMMPS data file by `aceuq lammps-data`
+(the reference cells are already in LAMMPS form, so nothing is rotated), run
+with `run 0` on NP ranks, and per-atom energies (compute pe/atom), forces,
+total energy and virial (compute pressure ... virial, W = P V / nktv2p) are
+compared with the reference with the tolerances of ace_eval.py.
+
+usage: ace_lammps.py LMP ACEUQ SHARED_DIR NP SET [NAME ...]   (SET: ref | ref_variants | yace)
+"""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from ace_eval import cases, compare  # noqa: E402
+
+NKTV2P_METAL = 1.6021765e6
+
+
+def run_lammps(lmp, aceuq, np_, pot, xyz, scratch):
+    data = os.path.join(scratch, "config.data")
+    subprocess.run([aceuq, "lammps-data", xyz, data], check=True)
+    header = open(data).readline()
+    boundary = header.split("boundary ")[1].split(";")[0]
+    elements = [t.split("=")[1] for t in header.split("types:")[1].split()]
+    dump = os.path.join(scratch, "atoms.dump")
+    inp = os.path.join(scratch, "in.ace")
+    with open(inp, "w") as f:
+        f.write(f"""plugin load aceuqplugin.so
+units metal
+boundary {boundary}
+atom_modify map array
+read_data {data}
+mass * 1.0
+pair_style ace/uq
+pair_coeff * * {pot} {' '.join(elements)}
+compute pea all pe/atom
+compute vir all pressure NULL virial
+thermo_style custom step pe vol c_vir[1] c_vir[2] c_vir[3] c_vir[4] c_vir[5] c_vir[6]
+thermo_modify format float %.17g
+dump d all custom 1 {dump} id fx fy fz c_pea
+dump_modify d format float %.17g sort id
+run 0
+""")
+    cmd = [lmp, "-nocite", "-log", "none", "-in", inp]
+    if np_ > 1:
+        cmd = ["mpirun", "-np", str(np_), "--oversubscribe"] + \
+              (["--allow-run-as-root"] if os.geteuid() == 0 else []) + cmd
+    res = subprocess.run(cmd, cwd=scratch, capture_output=True, text=True)
+    if res.returncode != 0:
+        raise RuntimeError("LAMMPS failed: " + (res.stdout + res.stderr)[-2000:])
+    lines = res.stdout.splitlines()
+    row = lines[next(i for i, l in enumerate(lines) if l.split()[:2] == ["Step", "PotEng"]) + 1].split()
+    pe, vol = float(row[1]), float(row[2])
+    virial = [float(v) * vol / NKTV2P_METAL for v in row[3:9]]
+    atoms = open(dump).read().splitlines()
+    start = next(i for i, l in enumerate(atoms) if l.startswith("ITEM: ATOMS")) + 1
+    vals = [[float(v) for v in l.split()] for l in atoms[start:]]
+    return {"energy": pe, "energies": [v[4] for v in vals], "forces": [v[1:4] for v in vals], "virial": virial}
+
+
+def main():
+    lmp, aceuq, shared, np_, which = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5]
+    names = set(sys.argv[6:])
+    ref_dir = os.path.join(shared, "reference", "ace")
+    if not os.path.isdir(ref_dir):
+        print("SKIP: ACE reference data not found at %s (../shared is missing)" % ref_dir)
+        return 77
+    failures = count = 0
+    for name, pot, xyz, ref_path in cases(ref_dir, which, names):
+        ref = json.load(open(ref_path))
+        count += 1
+        with tempfile.TemporaryDirectory() as scratch:
+            try:
+                got = run_lammps(lmp, aceuq, np_, pot, xyz, scratch)
+                ok, summary = compare(got, ref, False, relative_atoms=name.startswith("chebpow"))
+            except (RuntimeError, StopIteration, subprocess.CalledProcessError) as e:
+                ok, summary = False, str(e)
+        failures += not ok
+        print("%-4s np=%d %-40s %s" % ("ok" if ok else "FAIL", np_, name, summary))
+    print("%d passed, %d failed" % (count - failures, failures))
+    return 1 if failures or count == 0 else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
