@@ -5,9 +5,12 @@ Each configuration is written as a LAMMPS data file by `aceuq lammps-data`
 (the reference cells are already in LAMMPS form, so nothing is rotated), run
 with `run 0` on NP ranks, and per-atom energies (compute pe/atom), forces,
 total energy and virial (compute pressure ... virial, W = P V / nktv2p) are
-compared with the reference with the tolerances of ace_eval.py.
+compared with the reference with the tolerances of ace_eval.py.  The per-atom
+virial (compute stress/atom) must sum to the global virial (1e-10 relative).
+With SET split (configurations of `ref`), every odd-ID atom of type 1 gets an
+extra atom type mapped to the same element: results must not change.
 
-usage: ace_lammps.py LMP ACEUQ SHARED_DIR NP SET [NAME ...]   (SET: ref | ref_variants | yace)
+usage: ace_lammps.py LMP ACEUQ SHARED_DIR NP SET [NAME ...]   (SET: ref | ref_variants | yace | split)
 """
 import json
 import os
@@ -21,12 +24,16 @@ from ace_eval import cases, compare  # noqa: E402
 NKTV2P_METAL = 1.6021765e6
 
 
-def run_lammps(lmp, aceuq, np_, pot, xyz, scratch):
+def run_lammps(lmp, aceuq, np_, pot, xyz, scratch, split=False):
     data = os.path.join(scratch, "config.data")
     subprocess.run([aceuq, "lammps-data", xyz, data], check=True)
     header = open(data).readline()
     boundary = header.split("boundary ")[1].split(";")[0]
     elements = [t.split("=")[1] for t in header.split("types:")[1].split()]
+    split_cmds = ""
+    if split:
+        split_cmds = "group odd id 1:100000:2\ngroup odd1 intersect odd t1\nset group odd1 type %d\n" % (len(elements) + 1)
+        elements.append(elements[0])
     dump = os.path.join(scratch, "atoms.dump")
     inp = os.path.join(scratch, "in.ace")
     with open(inp, "w") as f:
@@ -34,13 +41,16 @@ def run_lammps(lmp, aceuq, np_, pot, xyz, scratch):
 units metal
 boundary {boundary}
 atom_modify map array
-read_data {data}
-mass * 1.0
+read_data {data} extra/atom/types {1 if split else 0}
+group t1 type 1
+{split_cmds}mass * 1.0
 pair_style ace/uq
 pair_coeff * * {pot} {' '.join(elements)}
 compute pea all pe/atom
 compute vir all pressure NULL virial
-thermo_style custom step pe vol c_vir[1] c_vir[2] c_vir[3] c_vir[4] c_vir[5] c_vir[6]
+compute sa all stress/atom NULL virial
+compute ssum all reduce sum c_sa[1] c_sa[2] c_sa[3] c_sa[4] c_sa[5] c_sa[6]
+thermo_style custom step pe vol c_vir[1] c_vir[2] c_vir[3] c_vir[4] c_vir[5] c_vir[6] c_ssum[1] c_ssum[2] c_ssum[3] c_ssum[4] c_ssum[5] c_ssum[6]
 thermo_modify format float %.17g
 dump d all custom 1 {dump} id fx fy fz c_pea
 dump_modify d format float %.17g sort id
@@ -57,6 +67,11 @@ run 0
     row = lines[next(i for i, l in enumerate(lines) if l.split()[:2] == ["Step", "PotEng"]) + 1].split()
     pe, vol = float(row[1]), float(row[2])
     virial = [float(v) * vol / NKTV2P_METAL for v in row[3:9]]
+    # stress/atom (pressure * volume units) sums to -P V
+    peratom = [-float(v) / NKTV2P_METAL for v in row[9:15]]
+    vmax = max(max(abs(v) for v in virial), 1e-300)
+    if max(abs(a - b) for a, b in zip(virial, peratom)) > 1e-10 * vmax:
+        raise RuntimeError("per-atom virial sum %s differs from the global virial %s" % (peratom, virial))
     atoms = open(dump).read().splitlines()
     start = next(i for i, l in enumerate(atoms) if l.startswith("ITEM: ATOMS")) + 1
     vals = [[float(v) for v in l.split()] for l in atoms[start:]]
@@ -71,12 +86,13 @@ def main():
         print("SKIP: ACE reference data not found at %s (../shared is missing)" % ref_dir)
         return 77
     failures = count = 0
-    for name, pot, xyz, ref_path in cases(ref_dir, which, names):
+    split = which == "split"
+    for name, pot, xyz, ref_path in cases(ref_dir, "ref" if split else which, names):
         ref = json.load(open(ref_path))
         count += 1
         with tempfile.TemporaryDirectory() as scratch:
             try:
-                got = run_lammps(lmp, aceuq, np_, pot, xyz, scratch)
+                got = run_lammps(lmp, aceuq, np_, pot, xyz, scratch, split)
                 ok, summary = compare(got, ref, False, relative_atoms=name.startswith("chebpow"))
             except (RuntimeError, StopIteration, subprocess.CalledProcessError) as e:
                 ok, summary = False, str(e)
