@@ -1,8 +1,7 @@
 /* pair_ace_uq.cpp -- see pair_ace_uq.h. */
 #include "pair_ace_uq.h"
 
-#include "ace_evaluator.h"
-#include "ace_io.h"
+#include "aceuq.h"
 #include "aceuq_lammps_compat.h"
 
 #include "atom.h"
@@ -39,10 +38,10 @@ PairACEUQ::~PairACEUQ()
 
 void PairACEUQ::release_potential()
 {
-  ace_atom_workspace_free(workspace_);
-  ace_evaluator_free(evaluator_);
+  aceuq_workspace_free(workspace_);
+  aceuq_potential_free(potential_);
   workspace_ = nullptr;
-  evaluator_ = nullptr;
+  potential_ = nullptr;
 }
 
 void PairACEUQ::allocate()
@@ -78,36 +77,38 @@ void PairACEUQ::coeff(int narg, char **arg)
   release_potential();
   aceuq_error err;
   aceuq_error_clear(&err);
-  ace_model *model = nullptr;
-  if (ace_model_read(potential_file_.c_str(), &model, &err) != ACEUQ_OK ||
-      ace_evaluator_create(model, &evaluator_, &err) != ACEUQ_OK ||
-      ace_atom_workspace_create(evaluator_, &workspace_, &err) != ACEUQ_OK) {
+  if (aceuq_potential_load(potential_file_.c_str(), &potential_, &err) != ACEUQ_OK ||
+      aceuq_workspace_create(potential_, &workspace_, &err) != ACEUQ_OK) {
     release_potential();
     error->all(FLERR, "pair_coeff ace/uq: {}", err.message);
   }
-  const ace_model *m = ace_evaluator_model(evaluator_);
   std::string known;
-  for (int e = 0; e < m->nelements; ++e) known += std::string(e ? " " : "") + m->elements[e];
+  for (int e = 0; e < aceuq_potential_num_elements(potential_); ++e)
+    known += std::string(e ? " " : "") + aceuq_potential_element(potential_, e);
   type_species_.assign(ntypes + 1, -1);
   for (int t = 1; t <= ntypes; ++t) {
     const char *el = arg[2 + t];
     if (strcmp(el, "NULL") == 0) continue;
-    for (int e = 0; e < m->nelements; ++e)
-      if (strcmp(m->elements[e], el) == 0) type_species_[t] = e;
+    type_species_[t] = aceuq_potential_element_index(potential_, el);
     if (type_species_[t] < 0)
       error->all(FLERR, "pair_coeff ace/uq: element {} (atom type {}) is not in {} (it has: {})", el, t,
                  potential_file_, known);
   }
   for (int i = 1; i <= ntypes; ++i)
     for (int j = 1; j <= ntypes; ++j) setflag[i][j] = (type_species_[i] >= 0 && type_species_[j] >= 0);
-  if (comm->me == 0)
+  if (comm->me == 0) {
     utils::logmesg(lmp, "pair ace/uq: {} with elements {}, cutoff max {}\n", potential_file_, known,
-                   m->cutoffmax);
+                   aceuq_potential_cutoff(potential_, -1, -1));
+    if (aceuq_potential_ordering_ties(potential_) > 0)
+      error->warning(FLERR, "pair ace/uq: {} pairs of basis functions in {} have equal sort keys; their "
+                     "projection order is unspecified in ML-PACE as well (matters for .asi files only)",
+                     aceuq_potential_ordering_ties(potential_), potential_file_);
+  }
 }
 
 void PairACEUQ::init_style()
 {
-  if (!evaluator_) error->all(FLERR, "pair_style ace/uq: no potential (pair_coeff * * file El ...) given");
+  if (!potential_) error->all(FLERR, "pair_style ace/uq: no potential (pair_coeff * * file El ...) given");
   if (force->newton_pair == 0) error->all(FLERR, "pair_style ace/uq requires newton pair on");
   if (atom->tag_enable == 0) error->all(FLERR, "pair_style ace/uq requires atom IDs");
   aceuq_compat::request_full_list(lmp, this, instance_me);
@@ -116,7 +117,7 @@ void PairACEUQ::init_style()
 double PairACEUQ::init_one(int i, int j)
 {
   if (setflag[i][j] == 0) error->all(FLERR, "pair_style ace/uq: all pair coeffs are not set");
-  return ace_evaluator_cutoff(evaluator_, type_species_[i], type_species_[j]);
+  return aceuq_potential_cutoff(potential_, type_species_[i], type_species_[j]);
 }
 
 void PairACEUQ::compute(int eflag, int vflag)
@@ -159,8 +160,8 @@ void PairACEUQ::compute(int eflag, int vflag)
     double energy;
     aceuq_error err;
     aceuq_error_clear(&err);
-    if (ace_evaluate_atom(evaluator_, workspace_, mu_i, n, nb_species_.data(), nb_rij_.data(), &energy,
-                          nb_dE_.data(), ACE_PROJECTIONS_NONE, nullptr, &err) != ACEUQ_OK)
+    if (aceuq_evaluate_atom(potential_, workspace_, mu_i, n, nb_species_.data(), nb_rij_.data(), &energy,
+                            nb_dE_.data(), ACEUQ_PROJECTIONS_NONE, nullptr, &err) != ACEUQ_OK)
       error->one(FLERR, "pair_style ace/uq: atom {} (step {}): {}", atom->tag[i], update->ntimestep, err.message);
     for (size_t k = 0; k < n; ++k) {
       const int j = nb_index_[k];

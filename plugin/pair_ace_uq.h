@@ -16,8 +16,7 @@
 #include <string>
 #include <vector>
 
-struct ace_evaluator;
-struct ace_atom_workspace;
+#include "aceuq.h"
 
 namespace LAMMPS_NS {
 
@@ -33,8 +32,8 @@ class PairACEUQ : public Pair {
   double memory_usage() override;
 
  private:
-  struct ace_evaluator *evaluator_ = nullptr;
-  struct ace_atom_workspace *workspace_ = nullptr;
+  aceuq_potential *potential_ = nullptr;
+  aceuq_workspace *workspace_ = nullptr;
   std::string potential_file_;
   std::vector<int> type_species_;   // LAMMPS type -> species index, -1 = NULL
   std::vector<int> nb_species_, nb_index_;

@@ -292,6 +292,11 @@ size_t ace_evaluator_projection_size(const ace_evaluator *ev, int mu, ace_projec
   return kind == ACE_PROJECTIONS_NONLINEAR ? k * (size_t)ev->sp[mu].ndensity : k;
 }
 
+size_t ace_evaluator_ordering_ties(const ace_evaluator *ev)
+{
+  return ev->bbasis ? ev->bbasis->nties : 0;
+}
+
 void ace_atom_workspace_free(ace_atom_workspace *ws)
 {
   if (!ws) return;

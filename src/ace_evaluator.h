@@ -44,6 +44,8 @@ const ace_model *ace_evaluator_model(const ace_evaluator *ev);
 double ace_evaluator_cutoff(const ace_evaluator *ev, int mu_i, int mu_j);
 /* Number of projections of species mu (0 if the model has no B-basis). */
 size_t ace_evaluator_projection_size(const ace_evaluator *ev, int mu, ace_projection_kind kind);
+/* Pairs of B functions with equal ML-PACE sort keys (order unspecified). */
+size_t ace_evaluator_ordering_ties(const ace_evaluator *ev);
 
 aceuq_status ace_atom_workspace_create(const ace_evaluator *ev, ace_atom_workspace **out, aceuq_error *err);
 void ace_atom_workspace_free(ace_atom_workspace *ws);

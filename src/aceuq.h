@@ -238,6 +238,53 @@ ACEUQ_API aceuq_status aceuq_quests_delta_entropy(const double *Y, size_t ny, co
 ACEUQ_API aceuq_status aceuq_quests_entropy(const double *X, size_t n, size_t d, double h, double *entropy,
                                             double *diversity, aceuq_error *err);
 
+
+/* ---- ACE potentials (pacemaker .yaml B-basis, ML-PACE .yace C-tilde) ---- */
+/* A loaded potential: read-only after loading, shared by all threads. */
+typedef struct aceuq_potential aceuq_potential;
+/* Per-thread scratch memory for aceuq_evaluate_atom, reused for all atoms. */
+typedef struct aceuq_workspace aceuq_workspace;
+
+typedef enum aceuq_projection_kind {
+  ACEUQ_PROJECTIONS_NONE = 0,
+  ACEUQ_PROJECTIONS_LINEAR = 1,    /* b_f, B-basis order (rank-1 first) = .asi column order */
+  ACEUQ_PROJECTIONS_NONLINEAR = 2  /* dF/drho_p * b_f, density-major (index p*K + f) */
+} aceuq_projection_kind;
+
+/* Load a .yaml/.yml (B-basis; the C-tilde basis is built at load) or .yace
+ * file.  Errors name file, line and key. */
+ACEUQ_API aceuq_status aceuq_potential_load(const char *path, aceuq_potential **out, aceuq_error *err);
+ACEUQ_API void aceuq_potential_free(aceuq_potential *pot);
+ACEUQ_API int aceuq_potential_num_elements(const aceuq_potential *pot);
+/* Element symbol of species index mu (0-based, the potential's order). */
+ACEUQ_API const char *aceuq_potential_element(const aceuq_potential *pot, int mu);
+/* Species index of an element symbol, -1 if the potential does not have it. */
+ACEUQ_API int aceuq_potential_element_index(const aceuq_potential *pot, const char *symbol);
+/* Cutoff of the ordered species pair (mu_i, mu_j); the largest cutoff for -1, -1. */
+ACEUQ_API double aceuq_potential_cutoff(const aceuq_potential *pot, int mu_i, int mu_j);
+/* Length of the projection vector of species mu (0 for a .yace potential). */
+ACEUQ_API size_t aceuq_potential_projection_size(const aceuq_potential *pot, int mu,
+                                                 aceuq_projection_kind kind);
+/* Number of pairs of B functions whose order ML-PACE leaves unspecified
+ * (equal sort keys): projections of such functions may be swapped relative
+ * to an .asi file made by pacemaker. */
+ACEUQ_API size_t aceuq_potential_ordering_ties(const aceuq_potential *pot);
+
+ACEUQ_API aceuq_status aceuq_workspace_create(const aceuq_potential *pot, aceuq_workspace **out,
+                                              aceuq_error *err);
+ACEUQ_API void aceuq_workspace_free(aceuq_workspace *ws);
+
+/* Energy of atom i of species mu_i with n neighbours (species mu_j[n],
+ * displacements rij[3n] = x_j - x_i; neighbours beyond the pair cutoff are
+ * ignored).  dE_drij[3n] (may be NULL) receives dE_i/dr_ij: forces
+ * f_i += dE_drij[j], f_j -= dE_drij[j]; virial W_ab = sum_j -rij_a dE_drij_b.
+ * projections: NULL or aceuq_potential_projection_size(pot, mu_i, kind)
+ * doubles. */
+ACEUQ_API aceuq_status aceuq_evaluate_atom(const aceuq_potential *pot, aceuq_workspace *ws, int mu_i,
+                                           size_t n, const int *mu_j, const double *rij, double *energy,
+                                           double *dE_drij, aceuq_projection_kind kind,
+                                           double *projections, aceuq_error *err);
+
 #ifdef __cplusplus
 }
 #endif

@@ -9,9 +9,6 @@
  * in-plane periodicity); frames without a cell are clusters. */
 #include "cli.h"
 
-#include "ace_evaluator.h"
-#include "ace_io.h"
-
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,15 +27,14 @@ static void print_array(const double *v, size_t n)
 }
 
 /* species index of every atom; -1 and a message for an unknown element */
-static int map_species(const ace_model *m, const aceuq_frame *f, const char *xyz, int *mu)
+static int map_species(const aceuq_potential *pot, const char *potfile, const aceuq_frame *f, const char *xyz,
+                       int *mu)
 {
   for (size_t i = 0; i < f->natoms; ++i) {
-    mu[i] = -1;
-    for (int e = 0; e < m->nelements; ++e)
-      if (!strcmp(m->elements[e], f->species[i])) mu[i] = e;
+    mu[i] = aceuq_potential_element_index(pot, f->species[i]);
     if (mu[i] < 0) {
       fprintf(stderr, "aceuq: %s: atom %zu is %s, which the potential %s does not have\n", xyz, i + 1,
-              f->species[i], m->source);
+              f->species[i], potfile);
       return -1;
     }
   }
@@ -51,22 +47,21 @@ typedef struct eval_result {
   size_t nproj_max;
 } eval_result;
 
-static int evaluate_frame(const ace_evaluator *ev, const aceuq_frame *f, const int *mu, ace_projection_kind kind,
-                          eval_result *res)
+static int evaluate_frame(const aceuq_potential *pot, const aceuq_frame *f, const int *mu,
+                          aceuq_projection_kind kind, eval_result *res)
 {
   aceuq_error err;
   aceuq_error_clear(&err);
-  const ace_model *m = ace_evaluator_model(ev);
   aceuq_neighbor_list *nl = NULL;
-  ace_atom_workspace *ws = NULL;
+  aceuq_workspace *ws = NULL;
   int rc = 1;
   int *mu_j = NULL;
   double *rij = NULL, *dE = NULL;
   int pbc[3] = {0, 0, 0};
   if (f->has_cell) memcpy(pbc, f->pbc, sizeof pbc);
-  if (aceuq_neighbor_list_build(f->natoms, f->positions, f->has_cell ? f->cell : NULL, pbc, m->cutoffmax, &nl,
-                                &err) != ACEUQ_OK ||
-      ace_atom_workspace_create(ev, &ws, &err) != ACEUQ_OK) {
+  if (aceuq_neighbor_list_build(f->natoms, f->positions, f->has_cell ? f->cell : NULL, pbc,
+                                aceuq_potential_cutoff(pot, -1, -1), &nl, &err) != ACEUQ_OK ||
+      aceuq_workspace_create(pot, &ws, &err) != ACEUQ_OK) {
     cli_report("neighbours", &err);
     goto done;
   }
@@ -86,8 +81,8 @@ static int evaluate_frame(const ace_evaluator *ev, const aceuq_frame *f, const i
     for (size_t k = 0; k < n; ++k) mu_j[k] = mu[index[k]];
     memcpy(rij, disp, 3 * n * sizeof *rij);
     double e;
-    double *proj = kind != ACE_PROJECTIONS_NONE ? &res->proj[i * res->nproj_max] : NULL;
-    if (ace_evaluate_atom(ev, ws, mu[i], n, mu_j, rij, &e, dE, kind, proj, &err) != ACEUQ_OK) {
+    double *proj = kind != ACEUQ_PROJECTIONS_NONE ? &res->proj[i * res->nproj_max] : NULL;
+    if (aceuq_evaluate_atom(pot, ws, mu[i], n, mu_j, rij, &e, dE, kind, proj, &err) != ACEUQ_OK) {
       char ctx[64];
       snprintf(ctx, sizeof ctx, "atom %zu", i + 1);
       cli_report(ctx, &err);
@@ -115,7 +110,7 @@ done:
   free(mu_j);
   free(rij);
   free(dE);
-  ace_atom_workspace_free(ws);
+  aceuq_workspace_free(ws);
   aceuq_neighbor_list_free(nl);
   return rc;
 }
@@ -124,16 +119,16 @@ int cli_cmd_ace_eval(int argc, char **argv)
 {
   const char *pot = NULL, *xyz = NULL;
   long frame = 0;
-  ace_projection_kind kind = ACE_PROJECTIONS_LINEAR;
+  aceuq_projection_kind kind = ACEUQ_PROJECTIONS_LINEAR;
   int kind_given = 0;
   for (int i = 1; i < argc; ++i) {
     if (!strcmp(argv[i], "--frame") && i + 1 < argc) frame = strtol(argv[++i], NULL, 10);
     else if (!strcmp(argv[i], "--projections") && i + 1 < argc) {
       const char *k = argv[++i];
       kind_given = 1;
-      if (!strcmp(k, "none")) kind = ACE_PROJECTIONS_NONE;
-      else if (!strcmp(k, "linear")) kind = ACE_PROJECTIONS_LINEAR;
-      else if (!strcmp(k, "nonlinear")) kind = ACE_PROJECTIONS_NONLINEAR;
+      if (!strcmp(k, "none")) kind = ACEUQ_PROJECTIONS_NONE;
+      else if (!strcmp(k, "linear")) kind = ACEUQ_PROJECTIONS_LINEAR;
+      else if (!strcmp(k, "nonlinear")) kind = ACEUQ_PROJECTIONS_NONLINEAR;
       else { usage(); return 2; }
     } else if (argv[i][0] == '-' && argv[i][1] == '-') { usage(); return 2; }
     else if (!pot) pot = argv[i];
@@ -144,14 +139,12 @@ int cli_cmd_ace_eval(int argc, char **argv)
 
   aceuq_error err;
   aceuq_error_clear(&err);
-  ace_model *model = NULL;
-  ace_evaluator *ev = NULL;
+  aceuq_potential *potential = NULL;
   aceuq_frame *frames = NULL;
   size_t nframes = 0;
-  if (ace_model_read(pot, &model, &err) != ACEUQ_OK) return cli_report(pot, &err);
-  if (ace_evaluator_create(model, &ev, &err) != ACEUQ_OK) return cli_report(pot, &err);
+  if (aceuq_potential_load(pot, &potential, &err) != ACEUQ_OK) return cli_report(pot, &err);
   if (aceuq_extxyz_read_file(xyz, &frames, &nframes, &err) != ACEUQ_OK) {
-    ace_evaluator_free(ev);
+    aceuq_potential_free(potential);
     return cli_report(xyz, &err);
   }
   int rc = 1;
@@ -164,14 +157,13 @@ int cli_cmd_ace_eval(int argc, char **argv)
     goto done;
   }
   const aceuq_frame *f = &frames[frame];
-  const ace_model *m = ace_evaluator_model(ev);
-  if (ace_evaluator_projection_size(ev, 0, ACE_PROJECTIONS_LINEAR) == 0) {
-    if (kind_given && kind != ACE_PROJECTIONS_NONE)
+  if (aceuq_potential_projection_size(potential, 0, ACEUQ_PROJECTIONS_LINEAR) == 0) {
+    if (kind_given && kind != ACEUQ_PROJECTIONS_NONE)
       fprintf(stderr, "aceuq: %s has no B-basis (a .yace file): no projections\n", pot);
-    kind = ACE_PROJECTIONS_NONE;
+    kind = ACEUQ_PROJECTIONS_NONE;
   }
-  for (int e = 0; e < m->nelements; ++e) {
-    size_t k = ace_evaluator_projection_size(ev, e, kind);
+  for (int e = 0; e < aceuq_potential_num_elements(potential); ++e) {
+    size_t k = aceuq_potential_projection_size(potential, e, kind);
     if (k > res.nproj_max) res.nproj_max = k;
   }
   const size_t n = f->natoms ? f->natoms : 1;
@@ -183,7 +175,8 @@ int cli_cmd_ace_eval(int argc, char **argv)
     fprintf(stderr, "aceuq: out of memory\n");
     goto done;
   }
-  if (map_species(m, f, xyz, mu) != 0 || evaluate_frame(ev, f, mu, kind, &res) != 0) goto done;
+  if (map_species(potential, pot, f, xyz, mu) != 0 || evaluate_frame(potential, f, mu, kind, &res) != 0)
+    goto done;
 
   printf("{\"potential\": \"%s\", \"config\": \"%s\", \"natoms\": %zu, \"energy\": %.17g,\n", pot, xyz,
          f->natoms, res.energy);
@@ -197,11 +190,11 @@ int cli_cmd_ace_eval(int argc, char **argv)
     print_array(&res.forces[3 * i], 3);
   }
   printf("]");
-  if (kind != ACE_PROJECTIONS_NONE) {
+  if (kind != ACEUQ_PROJECTIONS_NONE) {
     printf(",\n \"projections\": [");
     for (size_t i = 0; i < f->natoms; ++i) {
       printf("%s", i ? ",\n  " : "");
-      print_array(&res.proj[i * res.nproj_max], ace_evaluator_projection_size(ev, mu[i], kind));
+      print_array(&res.proj[i * res.nproj_max], aceuq_potential_projection_size(potential, mu[i], kind));
     }
     printf("]");
   }
@@ -213,6 +206,6 @@ done:
   free(res.forces);
   free(res.proj);
   aceuq_frames_free(frames, nframes);
-  ace_evaluator_free(ev);
+  aceuq_potential_free(potential);
   return rc;
 }

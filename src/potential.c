@@ -1,0 +1,110 @@
+/* potential.c -- public ACE potential API (aceuq.h) over the internal
+ * reader + evaluator (ace_io.h, ace_evaluator.h). */
+#include "aceuq.h"
+
+#include "ace_basis.h"
+#include "ace_evaluator.h"
+#include "ace_io.h"
+#include "error_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+struct aceuq_potential {
+  ace_evaluator *ev;
+};
+
+struct aceuq_workspace {
+  ace_atom_workspace *ws;
+};
+
+/* internal and public projection kinds have the same values */
+_Static_assert((int)ACEUQ_PROJECTIONS_LINEAR == (int)ACE_PROJECTIONS_LINEAR &&
+                   (int)ACEUQ_PROJECTIONS_NONLINEAR == (int)ACE_PROJECTIONS_NONLINEAR,
+               "projection kinds differ");
+
+aceuq_status aceuq_potential_load(const char *path, aceuq_potential **out, aceuq_error *err)
+{
+  *out = NULL;
+  aceuq_potential *p = calloc(1, sizeof *p);
+  if (!p) return aceuq_error_set(err, ACEUQ_ERR_NOMEM, "out of memory");
+  ace_model *model = NULL;
+  aceuq_status st = ace_model_read(path, &model, err);
+  if (!st) st = ace_evaluator_create(model, &p->ev, err); /* takes the model */
+  if (st) {
+    free(p);
+    return st;
+  }
+  *out = p;
+  return ACEUQ_OK;
+}
+
+void aceuq_potential_free(aceuq_potential *pot)
+{
+  if (!pot) return;
+  ace_evaluator_free(pot->ev);
+  free(pot);
+}
+
+int aceuq_potential_num_elements(const aceuq_potential *pot)
+{
+  return ace_evaluator_model(pot->ev)->nelements;
+}
+
+const char *aceuq_potential_element(const aceuq_potential *pot, int mu)
+{
+  const ace_model *m = ace_evaluator_model(pot->ev);
+  return (mu >= 0 && mu < m->nelements) ? m->elements[mu] : NULL;
+}
+
+int aceuq_potential_element_index(const aceuq_potential *pot, const char *symbol)
+{
+  const ace_model *m = ace_evaluator_model(pot->ev);
+  for (int e = 0; e < m->nelements; ++e)
+    if (!strcmp(m->elements[e], symbol)) return e;
+  return -1;
+}
+
+double aceuq_potential_cutoff(const aceuq_potential *pot, int mu_i, int mu_j)
+{
+  return ace_evaluator_cutoff(pot->ev, mu_i, mu_j);
+}
+
+size_t aceuq_potential_projection_size(const aceuq_potential *pot, int mu, aceuq_projection_kind kind)
+{
+  return ace_evaluator_projection_size(pot->ev, mu, (ace_projection_kind)kind);
+}
+
+size_t aceuq_potential_ordering_ties(const aceuq_potential *pot)
+{
+  return ace_evaluator_ordering_ties(pot->ev);
+}
+
+aceuq_status aceuq_workspace_create(const aceuq_potential *pot, aceuq_workspace **out, aceuq_error *err)
+{
+  *out = NULL;
+  aceuq_workspace *w = calloc(1, sizeof *w);
+  if (!w) return aceuq_error_set(err, ACEUQ_ERR_NOMEM, "out of memory");
+  aceuq_status st = ace_atom_workspace_create(pot->ev, &w->ws, err);
+  if (st) {
+    free(w);
+    return st;
+  }
+  *out = w;
+  return ACEUQ_OK;
+}
+
+void aceuq_workspace_free(aceuq_workspace *ws)
+{
+  if (!ws) return;
+  ace_atom_workspace_free(ws->ws);
+  free(ws);
+}
+
+aceuq_status aceuq_evaluate_atom(const aceuq_potential *pot, aceuq_workspace *ws, int mu_i, size_t n,
+                                 const int *mu_j, const double *rij, double *energy, double *dE_drij,
+                                 aceuq_projection_kind kind, double *projections, aceuq_error *err)
+{
+  return ace_evaluate_atom(pot->ev, ws->ws, mu_i, n, mu_j, rij, energy, dE_drij, (ace_projection_kind)kind,
+                           projections, err);
+}
