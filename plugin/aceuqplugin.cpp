@@ -11,6 +11,8 @@
 #include "aceuq_plugin_info.h"
 #include "command_aceuq.h"
 #include "compute_uq_entropy.h"
+#include "compute_uq_grade.h"
+#include "fix_uq_harvest.h"
 #include "pair_ace_uq.h"
 
 #include "comm.h"
@@ -42,6 +44,16 @@ static Command *create_aceuq_command(LAMMPS *lmp)
 static Pair *create_pair_ace_uq(LAMMPS *lmp)
 {
   return new PairACEUQ(lmp);
+}
+
+static Compute *create_compute_uq_grade(LAMMPS *lmp, int narg, char **arg)
+{
+  return new ComputeUQGrade(lmp, narg, arg);
+}
+
+static Fix *create_fix_uq_harvest(LAMMPS *lmp, int narg, char **arg)
+{
+  return new FixUQHarvest(lmp, narg, arg);
 }
 
 static Compute *create_compute_uq_entropy(LAMMPS *lmp, int narg, char **arg)
@@ -90,6 +102,18 @@ extern "C" __attribute__((visibility("default"))) void lammpsplugin_init(void *p
   plugin.name = "ace/uq";
   plugin.info = "pair style ace/uq: ACE energies and forces (pacemaker .yaml, ML-PACE .yace)";
   plugin.creator.v1 = (lammpsplugin_factory1 *)&create_pair_ace_uq;
+  (*register_plugin)(&plugin, lmp);
+
+  plugin.style = "compute";
+  plugin.name = "uq/grade";
+  plugin.info = "compute uq/grade: D-optimality extrapolation grades from pair_style ace/uq";
+  plugin.creator.v2 = (lammpsplugin_factory2 *)&create_compute_uq_grade;
+  (*register_plugin)(&plugin, lmp);
+
+  plugin.style = "fix";
+  plugin.name = "uq/harvest";
+  plugin.info = "fix uq/harvest: write extrapolative configurations (extended XYZ)";
+  plugin.creator.v2 = (lammpsplugin_factory2 *)&create_fix_uq_harvest;
   (*register_plugin)(&plugin, lmp);
 
   plugin.style = "compute";

@@ -1,8 +1,15 @@
 /* pair_ace_uq.h -- `pair_style ace/uq`: ACE energies, forces and virial from
  * pacemaker (.yaml, B-basis) or ML-PACE (.yace, C-tilde) potential files.
  *
- *   pair_style ace/uq
- *   pair_coeff * * pot.yaml El1 El2 ...     (one element per atom type; NULL skips a type)
+ *   pair_style ace/uq [grade_every N]
+ *   pair_coeff * * pot.yaml [pot.asi] El1 El2 ...   (one element per atom type; NULL skips a type)
+ *
+ * With an active set (.asi) the pair computes D-optimality extrapolation
+ * grades gamma_i on steps divisible by N, and on steps where a consumer
+ * (fix uq/harvest, stock fix pair) requested them before the force call:
+ * projections of all owned atoms of one species are packed in chunks and
+ * multiplied with that species' inverse active set in one GEMM each; the
+ * inverses are held once per node (MPI shared memory).
  *
  * Many-body with a full neighbour list and newton pair on: for every owned
  * atom i the core returns E_i and dE_i/dr_ij; forces f_i += dE_i/dr_ij,
@@ -13,10 +20,12 @@
 
 #include "pair.h"
 
+#include "aceuq.h"
+#include "aceuq_lammps_compat.h"
+#include "uq_mpi.h"
+
 #include <string>
 #include <vector>
-
-#include "aceuq.h"
 
 namespace LAMMPS_NS {
 
@@ -30,6 +39,23 @@ class PairACEUQ : public Pair {
   void init_style() override;
   double init_one(int i, int j) override;
   double memory_usage() override;
+  void *extract(const char *name, int &dim) override;
+#if ACEUQ_LAMMPS_HAS_EXTRACT_PERATOM
+  void *extract_peratom(const char *name, int &ncol) override;
+#endif
+
+  // ---- interface for the aceuq computes and fixes (same plugin) ----
+  bool has_active_set() const { return asi_loaded_; }
+  int grade_every() const { return grade_every_; }
+  /* ask for grades in the next force computation (call before it, e.g. in pre_force) */
+  void request_grades() { grade_request_ = 1; }
+  /* timestep of the last force computation with grades (-1: none yet) */
+  bigint grades_step() const { return gamma_step_; }
+  /* per owned atom, valid on grades_step(): gamma and the ACE energy E_i */
+  const double *gamma() const { return gamma_; }
+  const double *atom_energy() const { return atom_energy_; }
+  /* element symbol of a LAMMPS type (NULL if the type is not handled) */
+  const char *element_of_type(int type) const;
 
  private:
   aceuq_potential *potential_ = nullptr;
@@ -39,8 +65,27 @@ class PairACEUQ : public Pair {
   std::vector<int> nb_species_, nb_index_;
   std::vector<double> nb_rij_, nb_dE_;
 
+  // D-optimality grades
+  int grade_every_ = 0;
+  int grade_request_ = 0;
+  bool asi_loaded_ = false;
+  std::string asi_file_;
+  aceuq_projection_kind asi_kind_ = ACEUQ_PROJECTIONS_NONE;
+  aceuq_mpi::NodeSharedArray asi_;          // all inverses, one copy per node
+  std::vector<std::size_t> asi_offset_, asi_size_;  // per species: offset in asi_, K
+  aceuq_grade_workspace *grade_ws_ = nullptr;
+  std::vector<std::vector<double>> chunk_proj_;    // per species: up to kGradeChunk rows x K
+  std::vector<std::vector<int>> chunk_atom_;       // per species: local atom of each row
+  std::vector<double> chunk_gamma_;
+  double *gamma_ = nullptr, *atom_energy_ = nullptr;
+  int nmax_ = 0;
+  bigint gamma_step_ = -1;
+
   void allocate();
   void release_potential();
+  void load_active_set(const char *file);
+  void grow_peratom();
+  void flush_grades(int mu);
 };
 
 }    // namespace LAMMPS_NS

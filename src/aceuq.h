@@ -285,6 +285,43 @@ ACEUQ_API aceuq_status aceuq_evaluate_atom(const aceuq_potential *pot, aceuq_wor
                                            double *dE_drij, aceuq_projection_kind kind,
                                            double *projections, aceuq_error *err);
 
+/* ---- D-optimality active sets and extrapolation grades ------------------ */
+/* An active set (pacemaker .asi): per element mu the square matrix Ainv_mu
+ * (pseudo-inverse of the active-set projection rows) of size K_mu (linear)
+ * or K_mu * ndensity_mu (non-linear projections). */
+typedef struct aceuq_activeset aceuq_activeset;
+
+/* Read an .asi file (.npz, stored or compressed; one "<El>.npy" float64
+ * C-order square matrix per element) and validate it against pot: every
+ * element present, no unknown element, sizes matching the potential, one
+ * kind for all elements, finite entries.  Errors name the file and member. */
+ACEUQ_API aceuq_status aceuq_activeset_load(const char *path, const aceuq_potential *pot, aceuq_activeset **out,
+                                            aceuq_error *err);
+ACEUQ_API void aceuq_activeset_free(aceuq_activeset *as);
+/* ACEUQ_PROJECTIONS_LINEAR or _NONLINEAR (the projections the grades need) */
+ACEUQ_API aceuq_projection_kind aceuq_activeset_kind(const aceuq_activeset *as);
+/* Matrix size K of species mu (0 for a bad index) and its K x K row-major
+ * entries Ainv[j*K + k], owned by the active set. */
+ACEUQ_API size_t aceuq_activeset_size(const aceuq_activeset *as, int mu);
+ACEUQ_API const double *aceuq_activeset_matrix(const aceuq_activeset *as, int mu);
+
+/* Scratch memory for aceuq_dopt_grade_batch (one per thread), bounded:
+ * a few MB independent of the number of atoms. */
+typedef struct aceuq_grade_workspace aceuq_grade_workspace;
+ACEUQ_API aceuq_status aceuq_grade_workspace_create(size_t max_K, aceuq_grade_workspace **out, aceuq_error *err);
+ACEUQ_API void aceuq_grade_workspace_free(aceuq_grade_workspace *ws);
+ACEUQ_API size_t aceuq_grade_workspace_bytes(const aceuq_grade_workspace *ws);
+
+/* Grades of n atoms of one element:
+ *   gamma[i] = max_k | sum_j proj[i*K + j] * Ainv[j*K + k] |
+ * computed chunk-wise with dgemm.  roundoff (may be NULL) receives
+ * max_k sum_j |proj[i*K + j] * Ainv[j*K + k]|, the scale of the cancellation
+ * error of gamma (costs a scalar O(K^2) loop per atom: for checks, not MD).
+ * A NaN projection gives a NaN grade. */
+ACEUQ_API aceuq_status aceuq_dopt_grade_batch(aceuq_grade_workspace *ws, const double *Ainv, size_t K,
+                                              const double *proj, size_t n, double *gamma, double *roundoff,
+                                              aceuq_error *err);
+
 #ifdef __cplusplus
 }
 #endif

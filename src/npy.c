@@ -241,47 +241,58 @@ aceuq_status aceuq_npy_read_file(const char *path, aceuq_array2d *out, aceuq_err
 
 /* ---- writer -------------------------------------------------------------- */
 
-aceuq_status aceuq_npy_write_file(const char *path, const double *data, size_t rows, size_t cols,
-                                  aceuq_error *err)
+aceuq_status aceuq_npy_encode(const double *data, size_t rows, size_t cols, const char *name, unsigned char **out,
+                              size_t *size, aceuq_error *err)
 {
-  if (!data && rows && cols)
-    return aceuq_error_set(err, ACEUQ_ERR_VALUE, "%s: no data to write", path);
+  *out = NULL;
+  *size = 0;
+  if (!data && rows && cols) return aceuq_error_set(err, ACEUQ_ERR_VALUE, "%s: no data to write", name);
+  if (cols && rows > (SIZE_MAX - 4096) / 8 / cols)
+    return aceuq_error_set(err, ACEUQ_ERR_VALUE, "%s: shape (%zu, %zu) is too large", name, rows, cols);
   /* header padded so that magic + length + header is a multiple of 64 bytes */
   char dict[160];
   int n = snprintf(dict, sizeof dict, "{'descr': '<f8', 'fortran_order': False, 'shape': (%zu, %zu), }", rows,
                    cols);
   if (n < 0 || (size_t)n >= sizeof dict)
-    return aceuq_error_set(err, ACEUQ_ERR_INTERNAL, "%s: .npy header too long", path);
-  size_t total = 10 + (size_t)n + 1;
-  size_t padded = (total + 63) / 64 * 64;
-  size_t hlen = padded - 10;
-  if (hlen > 65535) return aceuq_error_set(err, ACEUQ_ERR_INTERNAL, "%s: .npy header too long", path);
-  unsigned char head[256];
-  memcpy(head, npy_magic, 6);
-  head[6] = 1;
-  head[7] = 0;
-  head[8] = (unsigned char)(hlen & 0xff);
-  head[9] = (unsigned char)(hlen >> 8);
-  memcpy(head + 10, dict, (size_t)n);
-  memset(head + 10 + n, ' ', hlen - (size_t)n - 1);
-  head[padded - 1] = '\n';
-
-  FILE *f = fopen(path, "wb");
-  if (!f) return aceuq_error_set(err, ACEUQ_ERR_IO, "%s: cannot create: %s", path, strerror(errno));
-  int ok = fwrite(head, 1, padded, f) == padded;
-  unsigned char chunk[8 * 512];
-  size_t count = rows * cols;
-  for (size_t i = 0; ok && i < count;) {
-    size_t m = count - i < 512 ? count - i : 512;
-    for (size_t j = 0; j < m; ++j) {
-      uint64_t u;
-      memcpy(&u, &data[i + j], 8);
-      for (int k = 0; k < 8; ++k) chunk[8 * j + (size_t)k] = (unsigned char)(u >> (8 * k));
-    }
-    ok = fwrite(chunk, 8, m, f) == m;
-    i += m;
+    return aceuq_error_set(err, ACEUQ_ERR_INTERNAL, "%s: .npy header too long", name);
+  size_t padded = (10 + (size_t)n + 1 + 63) / 64 * 64, hlen = padded - 10;
+  size_t count = rows * cols, total = padded + 8 * count;
+  unsigned char *b = malloc(total);
+  if (!b) return aceuq_error_set(err, ACEUQ_ERR_NOMEM, "%s: cannot allocate %zu bytes", name, total);
+  memcpy(b, npy_magic, 6);
+  b[6] = 1;
+  b[7] = 0;
+  b[8] = (unsigned char)(hlen & 0xff);
+  b[9] = (unsigned char)(hlen >> 8);
+  memcpy(b + 10, dict, (size_t)n);
+  memset(b + 10 + n, ' ', hlen - (size_t)n - 1);
+  b[padded - 1] = '\n';
+  /* host double -> little-endian bytes, independent of host byte order */
+  for (size_t i = 0; i < count; ++i) {
+    uint64_t u;
+    memcpy(&u, &data[i], 8);
+    for (int k = 0; k < 8; ++k) b[padded + 8 * i + (size_t)k] = (unsigned char)(u >> (8 * k));
   }
+  *out = b;
+  *size = total;
+  return ACEUQ_OK;
+}
+
+aceuq_status aceuq_npy_write_file(const char *path, const double *data, size_t rows, size_t cols,
+                                  aceuq_error *err)
+{
+  unsigned char *buf;
+  size_t len;
+  aceuq_status st = aceuq_npy_encode(data, rows, cols, path, &buf, &len, err);
+  if (st) return st;
+  FILE *f = fopen(path, "wb");
+  if (!f) {
+    free(buf);
+    return aceuq_error_set(err, ACEUQ_ERR_IO, "%s: cannot create: %s", path, strerror(errno));
+  }
+  int ok = fwrite(buf, 1, len, f) == len;
   if (fclose(f) != 0) ok = 0;
+  free(buf);
   if (!ok) return aceuq_error_set(err, ACEUQ_ERR_IO, "%s: write error: %s", path, strerror(errno));
   return ACEUQ_OK;
 }

@@ -1,10 +1,13 @@
 /* cmd_ace_eval.c -- `aceuq eval pot.(yaml|yace) config.xyz [--frame N]
- * [--projections linear|nonlinear|none]`: energies, forces, virial and
- * projections of one extended-XYZ frame as JSON, with the field names and
- * meaning of the reference data (LAMMPS metal units):
+ * [--projections linear|nonlinear|none] [--asi pot.asi]`: energies, forces,
+ * virial, projections and extrapolation grades of one extended-XYZ frame as
+ * JSON, with the field names and meaning of the reference data (LAMMPS metal
+ * units):
  *   energy, energies[i], forces[i][3] (F_i = -dE/dr_i),
  *   virial [xx, yy, zz, xy, xz, yz] with W_ab = sum_i sum_j (r_i - r_j)_a f_ij,b
- *   (LAMMPS pair->virial), projections[i][K].
+ *   (LAMMPS pair->virial), projections[i][K];
+ *   with --asi: gamma[i], max_gamma, gamma_roundoff_scale[i] (the projections
+ *   are then of the active set's kind).
  * Periodicity follows the frame's pbc flags and cell (a slab keeps its
  * in-plane periodicity); frames without a cell are clusters. */
 #include "cli.h"
@@ -16,7 +19,7 @@
 static void usage(void)
 {
   fprintf(stderr, "usage: aceuq eval pot.(yaml|yace) config.xyz [--frame N] "
-                  "[--projections none|linear|nonlinear]\n");
+                  "[--projections none|linear|nonlinear] [--asi pot.asi]\n");
 }
 
 static void print_array(const double *v, size_t n)
@@ -115,14 +118,59 @@ done:
   return rc;
 }
 
+/* gamma and its round-off scale for every atom: one batch per species */
+static int compute_grades(const aceuq_potential *pot, const aceuq_activeset *as, size_t natoms, const int *mu,
+                          const eval_result *res, double *gamma, double *scale)
+{
+  size_t max_k = 1;
+  for (int e = 0; e < aceuq_potential_num_elements(pot); ++e)
+    if (aceuq_activeset_size(as, e) > max_k) max_k = aceuq_activeset_size(as, e);
+  aceuq_error err;
+  aceuq_error_clear(&err);
+  aceuq_grade_workspace *ws = NULL;
+  double *rows = malloc((natoms ? natoms : 1) * max_k * sizeof *rows);
+  double *g = malloc((natoms ? natoms : 1) * 2 * sizeof *g);
+  size_t *atom = malloc((natoms ? natoms : 1) * sizeof *atom);
+  int rc = 1;
+  if (!rows || !g || !atom || aceuq_grade_workspace_create(max_k, &ws, &err) != ACEUQ_OK) {
+    cli_report("grades", &err);
+    goto done;
+  }
+  for (int e = 0; e < aceuq_potential_num_elements(pot); ++e) {
+    const size_t K = aceuq_activeset_size(as, e);
+    size_t n = 0;
+    for (size_t i = 0; i < natoms; ++i)
+      if (mu[i] == e) {
+        memcpy(&rows[n * K], &res->proj[i * res->nproj_max], K * sizeof *rows);
+        atom[n++] = i;
+      }
+    if (aceuq_dopt_grade_batch(ws, aceuq_activeset_matrix(as, e), K, rows, n, g, g + n, &err) != ACEUQ_OK) {
+      cli_report("grades", &err);
+      goto done;
+    }
+    for (size_t r = 0; r < n; ++r) {
+      gamma[atom[r]] = g[r];
+      scale[atom[r]] = g[n + r];
+    }
+  }
+  rc = 0;
+done:
+  aceuq_grade_workspace_free(ws);
+  free(rows);
+  free(g);
+  free(atom);
+  return rc;
+}
+
 int cli_cmd_ace_eval(int argc, char **argv)
 {
-  const char *pot = NULL, *xyz = NULL;
+  const char *pot = NULL, *xyz = NULL, *asi = NULL;
   long frame = 0;
   aceuq_projection_kind kind = ACEUQ_PROJECTIONS_LINEAR;
   int kind_given = 0;
   for (int i = 1; i < argc; ++i) {
     if (!strcmp(argv[i], "--frame") && i + 1 < argc) frame = strtol(argv[++i], NULL, 10);
+    else if (!strcmp(argv[i], "--asi") && i + 1 < argc) asi = argv[++i];
     else if (!strcmp(argv[i], "--projections") && i + 1 < argc) {
       const char *k = argv[++i];
       kind_given = 1;
@@ -147,6 +195,8 @@ int cli_cmd_ace_eval(int argc, char **argv)
     aceuq_potential_free(potential);
     return cli_report(xyz, &err);
   }
+  aceuq_activeset *as = NULL;
+  double *gamma = NULL, *scale = NULL;
   int rc = 1;
   eval_result res;
   memset(&res, 0, sizeof res);
@@ -157,6 +207,18 @@ int cli_cmd_ace_eval(int argc, char **argv)
     goto done;
   }
   const aceuq_frame *f = &frames[frame];
+  if (asi) {
+    if (aceuq_activeset_load(asi, potential, &as, &err) != ACEUQ_OK) {
+      cli_report(asi, &err);
+      goto done;
+    }
+    if (kind_given && kind != aceuq_activeset_kind(as)) {
+      fprintf(stderr, "aceuq: %s is a %s active set; --projections must match it (or be left out)\n", asi,
+              aceuq_activeset_kind(as) == ACEUQ_PROJECTIONS_LINEAR ? "linear" : "non-linear");
+      goto done;
+    }
+    kind = aceuq_activeset_kind(as);
+  }
   if (aceuq_potential_projection_size(potential, 0, ACEUQ_PROJECTIONS_LINEAR) == 0) {
     if (kind_given && kind != ACEUQ_PROJECTIONS_NONE)
       fprintf(stderr, "aceuq: %s has no B-basis (a .yace file): no projections\n", pot);
@@ -171,12 +233,15 @@ int cli_cmd_ace_eval(int argc, char **argv)
   res.energies = calloc(n, sizeof *res.energies);
   res.forces = calloc(3 * n, sizeof *res.forces);
   res.proj = calloc(n * (res.nproj_max ? res.nproj_max : 1), sizeof *res.proj);
-  if (!mu || !res.energies || !res.forces || !res.proj) {
+  gamma = calloc(n, sizeof *gamma);
+  scale = calloc(n, sizeof *scale);
+  if (!mu || !res.energies || !res.forces || !res.proj || !gamma || !scale) {
     fprintf(stderr, "aceuq: out of memory\n");
     goto done;
   }
   if (map_species(potential, pot, f, xyz, mu) != 0 || evaluate_frame(potential, f, mu, kind, &res) != 0)
     goto done;
+  if (as && compute_grades(potential, as, f->natoms, mu, &res, gamma, scale) != 0) goto done;
 
   printf("{\"potential\": \"%s\", \"config\": \"%s\", \"natoms\": %zu, \"energy\": %.17g,\n", pot, xyz,
          f->natoms, res.energy);
@@ -198,6 +263,15 @@ int cli_cmd_ace_eval(int argc, char **argv)
     }
     printf("]");
   }
+  if (as) {
+    double gmax = 0.0;
+    for (size_t i = 0; i < f->natoms; ++i)
+      if (!(gamma[i] <= gmax)) gmax = gamma[i];
+    printf(",\n \"active_set\": \"%s\", \"max_gamma\": %.17g,\n \"gamma\": ", asi, gmax);
+    print_array(gamma, f->natoms);
+    printf(",\n \"gamma_roundoff_scale\": ");
+    print_array(scale, f->natoms);
+  }
   printf("}\n");
   rc = 0;
 done:
@@ -205,6 +279,9 @@ done:
   free(res.energies);
   free(res.forces);
   free(res.proj);
+  free(gamma);
+  free(scale);
+  aceuq_activeset_free(as);
   aceuq_frames_free(frames, nframes);
   aceuq_potential_free(potential);
   return rc;

@@ -3,13 +3,17 @@
 
 usage: ace_eval.py ACEUQ SHARED_DIR SET [NAME ...]
   SET = ref | ref_nonlinear | ref_variants | yace
-  ref           every configs/<pot>_<name>.xyz with its ref/<pot>_<name>.json
-  ref_nonlinear non-linear projections (ref_nonlinear/CuI_*.json)
+  ref           every configs/<pot>_<name>.xyz with its ref/<pot>_<name>.json,
+                extrapolation grades with the potential's .asi (`aceuq eval --asi`)
+  ref_nonlinear non-linear projections and grades with Cu-I.nonlinear.asi
+                (ref_nonlinear/CuI_*.json)
   ref_variants  ref_variants/<variant>__<config>.json with potentials/Cu-I.<variant>.yaml
   yace          the .yace twin of each potential against ref/ (no projections)
 Tolerances (reference README): energy 1e-10 relative, per-atom energies 1e-9 eV,
 forces 1e-8 eV/A, virial 1e-9 relative (of the largest component),
-projections 1e-10 relative (of each atom's largest |b|).  ChebPow energies are
+projections 1e-10 relative (of each atom's largest |b|), gamma 1e-11 x the
+reference's gamma_roundoff_scale per atom (absolute: the reference active sets
+are ill-conditioned, gamma is a sum with large cancellations).  ChebPow energies are
 huge (1e6..1e8 eV): per-atom energies and forces are then compared relatively.
 Exit 77 (skip) when SHARED_DIR/reference/ace is missing.
 """
@@ -20,10 +24,12 @@ import subprocess
 import sys
 
 POT = {"CuI": "Cu-I", "AlNi": "multispecies_AlNi", "CuPBE": "Cu.pbe.in"}
+ASI = {"ref": ".asi", "ref_nonlinear": ".nonlinear.asi"}   # active set = potential name + this
 
 
-def run_eval(aceuq, pot, xyz, kind):
-    res = subprocess.run([aceuq, "eval", pot, xyz, "--projections", kind], capture_output=True, text=True)
+def run_eval(aceuq, pot, xyz, kind, asi=None):
+    cmd = [aceuq, "eval", pot, xyz, "--projections", kind] + (["--asi", asi] if asi else [])
+    res = subprocess.run(cmd, capture_output=True, text=True)
     if res.returncode != 0:
         raise RuntimeError("aceuq eval %s %s failed: %s" % (pot, xyz, res.stderr.strip()))
     return json.loads(res.stdout)
@@ -33,7 +39,7 @@ def max_abs(a, b):
     return max((abs(x - y) for x, y in zip(a, b)), default=0.0)
 
 
-def compare(got, ref, projections, relative_atoms=False):
+def compare(got, ref, projections, relative_atoms=False, grades=False):
     """Returns (ok, summary) for one configuration."""
     errs = {}
     e_ref = ref["energy"]
@@ -53,6 +59,12 @@ def compare(got, ref, projections, relative_atoms=False):
                 return False, "projection length %d, reference %d" % (len(pg), len(pr))
             worst = max(worst, max_abs(pg, pr) / max(max(abs(x) for x in pr), 1e-300))
         errs["projections"] = (worst, 1e-10)
+    if grades and "gamma" not in got:
+        return False, "no gamma in the output"
+    if grades:
+        worst = max(abs(g - r) / s for g, r, s in zip(got["gamma"], ref["gamma"], ref["gamma_roundoff_scale"]))
+        errs["gamma/scale"] = (worst, 1e-11)
+        errs["max_gamma"] = (abs(got["max_gamma"] - ref["max_gamma"]) / max(ref["gamma_roundoff_scale"]), 1e-11)
     ok = len(got["energies"]) == len(ref["energies"]) and all(e <= tol for e, tol in errs.values())
     return ok, "  ".join("%s %.1e" % (k, e) for k, (e, tol) in errs.items())
 
@@ -88,8 +100,10 @@ def main():
         ref = json.load(open(ref_path))
         count += 1
         try:
-            got = run_eval(aceuq, pot, xyz, kind)
-            ok, summary = compare(got, ref, kind != "none", relative_atoms=name.startswith("chebpow"))
+            asi = pot[:-5] + ASI[which] if which in ASI else None
+            got = run_eval(aceuq, pot, xyz, kind, asi)
+            ok, summary = compare(got, ref, kind != "none", relative_atoms=name.startswith("chebpow"),
+                                  grades=asi is not None)
         except RuntimeError as e:
             ok, summary = False, str(e)
         failures += not ok

@@ -9,8 +9,13 @@ compared with the reference with the tolerances of ace_eval.py.  The per-atom
 virial (compute stress/atom) must sum to the global virial (1e-10 relative).
 With SET split (configurations of `ref`), every odd-ID atom of type 1 gets an
 extra atom type mapped to the same element: results must not change.
+For ref, ref_nonlinear and split the potential's active set is loaded
+(pair_coeff * * pot.yaml pot.asi ...; grade_every 1) and the per-atom gamma of
+compute uq/grade (dump) and its max (thermo) are compared with the reference
+(1e-11 x gamma_roundoff_scale, as in ace_eval.py).
 
-usage: ace_lammps.py LMP ACEUQ SHARED_DIR NP SET [NAME ...]   (SET: ref | ref_variants | yace | split)
+usage: ace_lammps.py LMP ACEUQ SHARED_DIR NP SET [NAME ...]
+       (SET: ref | ref_nonlinear | ref_variants | yace | split)
 """
 import json
 import os
@@ -19,12 +24,12 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from ace_eval import cases, compare  # noqa: E402
+from ace_eval import ASI, cases, compare  # noqa: E402
 
 NKTV2P_METAL = 1.6021765e6
 
 
-def run_lammps(lmp, aceuq, np_, pot, xyz, scratch, split=False):
+def run_lammps(lmp, aceuq, np_, pot, xyz, scratch, split=False, asi=None):
     data = os.path.join(scratch, "config.data")
     subprocess.run([aceuq, "lammps-data", xyz, data], check=True)
     header = open(data).readline()
@@ -44,15 +49,16 @@ atom_modify map array
 read_data {data} extra/atom/types {1 if split else 0}
 group t1 type 1
 {split_cmds}mass * 1.0
-pair_style ace/uq
-pair_coeff * * {pot} {' '.join(elements)}
+pair_style ace/uq{" grade_every 1" if asi else ""}
+pair_coeff * * {pot} {asi or ""} {' '.join(elements)}
 compute pea all pe/atom
+{"compute g all uq/grade" if asi else "variable g atom 0.0"}
 compute vir all pressure NULL virial
 compute sa all stress/atom NULL virial
 compute ssum all reduce sum c_sa[1] c_sa[2] c_sa[3] c_sa[4] c_sa[5] c_sa[6]
-thermo_style custom step pe vol c_vir[1] c_vir[2] c_vir[3] c_vir[4] c_vir[5] c_vir[6] c_ssum[1] c_ssum[2] c_ssum[3] c_ssum[4] c_ssum[5] c_ssum[6]
+thermo_style custom step pe vol c_vir[1] c_vir[2] c_vir[3] c_vir[4] c_vir[5] c_vir[6] c_ssum[1] c_ssum[2] c_ssum[3] c_ssum[4] c_ssum[5] c_ssum[6] {"c_g" if asi else "pe"}
 thermo_modify format float %.17g
-dump d all custom 1 {dump} id fx fy fz c_pea
+dump d all custom 1 {dump} id fx fy fz c_pea {"c_g" if asi else "v_g"}
 dump_modify d format float %.17g sort id
 run 0
 """)
@@ -75,7 +81,11 @@ run 0
     atoms = open(dump).read().splitlines()
     start = next(i for i, l in enumerate(atoms) if l.startswith("ITEM: ATOMS")) + 1
     vals = [[float(v) for v in l.split()] for l in atoms[start:]]
-    return {"energy": pe, "energies": [v[4] for v in vals], "forces": [v[1:4] for v in vals], "virial": virial}
+    got = {"energy": pe, "energies": [v[4] for v in vals], "forces": [v[1:4] for v in vals], "virial": virial}
+    if asi:
+        got["gamma"] = [v[5] for v in vals]
+        got["max_gamma"] = float(row[15])
+    return got
 
 
 def main():
@@ -92,8 +102,11 @@ def main():
         count += 1
         with tempfile.TemporaryDirectory() as scratch:
             try:
-                got = run_lammps(lmp, aceuq, np_, pot, xyz, scratch, split)
-                ok, summary = compare(got, ref, False, relative_atoms=name.startswith("chebpow"))
+                kind = "ref" if split else which
+                asi = pot[:-5] + ASI[kind] if kind in ASI else None
+                got = run_lammps(lmp, aceuq, np_, pot, xyz, scratch, split, asi)
+                ok, summary = compare(got, ref, False, relative_atoms=name.startswith("chebpow"),
+                                      grades=asi is not None)
             except (RuntimeError, StopIteration, subprocess.CalledProcessError) as e:
                 ok, summary = False, str(e)
         failures += not ok

@@ -1,0 +1,128 @@
+/* compute_uq_grade.cpp -- see compute_uq_grade.h. */
+#include "compute_uq_grade.h"
+
+#include "pair_ace_uq.h"
+
+#include "atom.h"
+#include "error.h"
+#include "force.h"
+#include "memory.h"
+#include "update.h"
+#include "utils.h"
+
+#include <algorithm>
+#include <cmath>
+
+using namespace LAMMPS_NS;
+
+ComputeUQGrade::ComputeUQGrade(LAMMPS *lmp, int narg, char **arg) : Compute(lmp, narg, arg)
+{
+  for (int i = 3; i < narg; i += 2) {
+    std::string key = arg[i];
+    if (i + 1 >= narg) error->all(FLERR, "compute {} uq/grade: keyword {} needs a value", id, key);
+    if (key == "lower") lower_ = utils::numeric(FLERR, arg[i + 1], false, lmp);
+    else if (key == "upper") upper_ = utils::numeric(FLERR, arg[i + 1], false, lmp);
+    else error->all(FLERR, "compute {} uq/grade: unknown keyword '{}' (expected lower or upper)", id, key);
+  }
+  if (!(lower_ < upper_))
+    error->all(FLERR, "compute {} uq/grade: lower ({}) must be smaller than upper ({})", id, lower_, upper_);
+  scalar_flag = 1;
+  extscalar = 0;
+  vector_flag = 1;
+  size_vector = 4;
+  extvector = 0;
+  vector = results_;
+  peratom_flag = 1;
+  size_peratom_cols = 0;
+}
+
+ComputeUQGrade::~ComputeUQGrade()
+{
+  memory->destroy(gamma_atom_);
+}
+
+void ComputeUQGrade::init()
+{
+  pair_ = dynamic_cast<PairACEUQ *>(force->pair_match("ace/uq", 1, 0));
+  if (!pair_) error->all(FLERR, "compute {} uq/grade needs pair_style ace/uq", id);
+  if (!pair_->has_active_set())
+    error->all(FLERR, "compute {} uq/grade: pair_style ace/uq has no active set "
+               "(pair_coeff * * pot.yaml pot.asi El ...)", id);
+}
+
+void ComputeUQGrade::check_fresh(const char *what)
+{
+  if (pair_->grades_step() == update->ntimestep) return;
+  const int every = pair_->grade_every();
+  if (every > 0)
+    error->all(FLERR,
+               "compute {} uq/grade: {} requested on step {}, but pair_style ace/uq computes grades only on "
+               "steps divisible by grade_every {} (and the first and last step of a run): use thermo/dump/fix "
+               "frequencies that are multiples of {}",
+               id, what, update->ntimestep, every, every);
+  error->all(FLERR,
+             "compute {} uq/grade: {} requested on step {} without fresh grades: set pair_style ace/uq "
+             "grade_every N (N = the thermo/dump/fix frequency that uses this compute), or use fix uq/harvest",
+             id, what, update->ntimestep);
+}
+
+/* max, mean and the counts above the bounds over the group's owned atoms */
+void ComputeUQGrade::reduce()
+{
+  const double *gamma = pair_->gamma();
+  const int *mask = atom->mask;
+  double local[3] = {0.0, 0.0, 0.0}, sum[3], local_max = 0.0, n_local = 0.0, n;
+  for (int i = 0; i < atom->nlocal; ++i) {
+    if (!(mask[i] & groupbit)) continue;
+    const double g = gamma[i];
+    local_max = std::max(local_max, g);
+    local[0] += g;
+    if (g > lower_) local[1] += 1.0;
+    if (g > upper_) local[2] += 1.0;
+    n_local += 1.0;
+  }
+  MPI_Allreduce(local, sum, 3, MPI_DOUBLE, MPI_SUM, world);
+  MPI_Allreduce(&local_max, &results_[0], 1, MPI_DOUBLE, MPI_MAX, world);
+  MPI_Allreduce(&n_local, &n, 1, MPI_DOUBLE, MPI_SUM, world);
+  results_[1] = n > 0 ? sum[0] / n : 0.0;
+  results_[2] = sum[1];
+  results_[3] = sum[2];
+}
+
+double ComputeUQGrade::compute_scalar()
+{
+  invoked_scalar = update->ntimestep;
+  check_fresh("max gamma");
+  reduce();
+  invoked_vector = update->ntimestep;  // reduce() filled the vector too: c_ID[n] is current as well
+  scalar = results_[0];
+  return scalar;
+}
+
+void ComputeUQGrade::compute_vector()
+{
+  invoked_vector = update->ntimestep;
+  check_fresh("the gamma statistics");
+  reduce();
+  invoked_scalar = update->ntimestep;
+  scalar = results_[0];
+}
+
+void ComputeUQGrade::compute_peratom()
+{
+  invoked_peratom = update->ntimestep;
+  check_fresh("per-atom gamma");
+  if (atom->nmax > nmax_) {
+    nmax_ = atom->nmax;
+    memory->destroy(gamma_atom_);
+    memory->create(gamma_atom_, nmax_, "uq/grade:gamma");
+    vector_atom = gamma_atom_;
+  }
+  const double *gamma = pair_->gamma();
+  for (int i = 0; i < atom->nlocal; ++i) gamma_atom_[i] = (atom->mask[i] & groupbit) ? gamma[i] : 0.0;
+}
+
+double ComputeUQGrade::memory_usage()
+{
+  return (double)nmax_ * sizeof(double);
+}
