@@ -5,7 +5,11 @@
 # atom per step and the ratio to ML-PACE's numbers measured on the same
 # machine class (pair_style pace, recursive evaluator: Cu-I 39.7 us serial,
 # 20.0 on 2 ranks; Cu.pbe.in 184 / 98; product evaluator Cu-I 42.4 / 22.6).
-#   usage: bench_ace_lammps.sh [NP] [cui|cupbe|all]
+# Mode "grades": extrapolation grades never / every 20 steps / every step (with the
+# active sets Cu-I.wellcond.asi and Cu.pbe.in.asi), ratios to the run without an
+# active set, next to upstream pace/extrapolation's ratios on the anchor machine
+# (Cu-I: x1.02 / x1.07 / x1.26 of pair pace; Cu.pbe.in: x1.09 / x1.25 / x4.04).
+#   usage: bench_ace_lammps.sh [NP] [cui|cupbe|all|grades]
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 build=$(cd "${ACEUQ_BUILD_DIR:-$here/../build}" && pwd)
@@ -16,10 +20,10 @@ pots="$shared/reference/ace/potentials"
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT; cd "$work"
 mpi=(); if [ "$np" -gt 1 ]; then mpi=(mpirun -np "$np" --oversubscribe); [ "$(id -u)" -eq 0 ] && mpi+=(--allow-run-as-root); fi
 
-run_case() {  # $1 = potential file; prints loop time of the 100-step run
+run_case() {  # $1 = potential file [$2 = active set, $3 = grade_every]; prints loop time of the 100-step run
   printf '%s\n' "plugin load aceuqplugin.so" "units metal" "lattice fcc 3.63" \
     "region box block 0 10 0 10 0 10" "create_box 1 box" "create_atoms 1 box" "mass 1 63.546" \
-    "pair_style ace/uq" "pair_coeff * * $1 Cu" "neighbor 1.0 bin" \
+    "pair_style ace/uq ${3:+grade_every $3}" "pair_coeff * * $1 ${2:-} Cu" "neighbor 1.0 bin" \
     "velocity all create 600.0 4928459 loop geom" "fix nve all nve" "timestep 0.001" \
     "thermo 50" "run 10" "run 100" > in.bench
   "${mpi[@]}" "$build/lmp" -nocite -log none -in in.bench | awk '/^Loop time of/ {t = $4} END {print t}'
@@ -36,4 +40,17 @@ if [ "$which" = all ] || [ "$which" = cui ]; then
 fi
 if [ "$which" = all ] || [ "$which" = cupbe ]; then
   report "Cu.pbe.in (684 functions)" "$(run_case "$pots/Cu.pbe.in.yaml")" "$([ "$np" -gt 1 ] && echo 98 || echo 184)"
+fi
+if [ "$which" = grades ]; then
+  for p in "Cu-I.yaml Cu-I.wellcond.asi" "Cu.pbe.in.yaml Cu.pbe.in.asi"; do
+    set -- $p
+    t0=$(run_case "$pots/$1")
+    report "$1 no active set" "$t0" "$([ "$1" = Cu-I.yaml ] && echo 39.7 || echo 184)"
+    for every in 0 20 1; do
+      t=$(run_case "$pots/$1" "$pots/$2" "$every")
+      awk -v n="$1" -v e="$every" -v t="$t" -v t0="$t0" -v np="$np" 'BEGIN {
+        printf "  %-28s %8.2f us/atom/step on %d rank(s)   ratio to no active set %.3f\n",
+               n " grade_every " e, t * 1e6 / 400000, np, t / t0 }'
+    done
+  done
 fi

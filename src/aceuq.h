@@ -322,6 +322,56 @@ ACEUQ_API aceuq_status aceuq_dopt_grade_batch(aceuq_grade_workspace *ws, const d
                                               const double *proj, size_t n, double *gamma, double *roundoff,
                                               aceuq_error *err);
 
+/* ---- active-set construction (activeset_build.c, maxvol.c) --------------- */
+/* MaxVol (Goreinov-Tyrtyshnikov; the algorithm of pacemaker's maxvolpy):
+ * rows[r] of the n x r row-major matrix A (n >= r) whose r x r block has
+ * locally maximal |det|: LU with partial pivoting picks the start, then
+ * single-row swaps while max |C| > tol, C = A A[rows]^-1 (tol < 1 is taken
+ * as 1).  *iters = swaps made, *max_c = final max |C| (<= tol when
+ * converged; may be NULL).  A singular start block is an ACEUQ_ERR_LINALG
+ * error. */
+ACEUQ_API aceuq_status aceuq_maxvol(const double *A, size_t n, size_t r, double tol, int max_iters, size_t *rows,
+                                    int *iters, double *max_c, aceuq_error *err);
+
+typedef struct aceuq_activeset_build_options {
+  double tol;       /* MaxVol tolerance (default 1.01) */
+  int max_iters;    /* MaxVol swap limit (default 300) */
+  double rank_rtol; /* numerical rank: singular values > rank_rtol * largest (default 1e-6) */
+} aceuq_activeset_build_options;
+/* defaults above */
+ACEUQ_API void aceuq_activeset_build_options_default(aceuq_activeset_build_options *opt);
+
+/* What the selection did for one element (all fields filled by the builder). */
+typedef struct aceuq_activeset_report {
+  size_t environments;  /* rows given */
+  size_t functions;     /* K: projection length */
+  size_t rank;          /* numerical rank r = number of selected rows */
+  size_t zero_columns;  /* columns with zero variance (all rows equal); they carry no information */
+  int iterations;       /* MaxVol swaps */
+  double max_c;         /* final MaxVol max |C| */
+  double max_gamma;     /* max gamma of the given rows with the written inverse */
+  double condition;     /* sigma_max / sigma_min of the selected, column-scaled block */
+} aceuq_activeset_report;
+
+/* Active set of one element from the n x K row-major projections B (one row
+ * per training environment).  Numerically rank-deficient bases are handled
+ * explicitly: D = column rms (zero columns: 1), the numerical rank r of B D^-1
+ * from its singular values, MaxVol on the leading r right-singular
+ * coordinates B D^-1 V_r, and
+ *   Ainv[:, :r] = D^-1 pinv(B[sel] D^-1),  Ainv[:, r:] = 0
+ * (K x K row-major, written to Ainv; gamma = max_k |(b Ainv)_k| as for any
+ * .asi).  On full-rank input the selection is pacemaker's.  selected (may be
+ * NULL) receives the r chosen row indices (at most K entries). */
+ACEUQ_API aceuq_status aceuq_activeset_select(const double *B, size_t n, size_t K,
+                                              const aceuq_activeset_build_options *opt, double *Ainv,
+                                              size_t *selected, aceuq_activeset_report *report,
+                                              aceuq_error *err);
+
+/* Write an .asi file (uncompressed npz, "<El>.npy" float64 C-order K x K per
+ * element, readable by pacemaker/ML-PACE and by aceuq_activeset_load). */
+ACEUQ_API aceuq_status aceuq_activeset_write(const char *path, int nelements, const char *const *elements,
+                                             const double *const *Ainv, const size_t *K, aceuq_error *err);
+
 #ifdef __cplusplus
 }
 #endif
