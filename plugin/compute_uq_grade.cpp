@@ -17,12 +17,25 @@ using namespace LAMMPS_NS;
 
 ComputeUQGrade::ComputeUQGrade(LAMMPS *lmp, int narg, char **arg) : Compute(lmp, narg, arg)
 {
+  // the per-atom layout is fixed now: 3 columns when the pair already has a local model (.asil)
+  auto *pair = dynamic_cast<PairACEUQ *>(force->pair_match("ace/uq", 1, 0));
+  local_columns_ = pair && pair->has_local_set();
+  use_local_ = local_columns_;
   for (int i = 3; i < narg; i += 2) {
     std::string key = arg[i];
     if (i + 1 >= narg) error->all(FLERR, "compute {} uq/grade: keyword {} needs a value", id, key);
     if (key == "lower") lower_ = utils::numeric(FLERR, arg[i + 1], false, lmp);
     else if (key == "upper") upper_ = utils::numeric(FLERR, arg[i + 1], false, lmp);
-    else error->all(FLERR, "compute {} uq/grade: unknown keyword '{}' (expected lower or upper)", id, key);
+    else if (key == "grade") {
+      std::string v = arg[i + 1];
+      if (v != "global" && v != "local")
+        error->all(FLERR, "compute {} uq/grade: grade must be global or local (got '{}')", id, v);
+      use_local_ = v == "local";
+      if (use_local_ && !local_columns_)
+        error->all(FLERR, "compute {} uq/grade: grade local needs pair_style ace/uq ... local pot.asil defined "
+                   "before this compute", id);
+    } else
+      error->all(FLERR, "compute {} uq/grade: unknown keyword '{}' (expected lower, upper or grade)", id, key);
   }
   if (!(lower_ < upper_))
     error->all(FLERR, "compute {} uq/grade: lower ({}) must be smaller than upper ({})", id, lower_, upper_);
@@ -33,12 +46,13 @@ ComputeUQGrade::ComputeUQGrade(LAMMPS *lmp, int narg, char **arg) : Compute(lmp,
   extvector = 0;
   vector = results_;
   peratom_flag = 1;
-  size_peratom_cols = 0;
+  size_peratom_cols = local_columns_ ? 3 : 0;   // [gamma, gamma_local, cluster] or gamma
 }
 
 ComputeUQGrade::~ComputeUQGrade()
 {
   memory->destroy(gamma_atom_);
+  memory->destroy(columns_atom_);
 }
 
 void ComputeUQGrade::init()
@@ -48,6 +62,10 @@ void ComputeUQGrade::init()
   if (!pair_->has_active_set())
     error->all(FLERR, "compute {} uq/grade: pair_style ace/uq has no active set "
                "(pair_coeff * * pot.yaml pot.asi El ...)", id);
+  if (pair_->has_local_set() != local_columns_)
+    error->all(FLERR, "compute {} uq/grade: pair_style ace/uq {} a local model (.asil) now but {} when the compute "
+               "was defined: define the compute after pair_style/pair_coeff", id,
+               pair_->has_local_set() ? "has" : "has no", local_columns_ ? "had one" : "had none");
 }
 
 void ComputeUQGrade::check_fresh(const char *what)
@@ -69,7 +87,7 @@ void ComputeUQGrade::check_fresh(const char *what)
 /* max, mean and the counts above the bounds over the group's owned atoms */
 void ComputeUQGrade::reduce()
 {
-  const double *gamma = pair_->gamma();
+  const double *gamma = use_local_ ? pair_->gamma_local() : pair_->gamma();
   const int *mask = atom->mask;
   double local[3] = {0.0, 0.0, 0.0}, sum[3], local_max = 0.0, n_local = 0.0, n;
   for (int i = 0; i < atom->nlocal; ++i) {
@@ -114,15 +132,30 @@ void ComputeUQGrade::compute_peratom()
   check_fresh("per-atom gamma");
   if (atom->nmax > nmax_) {
     nmax_ = atom->nmax;
-    memory->destroy(gamma_atom_);
-    memory->create(gamma_atom_, nmax_, "uq/grade:gamma");
-    vector_atom = gamma_atom_;
+    if (local_columns_) {
+      memory->destroy(columns_atom_);
+      memory->create(columns_atom_, nmax_, 3, "uq/grade:columns");
+      array_atom = columns_atom_;
+    } else {
+      memory->destroy(gamma_atom_);
+      memory->create(gamma_atom_, nmax_, "uq/grade:gamma");
+      vector_atom = gamma_atom_;
+    }
   }
   const double *gamma = pair_->gamma();
-  for (int i = 0; i < atom->nlocal; ++i) gamma_atom_[i] = (atom->mask[i] & groupbit) ? gamma[i] : 0.0;
+  for (int i = 0; i < atom->nlocal; ++i) {
+    const bool in = atom->mask[i] & groupbit;
+    if (!local_columns_) {
+      gamma_atom_[i] = in ? gamma[i] : 0.0;
+      continue;
+    }
+    columns_atom_[i][0] = in ? gamma[i] : 0.0;
+    columns_atom_[i][1] = in ? pair_->gamma_local()[i] : 0.0;
+    columns_atom_[i][2] = in ? pair_->cluster_index()[i] : -1.0;
+  }
 }
 
 double ComputeUQGrade::memory_usage()
 {
-  return (double)nmax_ * sizeof(double);
+  return (double)nmax_ * (local_columns_ ? 3 : 1) * sizeof(double);
 }

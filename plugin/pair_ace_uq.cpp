@@ -19,8 +19,6 @@
 
 using namespace LAMMPS_NS;
 
-// rows of projections graded per GEMM call (bounds the buffer to kGradeChunk x K per species)
-static constexpr std::size_t kGradeChunk = 128;
 
 PairACEUQ::PairACEUQ(LAMMPS *lmp) : Pair(lmp)
 {
@@ -36,6 +34,8 @@ PairACEUQ::~PairACEUQ()
   release_potential();
   memory->destroy(gamma_);
   memory->destroy(atom_energy_);
+  memory->destroy(gamma_local_);
+  memory->destroy(cluster_);
   if (allocated) {
     memory->destroy(setflag);
     memory->destroy(cutsq);
@@ -47,6 +47,9 @@ void PairACEUQ::release_potential()
   aceuq_workspace_free(workspace_);
   aceuq_potential_free(potential_);
   aceuq_grade_workspace_free(grade_ws_);
+  local_asi_.release();
+  local_.clear();
+  local_loaded_ = false;
   workspace_ = nullptr;
   potential_ = nullptr;
   grade_ws_ = nullptr;
@@ -68,11 +71,16 @@ void PairACEUQ::allocate()
 void PairACEUQ::settings(int narg, char **arg)
 {
   grade_every_ = 0;
+  local_file_.clear();
   for (int i = 0; i < narg; i += 2) {
     std::string key = arg[i];
-    if (key != "grade_every")
-      error->all(FLERR, "pair_style ace/uq: unknown keyword '{}' (expected grade_every N)", key);
-    if (i + 1 >= narg) error->all(FLERR, "pair_style ace/uq: grade_every needs a value");
+    if (key != "grade_every" && key != "local")
+      error->all(FLERR, "pair_style ace/uq: unknown keyword '{}' (expected grade_every N, local file.asil)", key);
+    if (i + 1 >= narg) error->all(FLERR, "pair_style ace/uq: {} needs a value", key);
+    if (key == "local") {
+      local_file_ = arg[i + 1];
+      continue;
+    }
     grade_every_ = utils::inumeric(FLERR, arg[i + 1], false, lmp);
     if (grade_every_ < 0) error->all(FLERR, "pair_style ace/uq: grade_every must be >= 0 (got {})", grade_every_);
   }
@@ -118,6 +126,13 @@ void PairACEUQ::coeff(int narg, char **arg)
   for (int i = 1; i <= ntypes; ++i)
     for (int j = 1; j <= ntypes; ++j) setflag[i][j] = (type_species_[i] >= 0 && type_species_[j] >= 0);
   if (!asi_file_.empty()) load_active_set(asi_file_.c_str());
+  if (!local_file_.empty()) {
+    if (!asi_loaded_)
+      error->all(FLERR, "pair_style ace/uq local {}: the clustered active sets come with the global one: "
+                 "pair_coeff * * {} pot.asi El ... (aceuq activeset --local writes both)", local_file_,
+                 potential_file_);
+    load_local_set(local_file_.c_str());
+  }
   if (comm->me == 0) {
     utils::logmesg(lmp, "pair ace/uq: {} with elements {}, cutoff max {}\n", potential_file_, known,
                    aceuq_potential_cutoff(potential_, -1, -1));
@@ -163,7 +178,7 @@ void PairACEUQ::compute(int eflag, int vflag)
   const bool grade_now = asi_loaded_ && (grade_request_ || periodic);
   if (grade_now) {
     grow_peratom();
-    for (int i = 0; i < nlocal; ++i) gamma_[i] = atom_energy_[i] = 0.0;
+    for (int i = 0; i < nlocal; ++i) gamma_[i] = atom_energy_[i] = gamma_local_[i] = cluster_[i] = 0.0;
     for (auto &c : chunk_atom_) c.clear();
   }
 
@@ -229,125 +244,13 @@ void PairACEUQ::compute(int eflag, int vflag)
   if (vflag_fdotr) virial_fdotr_compute();
 }
 
-/* gamma of the buffered atoms of species mu: one GEMM with the node-shared inverse */
-void PairACEUQ::flush_grades(int mu)
-{
-  const std::size_t n = chunk_atom_[mu].size();
-  if (n == 0) return;
-  aceuq_error err;
-  aceuq_error_clear(&err);
-  if (aceuq_dopt_grade_batch(grade_ws_, asi_.data() + asi_offset_[mu], asi_size_[mu], chunk_proj_[mu].data(), n,
-                             chunk_gamma_.data(), nullptr, &err) != ACEUQ_OK)
-    error->one(FLERR, "pair_style ace/uq: extrapolation grades: {}", err.message);
-  for (std::size_t r = 0; r < n; ++r) gamma_[chunk_atom_[mu][r]] = chunk_gamma_[r];
-  chunk_atom_[mu].clear();
-}
-
-void PairACEUQ::grow_peratom()
-{
-  if (atom->nmax <= nmax_) return;
-  nmax_ = atom->nmax;
-  memory->destroy(gamma_);
-  memory->destroy(atom_energy_);
-  memory->create(gamma_, nmax_, "pair:gamma");
-  memory->create(atom_energy_, nmax_, "pair:atom_energy");
-}
-
-/* World rank 0 reads and validates the active set; each node leader then fills
- * the node's shared copy (re-reading the file unless it is rank 0). */
-void PairACEUQ::load_active_set(const char *file)
-{
-  const int nel = aceuq_potential_num_elements(potential_);
-  aceuq_activeset *as = nullptr;
-  aceuq_error err;
-  aceuq_error_clear(&err);
-  std::string msg;
-  if (comm->me == 0 && aceuq_activeset_load(file, potential_, &as, &err) != ACEUQ_OK) msg = err.message;
-  msg = aceuq_mpi::first_error(world, msg);
-  if (!msg.empty()) error->all(FLERR, "pair_coeff ace/uq: {}", msg);
-
-  // sizes from rank 0: kind, then K per species
-  std::vector<unsigned long long> sizes(nel + 1, 0);
-  if (comm->me == 0) {
-    sizes[0] = (unsigned long long)aceuq_activeset_kind(as);
-    for (int mu = 0; mu < nel; ++mu) sizes[mu + 1] = aceuq_activeset_size(as, mu);
-  }
-  MPI_Bcast(sizes.data(), nel + 1, MPI_UNSIGNED_LONG_LONG, 0, world);
-  asi_kind_ = (aceuq_projection_kind)sizes[0];
-  asi_size_.assign(nel, 0);
-  asi_offset_.assign(nel, 0);
-  std::size_t total = 0, maxK = 1;
-  for (int mu = 0; mu < nel; ++mu) {
-    asi_size_[mu] = sizes[mu + 1];
-    asi_offset_[mu] = total;
-    total += asi_size_[mu] * asi_size_[mu];
-    maxK = std::max(maxK, asi_size_[mu]);
-  }
-  if (!asi_.allocate(world, total))
-    error->all(FLERR, "pair_coeff ace/uq: cannot allocate {:.1f} MB of node-shared memory for {}",
-               total * 8.0 / 1048576.0, file);
-  if (asi_.is_leader()) {
-    if (comm->me != 0 && aceuq_activeset_load(file, potential_, &as, &err) != ACEUQ_OK) msg = err.message;
-    for (int mu = 0; msg.empty() && mu < nel; ++mu)
-      if (asi_size_[mu] > 0)
-        std::memcpy(asi_.data() + asi_offset_[mu], aceuq_activeset_matrix(as, mu),
-                    asi_size_[mu] * asi_size_[mu] * sizeof(double));
-  }
-  aceuq_activeset_free(as);
-  msg = aceuq_mpi::first_error(world, msg);
-  if (!msg.empty()) error->all(FLERR, "pair_coeff ace/uq: {}", msg);
-  asi_.publish();
-
-  if (aceuq_grade_workspace_create(maxK, &grade_ws_, &err) != ACEUQ_OK)
-    error->all(FLERR, "pair_coeff ace/uq: {}", err.message);
-  chunk_proj_.assign(nel, std::vector<double>());
-  chunk_atom_.assign(nel, std::vector<int>());
-  for (int mu = 0; mu < nel; ++mu) {
-    chunk_proj_[mu].resize(kGradeChunk * std::max<std::size_t>(asi_size_[mu], 1));
-    chunk_atom_[mu].reserve(kGradeChunk);
-  }
-  chunk_gamma_.resize(kGradeChunk);
-  asi_loaded_ = true;
-
-  double owned = (double)asi_.bytes_owned(), max_owned;
-  MPI_Allreduce(&owned, &max_owned, 1, MPI_DOUBLE, MPI_MAX, world);
-  if (comm->me == 0)
-    utils::logmesg(lmp,
-                   "pair ace/uq: active set {} ({}), {:.2f} MB held once per node (largest share "
-                   "allocated by one rank: {:.2f} MB); grades every {} steps{}\n",
-                   file, asi_kind_ == ACEUQ_PROJECTIONS_NONLINEAR ? "non-linear" : "linear", total * 8.0 / 1048576.0,
-                   max_owned / 1048576.0, grade_every_, grade_every_ == 0 ? " (0: only when requested)" : "");
-}
-
-const char *PairACEUQ::element_of_type(int type) const
-{
-  if (!potential_ || type < 1 || type >= (int)type_species_.size() || type_species_[type] < 0) return nullptr;
-  return aceuq_potential_element(potential_, type_species_[type]);
-}
-
-/* "gamma_flag": the trigger of stock fix pair (set to 1 before a force call to request grades) */
-void *PairACEUQ::extract(const char *name, int &dim)
-{
-  dim = 0;
-  if (strcmp(name, "gamma_flag") == 0) return (void *)&grade_request_;
-  return nullptr;
-}
-
-#if ACEUQ_LAMMPS_HAS_EXTRACT_PERATOM
-void *PairACEUQ::extract_peratom(const char *name, int &ncol)
-{
-  ncol = 0;
-  if (strcmp(name, "gamma") == 0) return (void *)gamma_;
-  return nullptr;
-}
-#endif
-
 double PairACEUQ::memory_usage()
 {
   double bytes = Pair::memory_usage();
   bytes += (double)(nb_rij_.capacity() + nb_dE_.capacity()) * sizeof(double);
   bytes += (double)(nb_species_.capacity() + nb_index_.capacity()) * sizeof(int);
-  bytes += 2.0 * nmax_ * sizeof(double) + (double)asi_.bytes_owned();
+  bytes += 4.0 * nmax_ * sizeof(double) + (double)asi_.bytes_owned() + (double)local_asi_.bytes_owned();
+  bytes += (double)(cluster_rows_.capacity() + assign_work_.capacity()) * sizeof(double);
   for (const auto &c : chunk_proj_) bytes += (double)c.capacity() * sizeof(double);
   return bytes;
 }

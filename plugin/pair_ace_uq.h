@@ -1,7 +1,7 @@
 /* pair_ace_uq.h -- `pair_style ace/uq`: ACE energies, forces and virial from
  * pacemaker (.yaml, B-basis) or ML-PACE (.yace, C-tilde) potential files.
  *
- *   pair_style ace/uq [grade_every N]
+ *   pair_style ace/uq [grade_every N] [local pot.asil]
  *   pair_coeff * * pot.yaml [pot.asi] El1 El2 ...   (one element per atom type; NULL skips a type)
  *
  * With an active set (.asi) the pair computes D-optimality extrapolation
@@ -9,7 +9,10 @@
  * (fix uq/harvest, stock fix pair) requested them before the force call:
  * projections of all owned atoms of one species are packed in chunks and
  * multiplied with that species' inverse active set in one GEMM each; the
- * inverses are held once per node (MPI shared memory).
+ * inverses are held once per node (MPI shared memory).  With a local model
+ * (.asil, clustering-enhanced local D-optimality) each graded atom is also
+ * assigned to its nearest cluster centroid and graded with that cluster's
+ * inverse (one GEMM per cluster and species per chunk): gamma_local.
  *
  * Many-body with a full neighbour list and newton pair on: for every owned
  * atom i the core returns E_i and dE_i/dr_ij; forces f_i += dE_i/dr_ij,
@@ -54,6 +57,10 @@ class PairACEUQ : public Pair {
   /* per owned atom, valid on grades_step(): gamma and the ACE energy E_i */
   const double *gamma() const { return gamma_; }
   const double *atom_energy() const { return atom_energy_; }
+  /* with a local model (.asil): per owned atom, valid on grades_step() */
+  bool has_local_set() const { return local_loaded_; }
+  const double *gamma_local() const { return gamma_local_; }
+  const double *cluster_index() const { return cluster_; }   // 0-based cluster of the atom's element
   /* element symbol of a LAMMPS type (NULL if the type is not handled) */
   const char *element_of_type(int type) const;
 
@@ -81,11 +88,31 @@ class PairACEUQ : public Pair {
   int nmax_ = 0;
   bigint gamma_step_ = -1;
 
+  // clustering-enhanced local grades (.asil)
+  struct LocalSpecies {
+    std::size_t K = 0, d = 0, nclusters = 0;
+    std::vector<double> mean, scale, components, centroids;  // feature transform (small, per rank)
+    std::vector<std::size_t> offset;                         // per cluster: offset in local_asi_
+  };
+  std::string local_file_;
+  bool local_loaded_ = false;
+  std::vector<LocalSpecies> local_;
+  aceuq_mpi::NodeSharedArray local_asi_;    // all cluster inverses, one copy per node
+  std::vector<int> chunk_cluster_;
+  std::vector<double> cluster_rows_, assign_work_;
+  std::vector<int> cluster_rows_atom_;
+  double *gamma_local_ = nullptr, *cluster_ = nullptr;
+
+  // rows of projections graded per GEMM call (bounds the buffers to kGradeChunk x K per species)
+  static constexpr std::size_t kGradeChunk = 128;
+
   void allocate();
   void release_potential();
   void load_active_set(const char *file);
   void grow_peratom();
   void flush_grades(int mu);
+  void flush_local_grades(int mu, std::size_t n);
+  void load_local_set(const char *file);
 };
 
 }    // namespace LAMMPS_NS

@@ -358,7 +358,7 @@ typedef struct aceuq_activeset_report {
  * explicitly: D = column rms (zero columns: 1), the numerical rank r of B D^-1
  * from its singular values, MaxVol on the leading r right-singular
  * coordinates B D^-1 V_r, and
- *   Ainv[:, :r] = D^-1 pinv(B[sel] D^-1),  Ainv[:, r:] = 0
+ *   Ainv[:, :r] = D^-1 pinv(B[sel] D^-1 V_r V_r^T),  Ainv[:, r:] = 0
  * (K x K row-major, written to Ainv; gamma = max_k |(b Ainv)_k| as for any
  * .asi).  On full-rank input the selection is pacemaker's.  selected (may be
  * NULL) receives the r chosen row indices (at most K entries). */
@@ -366,11 +366,231 @@ ACEUQ_API aceuq_status aceuq_activeset_select(const double *B, size_t n, size_t 
                                               const aceuq_activeset_build_options *opt, double *Ainv,
                                               size_t *selected, aceuq_activeset_report *report,
                                               aceuq_error *err);
+/* Notes on aceuq_activeset_select (activeset_build.c):
+ *  - Ainv[:, :r] = D^-1 V_r (B[sel] D^-1 V_r)^-1: the pseudo-inverse of the
+ *    selected rows truncated to the numerical rank (V_r V_r^T projects out
+ *    the directions below the rank cut; = D^-1 pinv(B[sel] D^-1) = B[sel]^-1
+ *    when r = K).  gamma of a row is then exactly MaxVol's |C| of that row,
+ *    so gamma <= tol on every training row once MaxVol converged.  (The
+ *    untruncated D^-1 pinv(B[sel] D^-1) changed single grades by up to 0.18
+ *    on Cu.pbe.in training data and can exceed tol on rows MaxVol accepted.)
+ *  - rank: singular values of B D^-1 above rank_rtol x the largest, from the
+ *    SVD of the K x K R factor of a QR factorisation of B accumulated block
+ *    by block (backward stable: singular values to ~1e-16 x the largest, so
+ *    rank_rtol down to ~1e-13 is meaningful; the Gram matrix would square
+ *    the conditioning -- see activeset_build.c);
+ *  - "zero-variance columns" are columns whose n values are all equal; an
+ *    all-zero column gets D = 1 and a zero row in Ainv (a function never
+ *    active in training does not raise gamma: the grade measures the
+ *    directions the data spans);
+ *  - selected[] is in ascending row order and column i of Ainv belongs to
+ *    selected[i] (B[selected[i]] Ainv = e_i up to round-off);
+ *  - memory: the caller's B plus n x r doubles (MaxVol in place) plus
+ *    O(n + K^2);
+ *  - stability: the selection depends on the order of the rows only through
+ *    ties (dgetrf's first largest pivot, MaxVol's first largest |C|), i.e.
+ *    environments equal to the last bit or within round-off of a tie;
+ *    otherwise reordering the rows gives the same selected environments and
+ *    the same gammas up to round-off (amplified by the conditioning of the
+ *    rank cut: 1e-10 on Cu.pbe.in training data with reordered atoms).
+ *  - report->max_gamma is over all n rows with the returned Ainv.
+ *
+ * Streaming (batch) builder for data that does not fit in memory: the same
+ * construction from passes over the data in batches of rows (any sizes):
+ *   create(K, opt)
+ *   pass 1: add_statistics(rows, n) for every batch   (column sums of
+ *           squares and ranges, the K x K R factor of B = QR by TSQR)
+ *   prepare()                                         (D, rank r, V_r)
+ *   pass 2: add_candidates(rows, n, first_index) for every batch:
+ *           active set <- MaxVol(active U batch), r rows kept with their
+ *           global indices first_index + i (any numbering of the caller, below
+ *           2^62; it only identifies rows in `selected` and orders ties)
+ *   pass 3+ (refinement, repeat while it finds rows above tol and passes are
+ *           left): refine(rows, n, first_index) for every batch, then
+ *           end_refinement(&exceeded, &max_gamma): exceeded = the rows with
+ *           gamma > tol under the current selection (0: every row of the pass
+ *           is <= tol, nothing changes); otherwise the c rows of largest
+ *           gamma seen in the pass, c = max(4r, largest candidate batch)
+ *           (all rows above tol, or the worst of them, and the rows just
+ *           below, which the merge must keep inside: with 4r alone, 100k
+ *           synthetic rows needed 9 passes instead of 5), are merged: active
+ *           set <- MaxVol(active U collected);
+ *   finish(Ainv, selected, report)     (Ainv as aceuq_activeset_select)
+ * Before the first candidates the active set holds r placeholder rows of
+ * tiny volume (eps e_k in the leading singular coordinates), so batches
+ * smaller than r or spanning fewer directions are fine; each merge starts
+ * from the better (by volume) of the LU start on the union and the current
+ * set, so the volume never decreases.  finish() fails if placeholders are
+ * left (run refinement passes: a pass always finds a row above tol while one
+ * is left).  MEMORY: O(K^2 + m K) doubles, m = the largest batch, independent
+ * of the number of environments: about 4 K^2 + c K held (model, active set,
+ * one K x K grade operator, the refinement buffer of c rows; the K x K R
+ * factor and a 1024-row QR block until prepare) plus, while merging,
+ * (r + max(m, c)) r for MaxVol.  The selection is not the in-memory one
+ * (cumulative MaxVol is greedy over batches and depends on the batch order
+ * and boundaries); both give gamma <= tol on all rows when converged.  report->max_gamma: the max gamma of the
+ * last refinement pass if it found no row above tol and nothing changed
+ * since, else NaN (compute it with the written matrix).  report->iterations
+ * sums the swaps of all merges, report->max_c is that of the last merge. */
+typedef struct aceuq_activeset_builder aceuq_activeset_builder;
+/* opt may be NULL (defaults).  K = projection length. */
+ACEUQ_API aceuq_status aceuq_activeset_builder_create(size_t K, const aceuq_activeset_build_options *opt,
+                                                      aceuq_activeset_builder **out, aceuq_error *err);
+ACEUQ_API void aceuq_activeset_builder_free(aceuq_activeset_builder *b);
+ACEUQ_API aceuq_status aceuq_activeset_builder_add_statistics(aceuq_activeset_builder *b, const double *rows,
+                                                              size_t n, aceuq_error *err);
+ACEUQ_API aceuq_status aceuq_activeset_builder_prepare(aceuq_activeset_builder *b, aceuq_error *err);
+/* numerical rank r after prepare() (0 before) */
+ACEUQ_API size_t aceuq_activeset_builder_rank(const aceuq_activeset_builder *b);
+ACEUQ_API aceuq_status aceuq_activeset_builder_add_candidates(aceuq_activeset_builder *b, const double *rows,
+                                                              size_t n, size_t first_index, aceuq_error *err);
+ACEUQ_API aceuq_status aceuq_activeset_builder_refine(aceuq_activeset_builder *b, const double *rows, size_t n,
+                                                      size_t first_index, aceuq_error *err);
+/* exceeded / max_gamma (may be NULL): rows above tol and the largest gamma
+ * seen in the pass (with the selection before the merge). */
+ACEUQ_API aceuq_status aceuq_activeset_builder_end_refinement(aceuq_activeset_builder *b, size_t *exceeded,
+                                                              double *max_gamma, aceuq_error *err);
+/* Ainv: K x K; selected (may be NULL): r ascending global indices. */
+ACEUQ_API aceuq_status aceuq_activeset_builder_finish(aceuq_activeset_builder *b, double *Ainv, size_t *selected,
+                                                      aceuq_activeset_report *report, aceuq_error *err);
 
 /* Write an .asi file (uncompressed npz, "<El>.npy" float64 C-order K x K per
  * element, readable by pacemaker/ML-PACE and by aceuq_activeset_load). */
 ACEUQ_API aceuq_status aceuq_activeset_write(const char *path, int nelements, const char *const *elements,
                                              const double *const *Ainv, const size_t *K, aceuq_error *err);
+
+/* ---- clustering-enhanced local D-optimality: .asil files (localset.c) --- */
+/* Per element mu: a feature transform of the projection vector b (length K,
+ * the same kind as the inverses),
+ *   f = ((b - mean) / scale) . components          (components: K x d)
+ * centroids of n_c clusters in f-space, and one K x K inverse per cluster.
+ * An atom belongs to the cluster with the nearest centroid (squared
+ * Euclidean distance; ties -> lowest index) and gamma_local = max_k |(b
+ * Ainv_c)_k|.  File format: docs/asil_format.md. */
+typedef struct aceuq_localset aceuq_localset;
+
+typedef struct aceuq_cluster_transform {
+  size_t K, d, nclusters;
+  const double *mean;       /* K */
+  const double *scale;      /* K, all > 0 */
+  const double *components; /* K x d row-major */
+  const double *centroids;  /* nclusters x d row-major */
+} aceuq_cluster_transform;
+
+/* Read and validate an .asil file against pot (format version, elements,
+ * kind, shapes, finite values, one inverse per cluster). */
+ACEUQ_API aceuq_status aceuq_localset_load(const char *path, const aceuq_potential *pot, aceuq_localset **out,
+                                           aceuq_error *err);
+ACEUQ_API void aceuq_localset_free(aceuq_localset *ls);
+ACEUQ_API aceuq_projection_kind aceuq_localset_kind(const aceuq_localset *ls);
+ACEUQ_API size_t aceuq_localset_size(const aceuq_localset *ls, int mu);
+ACEUQ_API size_t aceuq_localset_num_clusters(const aceuq_localset *ls, int mu);
+/* K x K row-major inverse of cluster c of species mu (owned by ls) */
+ACEUQ_API const double *aceuq_localset_matrix(const aceuq_localset *ls, int mu, size_t c);
+/* The transform of species mu (pointers into ls). */
+ACEUQ_API aceuq_status aceuq_localset_transform(const aceuq_localset *ls, int mu, aceuq_cluster_transform *out,
+                                                aceuq_error *err);
+/* Nearest-centroid cluster of n projection rows (n x K row-major).  work:
+ * at least t->d doubles (caller-owned, reused; no allocation).  A row with a
+ * NaN gets cluster 0 (its grade is NaN anyway). */
+ACEUQ_API aceuq_status aceuq_cluster_assign(const aceuq_cluster_transform *t, const double *proj, size_t n,
+                                            int *cluster, double *work, aceuq_error *err);
+/* The features f (n x t->d row-major) of n projection rows: the numbers
+ * aceuq_cluster_assign compares with the centroids (bit for bit). */
+ACEUQ_API aceuq_status aceuq_cluster_features(const aceuq_cluster_transform *t, const double *proj, size_t n,
+                                              double *features, aceuq_error *err);
+
+/* One element of a local active set for aceuq_localset_write: the transform
+ * (K, d, nclusters and its arrays) and the inverses, cluster c at
+ * Ainv + c*K*K (nclusters x K x K, row-major). */
+typedef struct aceuq_localset_element {
+  aceuq_cluster_transform transform;
+  const double *Ainv;
+} aceuq_localset_element;
+
+/* Write an .asil file (uncompressed npz, docs/asil_format.md) with the
+ * elements elements[0..nelements-1] and their data.  kind: the projections
+ * the inverses are for (ACEUQ_PROJECTIONS_LINEAR or _NONLINEAR).  Checks
+ * shapes (1 <= d <= K, nclusters >= 1), finite values, scale > 0 and
+ * distinct element symbols; errors name the file and the element. */
+ACEUQ_API aceuq_status aceuq_localset_write(const char *path, aceuq_projection_kind kind, int nelements,
+                                            const char *const *elements, const aceuq_localset_element *data,
+                                            aceuq_error *err);
+
+/* k-means (kmeans.c) of the n rows of X (n x d row-major, finite, at least k
+ * distinct rows) into k clusters: greedy k-means++ initialisation (per
+ * centre 2 + ln k candidates drawn with D^2 weights, the one lowering the
+ * potential most kept) with a local splitmix64 generator seeded by seed
+ * (no global state), then Lloyd iterations until no
+ * assignment changes or max_iters (>= 1) centroid updates; a cluster left
+ * empty is re-seeded with the row farthest from its centroid.  Deterministic
+ * and independent of the order of the rows (all work is done in
+ * lexicographic row order).  centroids: k x d (output); assign (n, may be
+ * NULL): the nearest centroid of each row (squared distance, ties -> lowest
+ * index); sizes (k, may be NULL): rows per cluster (a 0 only if max_iters ran
+ * out right after a re-seed). */
+ACEUQ_API aceuq_status aceuq_kmeans(const double *X, size_t n, size_t d, size_t k, unsigned long long seed,
+                                    int max_iters, double *centroids, int *assign, size_t *sizes, aceuq_error *err);
+
+/* Standardisation + PCA (pca.c) of n x K rows B, the feature transform of the
+ * clustering: mean[K]; scale[K] = population standard deviation, or 1 for a
+ * zero-variance column (std <= 1e-12 max |column|), which also gets a zero
+ * row in the components (it carries no information); components = the
+ * leading d right singular vectors of the standardised matrix (eigenvectors
+ * of the correlation matrix, largest |entry| of each made positive), written
+ * K x d row-major into components (room for K * min(max_components, K)
+ * doubles; K * min(10, K) for max_components 0).  rank (may be NULL) = singular values > rank_rtol * largest;
+ * d = min(max_components, rank), at least 1 (one zero vector if nothing
+ * varies); max_components 0 means 10. */
+ACEUQ_API aceuq_status aceuq_pca_fit(const double *B, size_t n, size_t K, size_t max_components, double rank_rtol,
+                                     double *mean, double *scale, double *components, size_t *d, size_t *rank,
+                                     aceuq_error *err);
+
+/* The local active set of one element, made by aceuq_localset_build; the
+ * arrays are owned by the result (aceuq_localset_result_release). */
+typedef struct aceuq_localset_result {
+  aceuq_localset_element element;  /* transform + per-cluster inverses, ready for aceuq_localset_write */
+  aceuq_activeset_report *reports; /* element.transform.nclusters: the selection in each cluster */
+  int *cluster;                    /* n: final cluster of each training row (= aceuq_cluster_assign) */
+  double *global_Ainv;             /* K x K: the global active set (aceuq_activeset_select on all rows) */
+  aceuq_activeset_report global;   /* its report; global.rank sets the size thresholds */
+  size_t initial_clusters;         /* clusters made by k-means (the requested or the auto number) */
+  size_t dissolved;                /* clusters dissolved by the merge rule */
+  double silhouette;               /* mean centroid silhouette of the final clusters (0 for one) */
+  double silhouette_reference;     /* the same for k-means with as many clusters on the Gaussian null
+                                      reference (0 for one cluster); structure if clearly below silhouette */
+  double *storage_;                /* owned memory block (internal) */
+} aceuq_localset_result;
+
+/* Clustering-enhanced local active set of one element from its n x K
+ * training projections B (docs/asil_format.md):
+ *  1. global active set (aceuq_activeset_select on all rows): rank r;
+ *  2. feature transform aceuq_pca_fit (d = min(10, rank of the standardised
+ *     rows)) and features f of every row;
+ *  3. k-means (aceuq_kmeans, seed) on f with k = nclusters (capped at the
+ *     number of distinct feature vectors) or, for nclusters = 0 (auto), the
+ *     k in 2..8 whose clusters all have >= 4 max(r, 1) rows and whose gain
+ *     s - s_ref is largest and >= 0.10 (ties -> smaller k), k = 1 if no k
+ *     qualifies: s = mean centroid silhouette (b - a) / b of the rows (a, b:
+ *     distance to the nearest / second nearest centroid), s_ref = the same
+ *     for k-means on a Gaussian null reference (min(n, 4096) rows with the
+ *     variances of the features, generated from seed);
+ *  4. merge rule: every row goes to its nearest centroid (exactly as
+ *     aceuq_cluster_assign will at run time); while more than one cluster is
+ *     left and one has fewer than 2 max(r, 1) rows, the smallest such (lowest
+ *     index on ties) is dissolved -- its centroid removed, its rows then go
+ *     to their nearest remaining centroid;
+ *  5. aceuq_activeset_select on the rows of each cluster; a cluster whose
+ *     selection fails is dissolved likewise and step 4 is repeated.
+ * With one cluster left the result is the global active set.  Sums over rows
+ * run in a canonical (sorted) row order, so the element (transform and
+ * inverses) does not depend on the order of the rows of B.  opt may be
+ * NULL (defaults).  out is overwritten (not released) on entry; release it
+ * with aceuq_localset_result_release even after a failure. */
+ACEUQ_API aceuq_status aceuq_localset_build(const double *B, size_t n, size_t K, size_t nclusters,
+                                            const aceuq_activeset_build_options *opt, unsigned long long seed,
+                                            aceuq_localset_result *out, aceuq_error *err);
+ACEUQ_API void aceuq_localset_result_release(aceuq_localset_result *r);
 
 #ifdef __cplusplus
 }

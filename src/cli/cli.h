@@ -22,6 +22,7 @@ int cli_cmd_version(int argc, char **argv);
 int cli_cmd_lammps_data(int argc, char **argv);
 int cli_cmd_ace_info(int argc, char **argv); /* cmd_ace_info.c: summary of an ACE potential */
 int cli_cmd_ace_eval(int argc, char **argv);
+int cli_cmd_activeset(int argc, char **argv); /* cmd_activeset.c: build an .asi active set */
 /* cmd_quests.c: QUESTS descriptor entropy */
 int cli_cmd_descriptors(int argc, char **argv);
 int cli_cmd_entropy(int argc, char **argv);

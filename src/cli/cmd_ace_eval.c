@@ -7,7 +7,8 @@
  *   virial [xx, yy, zz, xy, xz, yz] with W_ab = sum_i sum_j (r_i - r_j)_a f_ij,b
  *   (LAMMPS pair->virial), projections[i][K];
  *   with --asi: gamma[i], max_gamma, gamma_roundoff_scale[i] (the projections
- *   are then of the active set's kind).
+ *   are then of the active set's kind); with --asil (local model):
+ *   gamma_local[i], cluster[i].
  * Periodicity follows the frame's pbc flags and cell (a slab keeps its
  * in-plane periodicity); frames without a cell are clusters. */
 #include "cli.h"
@@ -19,7 +20,7 @@
 static void usage(void)
 {
   fprintf(stderr, "usage: aceuq eval pot.(yaml|yace) config.xyz [--frame N] "
-                  "[--projections none|linear|nonlinear] [--asi pot.asi]\n");
+                  "[--projections none|linear|nonlinear] [--asi pot.asi] [--asil pot.asil]\n");
 }
 
 static void print_array(const double *v, size_t n)
@@ -162,15 +163,55 @@ done:
   return rc;
 }
 
+/* gamma_local and cluster of every atom with the local model ls (per atom: nearest centroid, then
+ * the cluster's inverse; the batching of the pair style is not needed here) */
+static int compute_local_grades(const aceuq_potential *pot, const aceuq_localset *ls, size_t natoms, const int *mu,
+                                const eval_result *res, double *gamma_local, int *cluster)
+{
+  aceuq_error err;
+  aceuq_error_clear(&err);
+  aceuq_grade_workspace *ws = NULL;
+  size_t max_k = 1, max_d = 1;
+  for (int e = 0; e < aceuq_potential_num_elements(pot); ++e) {
+    aceuq_cluster_transform t;
+    if (aceuq_localset_transform(ls, e, &t, &err) != ACEUQ_OK) return cli_report("local model", &err);
+    if (t.K > max_k) max_k = t.K;
+    if (t.d > max_d) max_d = t.d;
+  }
+  double *work = malloc(max_d * sizeof *work);
+  int rc = 1;
+  if (!work || aceuq_grade_workspace_create(max_k, &ws, &err) != ACEUQ_OK) {
+    cli_report("local grades", &err);
+    goto done;
+  }
+  for (size_t i = 0; i < natoms; ++i) {
+    aceuq_cluster_transform t;
+    const double *b = &res->proj[i * res->nproj_max];
+    if (aceuq_localset_transform(ls, mu[i], &t, &err) != ACEUQ_OK ||
+        aceuq_cluster_assign(&t, b, 1, &cluster[i], work, &err) != ACEUQ_OK ||
+        aceuq_dopt_grade_batch(ws, aceuq_localset_matrix(ls, mu[i], (size_t)cluster[i]), t.K, b, 1, &gamma_local[i],
+                               NULL, &err) != ACEUQ_OK) {
+      cli_report("local grades", &err);
+      goto done;
+    }
+  }
+  rc = 0;
+done:
+  free(work);
+  aceuq_grade_workspace_free(ws);
+  return rc;
+}
+
 int cli_cmd_ace_eval(int argc, char **argv)
 {
-  const char *pot = NULL, *xyz = NULL, *asi = NULL;
+  const char *pot = NULL, *xyz = NULL, *asi = NULL, *asil = NULL;
   long frame = 0;
   aceuq_projection_kind kind = ACEUQ_PROJECTIONS_LINEAR;
   int kind_given = 0;
   for (int i = 1; i < argc; ++i) {
     if (!strcmp(argv[i], "--frame") && i + 1 < argc) frame = strtol(argv[++i], NULL, 10);
     else if (!strcmp(argv[i], "--asi") && i + 1 < argc) asi = argv[++i];
+    else if (!strcmp(argv[i], "--asil") && i + 1 < argc) asil = argv[++i];
     else if (!strcmp(argv[i], "--projections") && i + 1 < argc) {
       const char *k = argv[++i];
       kind_given = 1;
@@ -196,7 +237,9 @@ int cli_cmd_ace_eval(int argc, char **argv)
     return cli_report(xyz, &err);
   }
   aceuq_activeset *as = NULL;
-  double *gamma = NULL, *scale = NULL;
+  aceuq_localset *ls = NULL;
+  double *gamma = NULL, *scale = NULL, *gamma_local = NULL;
+  int *cluster = NULL;
   int rc = 1;
   eval_result res;
   memset(&res, 0, sizeof res);
@@ -219,6 +262,18 @@ int cli_cmd_ace_eval(int argc, char **argv)
     }
     kind = aceuq_activeset_kind(as);
   }
+  if (asil) {
+    if (aceuq_localset_load(asil, potential, &ls, &err) != ACEUQ_OK) {
+      cli_report(asil, &err);
+      goto done;
+    }
+    if ((as || kind_given) && kind != aceuq_localset_kind(ls)) {
+      fprintf(stderr, "aceuq: %s is a %s local model; --asi/--projections must be of the same kind\n", asil,
+              aceuq_localset_kind(ls) == ACEUQ_PROJECTIONS_LINEAR ? "linear" : "non-linear");
+      goto done;
+    }
+    kind = aceuq_localset_kind(ls);
+  }
   if (aceuq_potential_projection_size(potential, 0, ACEUQ_PROJECTIONS_LINEAR) == 0) {
     if (kind_given && kind != ACEUQ_PROJECTIONS_NONE)
       fprintf(stderr, "aceuq: %s has no B-basis (a .yace file): no projections\n", pot);
@@ -235,13 +290,16 @@ int cli_cmd_ace_eval(int argc, char **argv)
   res.proj = calloc(n * (res.nproj_max ? res.nproj_max : 1), sizeof *res.proj);
   gamma = calloc(n, sizeof *gamma);
   scale = calloc(n, sizeof *scale);
-  if (!mu || !res.energies || !res.forces || !res.proj || !gamma || !scale) {
+  gamma_local = calloc(n, sizeof *gamma_local);
+  cluster = calloc(n, sizeof *cluster);
+  if (!mu || !res.energies || !res.forces || !res.proj || !gamma || !scale || !gamma_local || !cluster) {
     fprintf(stderr, "aceuq: out of memory\n");
     goto done;
   }
   if (map_species(potential, pot, f, xyz, mu) != 0 || evaluate_frame(potential, f, mu, kind, &res) != 0)
     goto done;
   if (as && compute_grades(potential, as, f->natoms, mu, &res, gamma, scale) != 0) goto done;
+  if (ls && compute_local_grades(potential, ls, f->natoms, mu, &res, gamma_local, cluster) != 0) goto done;
 
   printf("{\"potential\": \"%s\", \"config\": \"%s\", \"natoms\": %zu, \"energy\": %.17g,\n", pot, xyz,
          f->natoms, res.energy);
@@ -272,6 +330,13 @@ int cli_cmd_ace_eval(int argc, char **argv)
     printf(",\n \"gamma_roundoff_scale\": ");
     print_array(scale, f->natoms);
   }
+  if (ls) {
+    printf(",\n \"local_model\": \"%s\", \"gamma_local\": ", asil);
+    print_array(gamma_local, f->natoms);
+    printf(",\n \"cluster\": [");
+    for (size_t i = 0; i < f->natoms; ++i) printf("%s%d", i ? ", " : "", cluster[i]);
+    printf("]");
+  }
   printf("}\n");
   rc = 0;
 done:
@@ -281,7 +346,10 @@ done:
   free(res.proj);
   free(gamma);
   free(scale);
+  free(gamma_local);
+  free(cluster);
   aceuq_activeset_free(as);
+  aceuq_localset_free(ls);
   aceuq_frames_free(frames, nframes);
   aceuq_potential_free(potential);
   return rc;
