@@ -11,6 +11,7 @@
 
 #include "error_internal.h"
 #include "npz_internal.h"
+#include "potential_internal.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -46,18 +47,6 @@ size_t aceuq_activeset_size(const aceuq_activeset *as, int mu)
 const double *aceuq_activeset_matrix(const aceuq_activeset *as, int mu)
 {
   return (as && mu >= 0 && mu < as->nelements) ? as->matrix[mu] : NULL;
-}
-
-/* "Cu I" -- the potential's elements, for messages */
-static void element_list(const aceuq_potential *pot, char *buf, size_t size)
-{
-  size_t used = 0;
-  buf[0] = '\0';
-  for (int mu = 0; mu < aceuq_potential_num_elements(pot) && used + 1 < size; ++mu) {
-    int n = snprintf(buf + used, size - used, "%s%s", mu ? " " : "", aceuq_potential_element(pot, mu));
-    if (n < 0) break;
-    used += (size_t)n;
-  }
 }
 
 /* Bitmask of the kinds (1 linear, 2 non-linear) an n x n matrix fits for mu. */
@@ -98,7 +87,7 @@ static aceuq_status match_elements(const char *path, const aceuq_potential *pot,
 {
   int nel = aceuq_potential_num_elements(pot);
   char known[512];
-  element_list(pot, known, sizeof known);
+  aceuq_potential_element_list(pot, known, sizeof known);
   for (int mu = 0; mu < nel; ++mu) order[mu] = count;
   for (size_t i = 0; i < count; ++i) {
     int mu = aceuq_potential_element_index(pot, m[i].key);
@@ -138,13 +127,11 @@ aceuq_status aceuq_activeset_load(const char *path, const aceuq_potential *pot, 
   if (!out) return aceuq_error_set(err, ACEUQ_ERR_VALUE, "aceuq_activeset_load: no output handle");
   *out = NULL;
   if (!path || !pot) return aceuq_error_set(err, ACEUQ_ERR_VALUE, "aceuq_activeset_load: no file or potential");
-  if (aceuq_potential_projection_size(pot, 0, ACEUQ_PROJECTIONS_LINEAR) == 0)
-    return aceuq_error_set(err, ACEUQ_ERR_MISMATCH,
-                           "%s: the potential has no B-basis (a .yace file?): active sets and extrapolation grades "
-                           "need the pacemaker .yaml potential", path);
+  aceuq_status st = aceuq_potential_require_bbasis(pot, path, "active sets", err);
+  if (st) return st;
   aceuq_npz_member *m = NULL;
   size_t count = 0;
-  aceuq_status st = aceuq_npz_read_file(path, &m, &count, err);
+  st = aceuq_npz_read_file(path, &m, &count, err);
   if (st) return st;
   int nel = aceuq_potential_num_elements(pot);
   size_t *order = malloc((size_t)nel * sizeof *order);

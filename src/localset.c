@@ -19,6 +19,7 @@
 #include "error_internal.h"
 #include "localset_internal.h"
 #include "npz_internal.h"
+#include "potential_internal.h"
 
 #include <limits.h>
 #include <math.h>
@@ -183,18 +184,6 @@ static const char *const role_name[ROLE_NFIXED] = {"mean", "scale", "components"
 static const char expected_members[] =
     "an .asil file holds 'format_version', 'kind' and per element El 'El__mean', 'El__scale', 'El__components', "
     "'El__centroids', 'El__asi_0' .. 'El__asi_<n-1>'";
-
-/* "Cu I" -- the potential's elements, for messages */
-static void element_list(const aceuq_potential *pot, char *buf, size_t size)
-{
-  size_t used = 0;
-  buf[0] = '\0';
-  for (int mu = 0; mu < aceuq_potential_num_elements(pot) && used + 1 < size; ++mu) {
-    int n = snprintf(buf + used, size - used, "%s%s", mu ? " " : "", aceuq_potential_element(pot, mu));
-    if (n < 0) break;
-    used += (size_t)n;
-  }
-}
 
 static const char *kind_name(int kind)
 {
@@ -389,13 +378,11 @@ aceuq_status aceuq_localset_load(const char *path, const aceuq_potential *pot, a
   if (!out) return aceuq_error_set(err, ACEUQ_ERR_VALUE, "aceuq_localset_load: no output handle");
   *out = NULL;
   if (!path || !pot) return aceuq_error_set(err, ACEUQ_ERR_VALUE, "aceuq_localset_load: no file or potential");
-  if (aceuq_potential_projection_size(pot, 0, ACEUQ_PROJECTIONS_LINEAR) == 0)
-    return aceuq_error_set(err, ACEUQ_ERR_MISMATCH,
-                           "%s: the potential has no B-basis (a .yace file?): local active sets and extrapolation "
-                           "grades need the pacemaker .yaml potential", path);
+  aceuq_status st = aceuq_potential_require_bbasis(pot, path, "local active sets", err);
+  if (st) return st;
   aceuq_npz_member *m = NULL;
   size_t count = 0;
-  aceuq_status st = aceuq_npz_read_file(path, &m, &count, err);
+  st = aceuq_npz_read_file(path, &m, &count, err);
   if (st) return st;
 
   const int nel = aceuq_potential_num_elements(pot);
@@ -445,7 +432,7 @@ aceuq_status aceuq_localset_load(const char *path, const aceuq_potential *pot, a
 
   /* classify the other members */
   char known[512];
-  element_list(pot, known, sizeof known);
+  aceuq_potential_element_list(pot, known, sizeof known);
   for (size_t i = 0; i < count; ++i) {
     slot[i] = (member_slot){-1, ROLE_MEAN, 0};
     if (i == iv || i == ik) continue;

@@ -6,7 +6,9 @@
 #include "ace_evaluator.h"
 #include "ace_io.h"
 #include "error_internal.h"
+#include "potential_internal.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -107,4 +109,24 @@ aceuq_status aceuq_evaluate_atom(const aceuq_potential *pot, aceuq_workspace *ws
 {
   return ace_evaluate_atom(pot->ev, ws->ws, mu_i, n, mu_j, rij, energy, dE_drij, (ace_projection_kind)kind,
                            projections, err);
+}
+
+void aceuq_potential_element_list(const aceuq_potential *pot, char *buf, size_t size)
+{
+  size_t used = 0;
+  buf[0] = '\0';
+  for (int mu = 0; mu < aceuq_potential_num_elements(pot) && used + 1 < size; ++mu) {
+    int n = snprintf(buf + used, size - used, "%s%s", mu ? " " : "", aceuq_potential_element(pot, mu));
+    if (n < 0) break;
+    used += (size_t)n;
+  }
+}
+
+aceuq_status aceuq_potential_require_bbasis(const aceuq_potential *pot, const char *path, const char *what,
+                                            aceuq_error *err)
+{
+  if (aceuq_potential_projection_size(pot, 0, ACEUQ_PROJECTIONS_LINEAR) > 0) return ACEUQ_OK;
+  return aceuq_error_set(err, ACEUQ_ERR_MISMATCH,
+                         "%s: the potential has no B-basis (a .yace file?): %s and extrapolation grades need the "
+                         "pacemaker .yaml potential", path, what);
 }

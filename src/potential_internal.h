@@ -1,0 +1,18 @@
+/* potential_internal.h -- helpers about a loaded potential shared by the
+ * active-set (.asi) and local-model (.asil) readers. */
+#ifndef ACEUQ_POTENTIAL_INTERNAL_H
+#define ACEUQ_POTENTIAL_INTERNAL_H
+
+#include "aceuq.h"
+
+/* "Cu I": the potential's element symbols, space-separated, for messages
+ * (truncated to size, always NUL-terminated). */
+void aceuq_potential_element_list(const aceuq_potential *pot, char *buf, size_t size);
+
+/* ACEUQ_OK if pot has a B-basis (projections); otherwise a mismatch error
+ * "<path>: the potential has no B-basis (a .yace file?): <what> and
+ * extrapolation grades need the pacemaker .yaml potential". */
+aceuq_status aceuq_potential_require_bbasis(const aceuq_potential *pot, const char *path, const char *what,
+                                            aceuq_error *err);
+
+#endif
