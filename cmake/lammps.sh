@@ -7,6 +7,9 @@
 # Environment:
 #   ACEUQ_CACHE_DIR   cache root (default ${XDG_CACHE_HOME:-$HOME/.cache}/aceuq)
 #   ACEUQ_JOBS        parallel build jobs (default: all cores)
+#   ACEUQ_LAMMPS_SUITE take the source package from another Debian suite than
+#                     the system's (e.g. trixie: LAMMPS 4Feb2025; used by the
+#                     compat tests to run the plugin in a newer LAMMPS)
 #
 # The cache entry is keyed by the Debian source version, the CMake options, the
 # compilers and this recipe's revision; an entry is only used when its build
@@ -34,17 +37,21 @@ mkdir -p "$cache/lammps"
 
 # shellcheck source=apt-private.sh
 . "$(dirname "${BASH_SOURCE[0]}")/apt-private.sh"
-apt_private_setup "$cache/apt"
+suite=${ACEUQ_LAMMPS_SUITE:-}
+aptdir=$cache/apt${suite:+-$suite}
+apt_private_setup "$aptdir" "$suite"
 
 command -v dpkg-source >/dev/null || die "dpkg-source not found: install dpkg-dev (run cmake/deps.sh)"
 
 srcver=""
-if "${APT[@]}" update >"$cache/apt/update.log" 2>&1; then
+if "${APT[@]}" update >"$aptdir/update.log" 2>&1; then
   srcver=$(apt_private_source_version lammps)
 fi
 
 toolchain="$(c++ --version 2>/dev/null | head -1) | $(mpicxx --showme:version 2>/dev/null || true)"
-key_of() { printf '%s\n' "recipe=$RECIPE" "src=$1" "${LAMMPS_OPTIONS[@]}" "$toolchain" | sha256sum | cut -c1-16; }
+# (the suite enters the key only when set, so the default entry keeps its key)
+key_of() { printf '%s\n' "recipe=$RECIPE" "src=$1" ${suite:+"suite=$suite"} "${LAMMPS_OPTIONS[@]}" "$toolchain" |
+             sha256sum | cut -c1-16; }
 
 if [ -z "$srcver" ]; then
   # offline: reuse a finished build made with the same options and toolchain
@@ -55,7 +62,7 @@ if [ -z "$srcver" ]; then
       log "apt source lists unavailable; reusing cached build $d"; echo "${d%/}"; exit 0
     fi
   done
-  die "cannot read Debian's source package list (see $cache/apt/update.log) and no cached LAMMPS build exists"
+  die "cannot read Debian's source package list (see $aptdir/update.log) and no cached LAMMPS build exists"
 fi
 
 key=$(key_of "$srcver")
@@ -72,9 +79,13 @@ log "building LAMMPS $srcver with PLUGIN in $dir (one-time, a few minutes)"
 rm -rf "$dir"; mkdir -p "$dir/dl"
 # Debian's patches are not applied: they only serve the Debian packaging (e.g.
 # one hard-codes the potentials folder and would disable LAMMPS_POTENTIALS).
-( cd "$dir/dl" && "${APT[@]}" source --download-only lammps &&
+# Some mirrors miss a suite's .dsc: then the upstream tarball alone is unpacked
+# (equivalent, since the patches are skipped anyway).
+( cd "$dir/dl" && "${APT[@]}" source --download-only "lammps=$srcver" &&
   dpkg-source --skip-patches -x ./*.dsc ) >"$dir/source.log" 2>&1 ||
-  { tail -20 "$dir/source.log" >&2; die "apt-get source lammps failed (log: $dir/source.log)"; }
+( cd "$dir/dl" && rm -rf ./* && "${APT[@]}" source --tar-only "lammps=$srcver" &&
+  tar -xJf ./*.orig.tar.xz ) >>"$dir/source.log" 2>&1 ||
+  { tail -20 "$dir/source.log" >&2; die "apt-get source lammps=$srcver failed (log: $dir/source.log)"; }
 tree=$(find "$dir/dl" -mindepth 1 -maxdepth 1 -type d -name 'lammps-*' | head -1)
 [ -f "$tree/src/version.h" ] || die "unpacked source tree not found in $dir/dl"
 mv "$tree" "$dir/src-tree"; rm -rf "$dir/dl"

@@ -175,6 +175,9 @@ void PairACEUQ::compute(int eflag, int vflag)
   // first and last step of every run (thermo output always includes those)
   const bigint step = update->ntimestep;
   const bool periodic = grade_every_ > 0 && (step % grade_every_ == 0 || update->setupflag || step == update->laststep);
+  if (grade_request_ && !asi_loaded_)
+    error->all(FLERR, "pair_style ace/uq: grades (gamma) were requested, e.g. by fix pair, but no active set is "
+               "loaded: pair_coeff * * {} pot.asi El ...", potential_file_);
   const bool grade_now = asi_loaded_ && (grade_request_ || periodic);
   if (grade_now) {
     grow_peratom();
