@@ -22,6 +22,7 @@
  *   defaults: n = 100000, K = 700, batch 10000; --quick: n 3000, K 100, batch 500 */
 #define _POSIX_C_SOURCE 200809L /* clock_gettime */
 #include "aceuq.h"
+#include "cli/blas_select.h" /* generic OpenBLAS kernels -> re-run with the matching ones */
 
 #include <math.h>
 #include <stdio.h>
@@ -242,6 +243,7 @@ static int in_child(int (*f)(const config *), const config *cf)
 
 int main(int argc, char **argv)
 {
+  aceuq_select_blas_kernels(argv);
   config cf = {100000, 700, 10000, 1, 0, 5};
   int quick = 0, only = 0; /* 1 memory, 2 streaming */
   for (int i = 1; i < argc; ++i) {

@@ -20,6 +20,7 @@
  * OPENBLAS_CORETYPE=Haswell (or SkylakeX) may be needed for full speed. */
 #define _POSIX_C_SOURCE 200809L /* clock_gettime */
 #include "aceuq.h"
+#include "cli/blas_select.h" /* generic OpenBLAS kernels -> re-run with the matching ones */
 
 #include <math.h>
 #include <stdio.h>
@@ -133,6 +134,7 @@ static double time_per_unit(void (*run)(bench_case *, size_t), bench_case *b, do
 
 int main(int argc, char **argv)
 {
+  aceuq_select_blas_kernels(argv);
   int quick = 0;
   for (int a = 1; a < argc; ++a) {
     if (!strcmp(argv[a], "--quick")) {

@@ -19,8 +19,10 @@ constexpr int compiled_for = ACEUQ_FAKE_COMPILED_FOR;
 constexpr int compiled_for = LAMMPS_VERSION_NUMBER;
 #endif
 
-/* One line: plugin + core version, LAMMPS it was built for, BLAS setup. */
+/* Plugin + core version, LAMMPS it was built for, BLAS setup (+ blas_kernel_hint()). */
 std::string describe();
+/* empty, or a note on OPENBLAS_CORETYPE when OpenBLAS fell back to generic kernels */
+std::string blas_kernel_hint();
 
 }    // namespace aceuq_plugin
 

@@ -68,6 +68,14 @@ ACEUQ_API void aceuq_blas_info(char *buf, size_t size);
  * core, so the plugin pins this to 1 unless the user asks otherwise. */
 ACEUQ_API void aceuq_blas_set_threads(int nthreads);
 ACEUQ_API int aceuq_blas_get_threads(void);
+/* The OPENBLAS_CORETYPE that would give this CPU faster kernels than the ones
+ * OpenBLAS picked ("SkylakeX" for AVX-512, "Haswell" for AVX2 + FMA), or NULL
+ * when OpenBLAS already uses optimised kernels.  A DYNAMIC_ARCH OpenBLAS that
+ * does not know the CPU model (Debian's 0.3.21 on recent Xeons) falls back to
+ * its SSE kernels, 2-4x slower for the GEMMs of grades and entropy.  OpenBLAS
+ * reads OPENBLAS_CORETYPE once, when it is loaded, so the choice can only be
+ * applied to a new process (see src/cli/blas_select.h and build/lmp). */
+ACEUQ_API const char *aceuq_blas_preferred_coretype(void);
 
 /* ---- matrices and .npy files (npy.c) ------------------------------------ */
 /* A row-major float64 matrix.  ndim is 1 or 2 as stored in the file

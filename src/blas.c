@@ -4,10 +4,12 @@
 #include "aceuq.h"
 
 #include <stdio.h>
+#include <string.h>
 
 /* Declared by OpenBLAS' cblas.h; repeated here so that this file does not
  * depend on which cblas.h the include path resolves to. */
 extern char *openblas_get_config(void);
+extern char *openblas_get_corename(void);
 extern void openblas_set_num_threads(int);
 extern int openblas_get_num_threads(void);
 
@@ -25,4 +27,36 @@ void aceuq_blas_set_threads(int nthreads)
 int aceuq_blas_get_threads(void)
 {
   return openblas_get_num_threads();
+}
+
+/* OpenBLAS cores with SSE-only (or AVX without FMA) double-precision kernels:
+ * what a DYNAMIC_ARCH OpenBLAS falls back to when it does not know the CPU
+ * model (Debian's 0.3.21 on e.g. Intel family 6 model 207). */
+static int generic_core(const char *name)
+{
+  static const char *const generic[] = {"prescott", "core2",       "penryn",   "dunnington", "nehalem",
+                                        "atom",     "sandybridge", "katmai",   "coppermine", "northwood",
+                                        "banias",   "opteron",     "barcelona"};
+  char lower[32];
+  size_t n = 0;
+  for (; name && name[n] && n + 1 < sizeof lower; ++n)
+    lower[n] = (char)(name[n] >= 'A' && name[n] <= 'Z' ? name[n] - 'A' + 'a' : name[n]);
+  lower[n] = '\0';
+  for (size_t i = 0; i < sizeof generic / sizeof generic[0]; ++i)
+    if (strcmp(lower, generic[i]) == 0) return 1;
+  return 0;
+}
+
+const char *aceuq_blas_preferred_coretype(void)
+{
+#if defined(__GNUC__) && defined(__x86_64__)
+  if (!generic_core(openblas_get_corename())) return NULL;
+  __builtin_cpu_init();
+  if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+      __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq") &&
+      __builtin_cpu_supports("avx512cd"))
+    return "SkylakeX";
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return "Haswell";
+#endif
+  return NULL;
 }

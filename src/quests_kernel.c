@@ -24,16 +24,10 @@ extern void dgemm_(const char *transa, const char *transb, const int *m, const i
 #define KERNEL_BLOCK_ROWS 512
 #define KERNEL_BLOCK_COLS 512
 #define KERNEL_DROP 64.0     /* terms below max - 64 are dropped */
+#define KERNEL_REDO 600.0    /* a block pass shifted by less than its max - 600 is re-done */
 #define KERNEL_TINY (-708.0) /* e^a may be subnormal below this (ln DBL_MIN = -708.4) */
 #define KERNEL_ZERO (-746.0) /* e^a == 0 in double below this (-745.13) */
 
-struct aceuq_kernel_workspace {
-  size_t d;
-  double *g;       /* KERNEL_BLOCK_ROWS x KERNEL_BLOCK_COLS */
-  double *cy, *cx; /* |y|^2/(2h^2), |x|^2/(2h^2) of the current blocks */
-  aceuq_kernel_row *cols; /* column states of one block (symmetric entropy) */
-  double *col_max, *col_sum; /* scratch of cols_add_terms */
-};
 
 /* ---- accumulator states ------------------------------------------------- */
 
@@ -69,49 +63,38 @@ double aceuq_kernel_row_log_plain(const aceuq_kernel_row *row)
   return log(row->plain_tiny); /* -inf when every term underflowed */
 }
 
-/* Hot loops are compiled twice on x86-64 GCC: baseline SSE2 and AVX2,
- * chosen at load time by the CPU (the results agree to rounding). */
+/* Hot loops are compiled three times on x86-64 GCC: baseline SSE2, AVX2 and
+ * AVX-512, chosen at load time by the CPU (the results agree to rounding). */
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
-#define KERNEL_HOT __attribute__((target_clones("avx2", "default")))
+#define KERNEL_HOT __attribute__((target_clones("avx512f", "avx2", "default")))
 #else
 #define KERNEL_HOT
 #endif
 
-#define KERNEL_LANES 8 /* independent partial maxima so that the loop vectorises */
-
-/* max of a[0..n) (n >= 1) */
-KERNEL_HOT static double block_max(const double *a, size_t n)
-{
-  double m[KERNEL_LANES];
-  for (int c = 0; c < KERNEL_LANES; ++c) m[c] = -HUGE_VAL;
-  size_t j = 0;
-  for (; j + KERNEL_LANES <= n; j += KERNEL_LANES)
-    for (int c = 0; c < KERNEL_LANES; ++c) m[c] = a[j + c] > m[c] ? a[j + c] : m[c];
-  double bm = -HUGE_VAL;
-  for (; j < n; ++j) bm = a[j] > bm ? a[j] : bm;
-  for (int c = 0; c < KERNEL_LANES; ++c) bm = m[c] > bm ? m[c] : bm;
-  return bm;
-}
-
 #if defined(__GNUC__)
-/* GCC/Clang vector extension: 4 doubles (two SSE2 or one AVX2 register) */
-typedef double kernel_v4d __attribute__((vector_size(32)));
-typedef long long kernel_v4i __attribute__((vector_size(32)));
+/* GCC/Clang vector extension: 8 doubles (one AVX-512, two AVX2 or four SSE2 registers) */
+#define KERNEL_LANES 8
+typedef double kernel_vd __attribute__((vector_size(8 * sizeof(double))));
+typedef long long kernel_vi __attribute__((vector_size(8 * sizeof(long long))));
 
-/* *out = e^in lane by lane, see exp_nonpositive below (vectors passed by
- * pointer: their by-value ABI differs between the target clones) */
-static inline void exp_nonpositive_v4(const kernel_v4d *in, kernel_v4d *out)
+/* *out = e^in lane by lane for -708 <= in <= 709 (inputs below -708 are
+ * clamped there: 2^n must stay normal; callers mask such lanes out or only
+ * pass them when the term is dropped anyway):  x = n ln2 + r, |r| <= ln2/2
+ * (Cody-Waite split of ln2), e^r by its Taylor series to degree 13
+ * (truncation < 5e-18), 2^n from the exponent bits; n is read from the low
+ * bits of x/ln2 + 1.5*2^52 (round to nearest).  Relative error ~2e-16.
+ * Vectors go by pointer: their by-value ABI differs between target clones. */
+static inline void exp_bounded_v(const kernel_vd *in, kernel_vd *out)
 {
-  kernel_v4d x = *in;
   const double log2e = 1.4426950408889634, ln2_hi = 6.93147180369123816490e-01,
                ln2_lo = 1.90821492927058770002e-10, shifter = 6755399441055744.0;
-  const kernel_v4d lo = {-708.0, -708.0, -708.0, -708.0};
-  kernel_v4i below = x < lo;
-  x = (kernel_v4d)(((kernel_v4i)x & ~below) | ((kernel_v4i)lo & below));
-  kernel_v4d t = x * log2e + shifter;
-  kernel_v4d n = t - shifter;
-  kernel_v4d r = (x - n * ln2_hi) - n * ln2_lo;
-  kernel_v4d p = r * (1.0 / 6227020800.0) + 1.0 / 479001600.0;
+  kernel_vd x = *in, lo = x * 0.0 - 708.0;
+  kernel_vi below = x < lo;
+  x = (kernel_vd)(((kernel_vi)x & ~below) | ((kernel_vi)lo & below));
+  kernel_vd t = x * log2e + shifter;
+  kernel_vd n = t - shifter;
+  kernel_vd r = (x - n * ln2_hi) - n * ln2_lo;
+  kernel_vd p = r * (1.0 / 6227020800.0) + 1.0 / 479001600.0;
   p = p * r + 1.0 / 39916800.0;
   p = p * r + 1.0 / 3628800.0;
   p = p * r + 1.0 / 362880.0;
@@ -124,66 +107,158 @@ static inline void exp_nonpositive_v4(const kernel_v4d *in, kernel_v4d *out)
   p = p * r + 0.5;
   p = p * r + 1.0;
   p = p * r + 1.0;
-  kernel_v4i scale_bits = (((kernel_v4i)t - 0x4338000000000000LL) + 1023) << 52;
-  *out = p * (kernel_v4d)scale_bits;
+  kernel_vi scale_bits = (((kernel_vi)t - 0x4338000000000000LL) + 1023) << 52;
+  *out = p * (kernel_vd)scale_bits;
+}
+
+/* *a = the clamped terms min(g - cy - cx, 0) of 8 consecutive columns */
+static inline void terms_v(const double *g, const double *cx, double cy, kernel_vd *a)
+{
+  kernel_vd vg, vx;
+  memcpy(&vg, g, sizeof vg);
+  memcpy(&vx, cx, sizeof vx);
+  kernel_vd t = vg - cy - vx;
+  kernel_vi pos = t > 0.0;
+  *a = (kernel_vd)((kernel_vi)t & ~pos);
+}
+
+/* *m = max(*m, *a) lane by lane */
+static inline void max_v(kernel_vd *m, const kernel_vd *a)
+{
+  kernel_vi gt = *a > *m;
+  *m = (kernel_vd)(((kernel_vi)*a & gt) | ((kernel_vi)*m & ~gt));
 }
 #endif
 
-/* e^x for -745 < x <= 0 without calling libm, 4 lanes at a time (GCC/Clang vector
- * extension; libm exp elsewhere):  x = n ln2 + r, |r| <= ln2/2 (Cody-Waite split
- * of ln2), e^r by its Taylor series to degree 13 (truncation < 5e-18),
- * 2^n from the exponent bits.  n is read from the low bits of
- * x/ln2 + 1.5*2^52 (round to nearest).  Relative error ~2e-16.  Inputs
- * below -708 are clamped (2^n must stay normal); callers only use it for
- * x >= -64 - 1. */
-static inline double exp_nonpositive(double x)
+/* Scalar e^x for the loop tails: libm (the clamp mirrors exp_bounded_v). */
+static inline double exp_bounded(double x)
 {
-#if defined(__GNUC__)
-  kernel_v4d v = {x, x, x, x}, e;
-  exp_nonpositive_v4(&v, &e);
-  return e[0];
-#else
   return exp(x < -708.0 ? -708.0 : x);
-#endif
 }
 
-/* sum over a_j > max - KERNEL_DROP of e^(a_j - max) */
-KERNEL_HOT static double block_scaled_sum(const double *a, size_t n, double max)
+static inline double term(double g, double cx, double cy)
 {
-  const double thr = max - KERNEL_DROP;
-  double sum = 0.0;
+  double a = g - cy - cx;
+  return a < 0.0 ? a : 0.0;
+}
+
+/* max_j a_j over one row of a block: a_j = min(g_j - cy - cx_j, 0) */
+KERNEL_HOT static double row_max(const double *g, const double *cx, size_t n, double cy)
+{
+  double m = -HUGE_VAL;
   size_t j = 0;
 #if defined(__GNUC__)
-  kernel_v4d acc = {0.0, 0.0, 0.0, 0.0};
-  for (; j + 4 <= n; j += 4) {
-    kernel_v4d v;
-    memcpy(&v, a + j, sizeof v);
-    kernel_v4i keep = v > thr;
-    kernel_v4d shifted = v - max, e;
-    exp_nonpositive_v4(&shifted, &e);
-    acc += (kernel_v4d)((kernel_v4i)e & keep);
+  kernel_vd vm = {-HUGE_VAL, -HUGE_VAL, -HUGE_VAL, -HUGE_VAL, -HUGE_VAL, -HUGE_VAL, -HUGE_VAL, -HUGE_VAL};
+  for (; j + KERNEL_LANES <= n; j += KERNEL_LANES) {
+    kernel_vd a;
+    terms_v(g + j, cx + j, cy, &a);
+    max_v(&vm, &a);
   }
-  sum = (acc[0] + acc[1]) + (acc[2] + acc[3]);
+  for (int c = 0; c < KERNEL_LANES; ++c) m = vm[c] > m ? vm[c] : m;
 #endif
-  for (; j < n; ++j) sum += a[j] > thr ? exp_nonpositive(a[j] - max) : 0.0;
+  for (; j < n; ++j) {
+    double a = term(g[j], cx[j], cy);
+    m = a > m ? a : m;
+  }
+  return m;
+}
+
+/* One pass over one row of a block: returns sum over a_j > shift - KERNEL_DROP
+ * of e^(a_j - shift) and sets *bmax = max_j a_j.  Needs a_j - shift <= 709
+ * for the kept terms (callers ensure max_j a_j <= shift + KERNEL_REDO). */
+KERNEL_HOT static double row_sum(const double *g, const double *cx, size_t n, double cy, double shift, double *bmax)
+{
+  const double thr = shift - KERNEL_DROP;
+  double sum = 0.0, m = -HUGE_VAL;
+  size_t j = 0;
+#if defined(__GNUC__)
+  kernel_vd acc = {0, 0, 0, 0, 0, 0, 0, 0};
+  kernel_vd vm = {-HUGE_VAL, -HUGE_VAL, -HUGE_VAL, -HUGE_VAL, -HUGE_VAL, -HUGE_VAL, -HUGE_VAL, -HUGE_VAL};
+  for (; j + KERNEL_LANES <= n; j += KERNEL_LANES) {
+    kernel_vd a, e;
+    terms_v(g + j, cx + j, cy, &a);
+    max_v(&vm, &a);
+    kernel_vd shifted = a - shift;
+    kernel_vi keep = a > thr;
+    exp_bounded_v(&shifted, &e);
+    acc += (kernel_vd)((kernel_vi)e & keep);
+  }
+  sum = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+  for (int c = 0; c < KERNEL_LANES; ++c) m = vm[c] > m ? vm[c] : m;
+#endif
+  for (; j < n; ++j) {
+    double a = term(g[j], cx[j], cy);
+    m = a > m ? a : m;
+    sum += a > thr ? exp_bounded(a - shift) : 0.0;
+  }
+  *bmax = m;
   return sum;
 }
 
-/* Add the terms a[0..n) (stride 1) to one row state. */
-static void row_add_terms(aceuq_kernel_row *s, const double *a, size_t n)
+/* Add the terms of one block row to a row state.  A row with a state takes
+ * one pass, shifted by its current max (re-done with the block max in the
+ * rare case that it exceeds the shift by more than KERNEL_REDO); a new row
+ * takes a max pass first.  With M' = max(M, block max):
+ *   S' = S e^(M - M') + sum_b e^(shift - M').
+ * Terms below KERNEL_TINY also go into plain_tiny. */
+static void row_add_block(aceuq_kernel_row *s, const double *g, const double *cx, size_t n, double cy)
 {
   if (n == 0) return;
-  double bm = block_max(a, n);
-  if (bm > s->max) {
-    s->scaled_sum *= exp(s->max - bm);
-    s->max = bm;
+  double bm, shift = s->max > -HUGE_VAL ? s->max : row_max(g, cx, n, cy);
+  double sum = row_sum(g, cx, n, cy, shift, &bm);
+  if (bm > shift + KERNEL_REDO) {
+    shift = bm;
+    sum = row_sum(g, cx, n, cy, shift, &bm);
   }
-  s->scaled_sum += block_scaled_sum(a, n, s->max);
+  const double top = bm > s->max ? bm : s->max;
+  const double old = s->max > -HUGE_VAL ? s->scaled_sum * (s->max == top ? 1.0 : exp(s->max - top)) : 0.0;
+  s->scaled_sum = old + sum * (shift == top ? 1.0 : exp(shift - top));
+  s->max = top;
   if (bm < KERNEL_TINY) {
     double tiny = 0.0;
-    for (size_t j = 0; j < n; ++j)
-      if (a[j] > KERNEL_ZERO) tiny += exp(a[j]);
+    for (size_t j = 0; j < n; ++j) {
+      double a = term(g[j], cx[j], cy);
+      if (a > KERNEL_ZERO) tiny += exp(a);
+    }
     s->plain_tiny += tiny;
+  }
+}
+
+/* Entropy block with every row state at max 0 (each row of the entropy has
+ * its self term e^0 = 1, and a <= 0): rsum[i] += sum_j e^(a_ij) and, for an
+ * off-diagonal block (csum != NULL), csum[j] += sum_i e^(a_ij), dropping
+ * a_ij <= -KERNEL_DROP.  One exponential per pair, one pass. */
+KERNEL_HOT static void entropy_block(const double *g, size_t my, size_t mx, const double *cy, const double *cx,
+                                     double *rsum, double *csum)
+{
+  for (size_t i = 0; i < my; ++i) {
+    const double *gi = g + i * mx;
+    double sum = 0.0;
+    size_t j = 0;
+#if defined(__GNUC__)
+    kernel_vd acc = {0, 0, 0, 0, 0, 0, 0, 0};
+    for (; j + KERNEL_LANES <= mx; j += KERNEL_LANES) {
+      kernel_vd a, e;
+      terms_v(gi + j, cx + j, cy[i], &a);
+      kernel_vi keep = a > -KERNEL_DROP;
+      exp_bounded_v(&a, &e);
+      e = (kernel_vd)((kernel_vi)e & keep);
+      acc += e;
+      if (csum) {
+        kernel_vd c;
+        memcpy(&c, csum + j, sizeof c);
+        c += e;
+        memcpy(csum + j, &c, sizeof c);
+      }
+    }
+    sum = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+#endif
+    for (; j < mx; ++j) {
+      double a = term(gi[j], cx[j], cy[i]), e = a > -KERNEL_DROP ? exp_bounded(a) : 0.0;
+      sum += e;
+      if (csum) csum[j] += e;
+    }
+    rsum[i] += sum;
   }
 }
 
@@ -213,15 +288,20 @@ static aceuq_status check_args(const double *Y, size_t ny, const double *X, size
 
 /* ---- workspace ----------------------------------------------------------- */
 
+struct aceuq_kernel_workspace {
+  size_t d;
+  double *g;       /* KERNEL_BLOCK_ROWS x KERNEL_BLOCK_COLS: (1/h^2) Y_I X_J^T */
+  double *cy, *cx; /* |y|^2/(2h^2), |x|^2/(2h^2) of the current blocks */
+  double *csum;    /* column sums of one block (symmetric entropy) */
+};
+
 void aceuq_kernel_workspace_free(aceuq_kernel_workspace *ws)
 {
   if (!ws) return;
   free(ws->g);
   free(ws->cy);
   free(ws->cx);
-  free(ws->cols);
-  free(ws->col_max);
-  free(ws->col_sum);
+  free(ws->csum);
   free(ws);
 }
 
@@ -237,11 +317,9 @@ aceuq_status aceuq_kernel_workspace_create(size_t d, aceuq_kernel_workspace **ou
     ws->g = malloc(sizeof(double) * KERNEL_BLOCK_ROWS * KERNEL_BLOCK_COLS);
     ws->cy = malloc(sizeof(double) * KERNEL_BLOCK_ROWS);
     ws->cx = malloc(sizeof(double) * KERNEL_BLOCK_COLS);
-    ws->cols = malloc(sizeof(aceuq_kernel_row) * KERNEL_BLOCK_COLS);
-    ws->col_max = malloc(sizeof(double) * KERNEL_BLOCK_COLS);
-    ws->col_sum = malloc(sizeof(double) * KERNEL_BLOCK_COLS);
+    ws->csum = malloc(sizeof(double) * KERNEL_BLOCK_COLS);
   }
-  if (!ws || !ws->g || !ws->cy || !ws->cx || !ws->cols || !ws->col_max || !ws->col_sum) {
+  if (!ws || !ws->g || !ws->cy || !ws->cx || !ws->csum) {
     aceuq_kernel_workspace_free(ws);
     return aceuq_error_set(err, ACEUQ_ERR_NOMEM, "kernel workspace: out of memory");
   }
@@ -259,25 +337,17 @@ static void scaled_norms(const double *v, size_t n, size_t d, double scale, doub
   }
 }
 
-/* ws->g (my x mx, row-major) = a_ij for rows Y[0..my) and X[0..mx). */
-static void block_terms(aceuq_kernel_workspace *ws, const double *Y, size_t my, const double *X, size_t mx,
-                        double h)
+/* ws->g (my x mx, row-major) = (1/h^2) Y[0..my) X[0..mx)^T; ws->cy, ws->cx the
+ * scaled norms, so that a_ij = min(g_ij - cy_i - cx_j, 0) (see term()). */
+static void block_gemm(aceuq_kernel_workspace *ws, const double *Y, size_t my, const double *X, size_t mx, double h)
 {
   const int m = (int)mx, n = (int)my, kd = (int)ws->d;
   const double inv2h2 = 1.0 / (2.0 * h * h), alpha = 2.0 * inv2h2, zero = 0.0;
   scaled_norms(Y, my, ws->d, inv2h2, ws->cy);
   scaled_norms(X, mx, ws->d, inv2h2, ws->cx);
-  /* column-major view: G^T (mx x my) = X (mx x d, i.e. X^T stored d x mx) ^T ... as
-   * G^T = X_blk * Y_blk^T with X_blk, Y_blk row-major = column-major d x m. */
+  /* column-major: G^T (mx x my) = X_blk Y_blk^T, with the row-major blocks
+   * read as column-major d x m matrices */
   dgemm_("T", "N", &m, &n, &kd, &alpha, X, &kd, Y, &kd, &zero, ws->g, &m);
-  for (size_t i = 0; i < my; ++i) {
-    double *g = ws->g + i * mx;
-    const double cyi = ws->cy[i], *cx = ws->cx;
-    for (size_t j = 0; j < mx; ++j) {
-      double a = g[j] - cyi - cx[j];
-      g[j] = a < 0.0 ? a : 0.0;
-    }
-  }
 }
 
 aceuq_status aceuq_kernel_accumulate(aceuq_kernel_workspace *ws, const double *Y, size_t ny, const double *X,
@@ -293,36 +363,11 @@ aceuq_status aceuq_kernel_accumulate(aceuq_kernel_workspace *ws, const double *Y
     size_t mx = nx - j0 < KERNEL_BLOCK_COLS ? nx - j0 : KERNEL_BLOCK_COLS;
     for (size_t i0 = 0; i0 < ny; i0 += KERNEL_BLOCK_ROWS) {
       size_t my = ny - i0 < KERNEL_BLOCK_ROWS ? ny - i0 : KERNEL_BLOCK_ROWS;
-      block_terms(ws, Y + i0 * d, my, X + j0 * d, mx, h);
-      for (size_t i = 0; i < my; ++i) row_add_terms(&rows[i0 + i], ws->g + i * mx, mx);
+      block_gemm(ws, Y + i0 * d, my, X + j0 * d, mx, h);
+      for (size_t i = 0; i < my; ++i) row_add_block(&rows[i0 + i], ws->g + i * mx, ws->cx, mx, ws->cy[i]);
     }
   }
   return ACEUQ_OK;
-}
-
-/* Column version of row_add_terms for a whole block: state cols[j] gets the
- * terms a_ij, i = 0..my-1 (row-major passes over the block; the inner loops
- * run along j and vectorise).  Only used for entropy, where every row has
- * its self term, so the plain_tiny part is never needed. */
-KERNEL_HOT static void cols_add_terms(aceuq_kernel_row *cols, const double *g, size_t my, size_t mx, double *cmax,
-                                      double *csum)
-{
-  for (size_t j = 0; j < mx; ++j) {
-    cmax[j] = -HUGE_VAL;
-    csum[j] = 0.0;
-  }
-  for (size_t i = 0; i < my; ++i)
-    for (size_t j = 0; j < mx; ++j) cmax[j] = g[i * mx + j] > cmax[j] ? g[i * mx + j] : cmax[j];
-  for (size_t i = 0; i < my; ++i)
-    for (size_t j = 0; j < mx; ++j) {
-      double a = g[i * mx + j], e = exp_nonpositive(a - cmax[j]);
-      csum[j] += a > cmax[j] - KERNEL_DROP ? e : 0.0;
-    }
-  for (size_t j = 0; j < mx; ++j) {
-    cols[j].max = cmax[j];
-    cols[j].scaled_sum = csum[j];
-    cols[j].plain_tiny = 0.0;
-  }
 }
 
 aceuq_status aceuq_quests_entropy(const double *X, size_t n, size_t d, double h, double *entropy,
@@ -332,44 +377,43 @@ aceuq_status aceuq_quests_entropy(const double *X, size_t n, size_t d, double h,
   if (st) return st;
   if (n == 0) return aceuq_error_set(err, ACEUQ_ERR_VALUE, "entropy: no environments");
   aceuq_kernel_workspace *ws = NULL;
-  aceuq_kernel_row *rows = malloc(sizeof *rows * n);
-  if (!rows) return aceuq_error_set(err, ACEUQ_ERR_NOMEM, "entropy: out of memory for %zu rows", n);
+  double *sums = calloc(n, sizeof *sums);
+  if (!sums) return aceuq_error_set(err, ACEUQ_ERR_NOMEM, "entropy: out of memory for %zu rows", n);
   st = aceuq_kernel_workspace_create(d, &ws, err);
   if (st) {
-    free(rows);
+    free(sums);
     return st;
   }
-  aceuq_kernel_rows_init(rows, n);
   /* K is symmetric: blocks (I, J) with J >= I; an off-diagonal block adds its
-   * terms to the rows of I and (as columns) to the rows of J. */
+   * terms to the rows of I and (as columns) to the rows of J.  Every row sum
+   * includes its self term 1 and all terms are <= 1, so the sums need no
+   * shift: sums[i] = sum_j K_ij (terms below e^-64 dropped). */
   const size_t B = KERNEL_BLOCK_ROWS < KERNEL_BLOCK_COLS ? KERNEL_BLOCK_ROWS : KERNEL_BLOCK_COLS;
   for (size_t i0 = 0; i0 < n; i0 += B) {
     size_t my = n - i0 < B ? n - i0 : B;
     for (size_t j0 = i0; j0 < n; j0 += B) {
       size_t mx = n - j0 < B ? n - j0 : B;
-      block_terms(ws, X + i0 * d, my, X + j0 * d, mx, h);
-      for (size_t i = 0; i < my; ++i) row_add_terms(&rows[i0 + i], ws->g + i * mx, mx);
-      if (j0 != i0) {
-        cols_add_terms(ws->cols, ws->g, my, mx, ws->col_max, ws->col_sum);
-        for (size_t j = 0; j < mx; ++j) aceuq_kernel_row_merge(&rows[j0 + j], &ws->cols[j]);
+      block_gemm(ws, X + i0 * d, my, X + j0 * d, mx, h);
+      if (j0 == i0) {
+        entropy_block(ws->g, my, mx, ws->cy, ws->cx, sums + i0, NULL);
+      } else {
+        memset(ws->csum, 0, sizeof(double) * mx);
+        entropy_block(ws->g, my, mx, ws->cy, ws->cx, sums + i0, ws->csum);
+        for (size_t j = 0; j < mx; ++j) sums[j0 + j] += ws->csum[j];
       }
     }
   }
-  /* H = ln N - mean_i L_i;  D = ln sum_i e^(-L_i), L_i = ln sum_j K_ij */
-  double mean = 0.0, top = -HUGE_VAL;
+  /* H = ln N - mean_i L_i;  D = ln sum_i e^(-L_i), L_i = ln sum_j K_ij >= 0 */
+  double mean = 0.0, s = 0.0;
   for (size_t i = 0; i < n; ++i) {
-    double L = aceuq_kernel_row_log(&rows[i]);
-    rows[i].max = -L; /* reuse: -L_i */
-    mean += L;
-    if (-L > top) top = -L;
+    mean += log(sums[i]);
+    s += 1.0 / sums[i];
   }
   mean /= (double)n;
-  double s = 0.0;
-  for (size_t i = 0; i < n; ++i) s += exp(rows[i].max - top);
   if (entropy) *entropy = log((double)n) - mean;
-  if (diversity) *diversity = top + log(s);
+  if (diversity) *diversity = log(s);
   aceuq_kernel_workspace_free(ws);
-  free(rows);
+  free(sums);
   return ACEUQ_OK;
 }
 

@@ -1,4 +1,6 @@
 /* aceuq_main.c -- entry point of the `aceuq` tool: dispatches subcommands. */
+#define _POSIX_C_SOURCE 200809L /* setenv, execv (blas_select.h) */
+#include "blas_select.h"
 #include "cli.h"
 
 #include <stdio.h>
@@ -53,6 +55,13 @@ int main(int argc, char **argv)
     print_usage(stderr);
     return 2;
   }
+  /* for build/lmp: the OPENBLAS_CORETYPE to export before starting LAMMPS (empty: none needed) */
+  if (!strcmp(argv[1], "blas-kernels")) {
+    const char *core = aceuq_blas_preferred_coretype();
+    printf("%s\n", core ? core : "");
+    return 0;
+  }
+  aceuq_select_blas_kernels(argv);
   if (!strcmp(argv[1], "--version")) {
     printf("aceuq %s\n", aceuq_version());
     return 0;

@@ -82,6 +82,39 @@ int main(void)
     CHECK_CLOSE(finite, 800.0 - log(100.0), 1e-9);
   }
 
+  /* a later block much closer than the first ones: its terms lie above the
+   * row's shift (by 30 kernel units: one pass with e^(a - shift) > 1) or far
+   * above it (by 1000: the block pass is re-done with the block's own max);
+   * columns 0..599 far (first GEMM block and part of the second), the rest
+   * near; both as one call and as two calls, against the closed form */
+  {
+    const size_t d = 2, nx = 700;
+    const double h = 1.0, Y[2] = {0, 0};
+    for (int c = 0; c < 2; ++c) {
+      const double far = c ? 1000.0 : 30.0; /* a_far - a_near in kernel units */
+      double *X = calloc(nx * d, sizeof *X);
+      for (size_t j = 0; j < nx; ++j) {
+        double a = j < 600 ? far + 2.0 : 2.0, r = sqrt(2 * a); /* a_j = -(a) */
+        X[d * j] = r * cos(0.001 * j), X[d * j + 1] = r * sin(0.001 * j);
+      }
+      const double expect = -2.0 + log(100.0 + 600.0 * exp(-far));
+      aceuq_kernel_workspace *ws;
+      CHECK(aceuq_kernel_workspace_create(d, &ws, &err) == ACEUQ_OK);
+      aceuq_kernel_row one, two;
+      aceuq_kernel_rows_init(&one, 1);
+      aceuq_kernel_rows_init(&two, 1);
+      CHECK(aceuq_kernel_accumulate(ws, Y, 1, X, nx, d, h, &one, &err) == ACEUQ_OK);
+      CHECK(aceuq_kernel_accumulate(ws, Y, 1, X, 300, d, h, &two, &err) == ACEUQ_OK);
+      CHECK(aceuq_kernel_accumulate(ws, Y, 1, X + 300 * d, nx - 300, d, h, &two, &err) == ACEUQ_OK);
+      CHECK_CLOSE(aceuq_kernel_row_log(&one), expect, 1e-10);
+      CHECK_CLOSE(aceuq_kernel_row_log(&two), expect, 1e-10);
+      CHECK_CLOSE(aceuq_kernel_row_log_plain(&one), expect, 1e-10);
+      CHECK(one.max == -2.0 || fabs(one.max + 2.0) < 1e-9);
+      aceuq_kernel_workspace_free(ws);
+      free(X);
+    }
+  }
+
   /* merge of block states == one state over all terms */
   {
     aceuq_kernel_row a, b, c;
