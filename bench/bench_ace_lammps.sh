@@ -48,7 +48,8 @@ if [ "$which" = grades ]; then
   for p in "Cu-I.yaml Cu-I.wellcond.asi" "Cu.pbe.in.yaml Cu.pbe.in.asi"; do
     set -- $p
     t0=$(run_case "$pots/$1")
-    report "$1 no active set" "$t0" "$([ "$1" = Cu-I.yaml ] && echo 39.7 || echo 184)"
+    report "$1 no active set" "$t0" "$(if [ "$1" = Cu-I.yaml ]; then [ "$np" -gt 1 ] && echo 20.0 || echo 39.7
+                                        else [ "$np" -gt 1 ] && echo 98 || echo 184; fi)"
     for every in 0 20 1; do
       t=$(run_case "$pots/$1" "$pots/$2" "$every")
       awk -v n="$1" -v e="$every" -v t="$t" -v t0="$t0" -v np="$np" 'BEGIN {
