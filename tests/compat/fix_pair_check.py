@@ -15,6 +15,9 @@ import subprocess
 import sys
 import tempfile
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lammps"))
+from lmp_command import lmp_command  # noqa: E402
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 STEPS = [0, 7, 14, 21, 28]
 TOL = 1e-9
@@ -44,12 +47,8 @@ def to_extxyz(frame):
 
 
 def run(lmp, np_, scratch, **variables):
-    cmd = [lmp, "-nocite", "-log", "none", "-in", os.path.join(HERE, "fix_pair_gamma.in")]
-    for k, v in variables.items():
-        cmd += ["-var", k, v]
-    if np_ > 1:
-        cmd = ["mpirun", "-np", str(np_), "--oversubscribe"] + \
-              (["--allow-run-as-root"] if os.geteuid() == 0 else []) + cmd
+    extra = [w for k, v in variables.items() for w in ("-var", k, v)]
+    cmd = lmp_command(lmp, os.path.join(HERE, "fix_pair_gamma.in"), np_, extra)
     return subprocess.run(cmd, cwd=scratch, capture_output=True, text=True)
 
 

@@ -25,6 +25,8 @@ import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from ace_eval import ASI, cases, compare  # noqa: E402
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lammps"))
+from lmp_command import lmp_command  # noqa: E402
 
 NKTV2P_METAL = 1.6021765e6
 
@@ -62,11 +64,7 @@ dump d all custom 1 {dump} id fx fy fz c_pea {"c_g" if asi else "v_g"}
 dump_modify d format float %.17g sort id
 run 0
 """)
-    cmd = [lmp, "-nocite", "-log", "none", "-in", inp]
-    if np_ > 1:
-        cmd = ["mpirun", "-np", str(np_), "--oversubscribe"] + \
-              (["--allow-run-as-root"] if os.geteuid() == 0 else []) + cmd
-    res = subprocess.run(cmd, cwd=scratch, capture_output=True, text=True)
+    res = subprocess.run(lmp_command(lmp, inp, np_), cwd=scratch, capture_output=True, text=True)
     if res.returncode != 0:
         raise RuntimeError("LAMMPS failed: " + (res.stdout + res.stderr)[-2000:])
     lines = res.stdout.splitlines()

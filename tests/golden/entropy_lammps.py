@@ -29,6 +29,9 @@ import subprocess
 import sys
 import tempfile
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lammps"))
+from lmp_command import lmp_command  # noqa: E402
+
 TOL = {"desc": 1e-10, "H": 1e-10}
 
 
@@ -78,11 +81,7 @@ thermo_modify format float %.17g
 run 0
 print "ENTROPY-H $(c_ent:%.17g)"
 """)
-    cmd = [lmp, "-nocite", "-log", "none", "-in", inp]
-    if np_ > 1:
-        cmd = ["mpirun", "-np", str(np_), "--oversubscribe"] + \
-              (["--allow-run-as-root"] if os.geteuid() == 0 else []) + cmd
-    out = subprocess.run(cmd, cwd=scratch, capture_output=True, text=True)
+    out = subprocess.run(lmp_command(lmp, inp, np_), cwd=scratch, capture_output=True, text=True)
     if out.returncode != 0 or "ENTROPY-H" not in out.stdout:
         print(out.stdout[-3000:], out.stderr[-3000:])
         raise SystemExit("LAMMPS failed for %s %s np=%d" % (name, tag, np_))

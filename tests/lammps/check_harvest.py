@@ -25,17 +25,16 @@ import subprocess
 import sys
 import tempfile
 
+from lmp_command import lmp_command
+
 LOWER, UPPER, EVERY, MAX_FRAMES = 0.95, 3.0, 30, 4
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 def run_lammps(lmp, pot, asi, np_, scratch):
     out = os.path.join(scratch, "harvest_np%d.xyz" % np_)
-    cmd = [lmp, "-nocite", "-log", "none", "-in", os.path.join(HERE, "grade_md.in"),
-           "-var", "pot", pot, "-var", "asi", asi, "-var", "harvest", out]
-    if np_ > 1:
-        cmd = ["mpirun", "-np", str(np_), "--oversubscribe"] + \
-              (["--allow-run-as-root"] if os.geteuid() == 0 else []) + cmd
+    cmd = lmp_command(lmp, os.path.join(HERE, "grade_md.in"), np_,
+                      ["-var", "pot", pot, "-var", "asi", asi, "-var", "harvest", out])
     res = subprocess.run(cmd, cwd=scratch, capture_output=True, text=True)
     if res.returncode != 0:
         raise SystemExit("LAMMPS failed on %d rank(s):\n%s" % (np_, (res.stdout + res.stderr)[-3000:]))

@@ -13,6 +13,8 @@ import subprocess
 import sys
 import tempfile
 
+from lmp_command import lmp_command
+
 
 def thermo_rows(out):
     rows, header = [], None
@@ -32,10 +34,7 @@ def thermo_rows(out):
 
 
 def run(lmp, inp, np_, extra):
-    cmd = [lmp, "-nocite", "-log", "none", "-in", inp] + extra
-    if np_ > 1:
-        cmd = ["mpirun", "-np", str(np_), "--oversubscribe"] + \
-              (["--allow-run-as-root"] if os.geteuid() == 0 else []) + cmd
+    cmd = lmp_command(lmp, inp, np_, extra)
     with tempfile.TemporaryDirectory() as scratch:
         res = subprocess.run(cmd, cwd=scratch, capture_output=True, text=True)
     if res.returncode != 0:

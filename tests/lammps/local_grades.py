@@ -19,6 +19,8 @@ import subprocess
 import sys
 import tempfile
 
+from lmp_command import lmp_command
+
 
 def fcc(a, n, noise, rng, drop=None, vacuum_z=0.0):
     basis = [(0, 0, 0), (0.5, 0.5, 0), (0.5, 0, 0.5), (0, 0.5, 0.5)]
@@ -79,11 +81,7 @@ dump d all custom 1 {dump} id c_g[1] c_g[2] c_g[3]
 dump_modify d format float %.17g sort id
 run 0
 """)
-    cmd = [lmp, "-nocite", "-log", "none", "-in", inp]
-    if np_ > 1:
-        cmd = ["mpirun", "-np", str(np_), "--oversubscribe"] + \
-              (["--allow-run-as-root"] if os.geteuid() == 0 else []) + cmd
-    out = run(cmd, cwd=scratch).splitlines()
+    out = run(lmp_command(lmp, inp, np_), cwd=scratch).splitlines()
     row = out[next(i for i, l in enumerate(out) if l.split()[:1] == ["Step"]) + 1].split()
     lines = open(dump).read().splitlines()
     start = next(i for i, l in enumerate(lines) if l.startswith("ITEM: ATOMS")) + 1
