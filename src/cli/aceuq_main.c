@@ -26,6 +26,7 @@ static void print_usage(FILE *out)
   fprintf(out, "usage: aceuq <command> [arguments]\n       aceuq --version | --help\n\ncommands:\n");
   for (size_t i = 0; i < n_commands; ++i)
     fprintf(out, "  %s %s\n", commands[i].name, commands[i].usage);
+  fprintf(out, "  blas-kernels            the OPENBLAS_CORETYPE to export before starting LAMMPS (empty: none needed)\n");
 }
 
 int cli_report(const char *context, const aceuq_error *err)
