@@ -89,7 +89,7 @@ void ComputeUQGrade::reduce()
 {
   const double *gamma = use_local_ ? pair_->gamma_local() : pair_->gamma();
   const int *mask = atom->mask;
-  double local[3] = {0.0, 0.0, 0.0}, sum[3], local_max = 0.0, n_local = 0.0, n;
+  double local[4] = {0.0, 0.0, 0.0, 0.0}, sum[4], local_max = 0.0; /* sum, n > L, n > U, n */
   for (int i = 0; i < atom->nlocal; ++i) {
     if (!(mask[i] & groupbit)) continue;
     const double g = gamma[i];
@@ -97,12 +97,11 @@ void ComputeUQGrade::reduce()
     local[0] += g;
     if (g > lower_) local[1] += 1.0;
     if (g > upper_) local[2] += 1.0;
-    n_local += 1.0;
+    local[3] += 1.0;
   }
-  MPI_Allreduce(local, sum, 3, MPI_DOUBLE, MPI_SUM, world);
+  MPI_Allreduce(local, sum, 4, MPI_DOUBLE, MPI_SUM, world);
   MPI_Allreduce(&local_max, &results_[0], 1, MPI_DOUBLE, MPI_MAX, world);
-  MPI_Allreduce(&n_local, &n, 1, MPI_DOUBLE, MPI_SUM, world);
-  results_[1] = n > 0 ? sum[0] / n : 0.0;
+  results_[1] = sum[3] > 0 ? sum[0] / sum[3] : 0.0;
   results_[2] = sum[1];
   results_[3] = sum[2];
 }

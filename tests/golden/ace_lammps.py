@@ -58,7 +58,7 @@ compute pea all pe/atom
 compute vir all pressure NULL virial
 compute sa all stress/atom NULL virial
 compute ssum all reduce sum c_sa[1] c_sa[2] c_sa[3] c_sa[4] c_sa[5] c_sa[6]
-thermo_style custom step pe vol c_vir[1] c_vir[2] c_vir[3] c_vir[4] c_vir[5] c_vir[6] c_ssum[1] c_ssum[2] c_ssum[3] c_ssum[4] c_ssum[5] c_ssum[6] {"c_g" if asi else "pe"}
+thermo_style custom step pe vol c_vir[1] c_vir[2] c_vir[3] c_vir[4] c_vir[5] c_vir[6] c_ssum[1] c_ssum[2] c_ssum[3] c_ssum[4] c_ssum[5] c_ssum[6] {"c_g c_g[2] c_g[3] c_g[4]" if asi else "pe"}
 thermo_modify format float %.17g
 dump d all custom 1 {dump} id fx fy fz c_pea {"c_g" if asi else "v_g"}
 dump_modify d format float %.17g sort id
@@ -83,7 +83,25 @@ run 0
     if asi:
         got["gamma"] = [v[5] for v in vals]
         got["max_gamma"] = float(row[15])
+        got["gamma_vector"] = [float(v) for v in row[16:19]]  # mean, count > 5, count > 25 (defaults)
     return got
+
+
+def check_gamma_vector(got, ref):
+    """compute uq/grade's global vector against the reference per-atom gamma: the mean within
+    1e-11 x the round-off scale, the counts above the default bounds 5 and 25 exactly (a
+    reference gamma within that tolerance of a bound may count either way)."""
+    tol = 1e-11 * max(ref["gamma_roundoff_scale"])
+    mean, above_lower, above_upper = got["gamma_vector"]
+    errors = []
+    if abs(mean - sum(ref["gamma"]) / len(ref["gamma"])) > tol:
+        errors.append("mean gamma %.17g, reference %.17g" % (mean, sum(ref["gamma"]) / len(ref["gamma"])))
+    for bound, count in ((5.0, above_lower), (25.0, above_upper)):
+        lo = sum(g > bound + tol for g in ref["gamma"])
+        hi = sum(g > bound - tol for g in ref["gamma"])
+        if not lo <= count <= hi:
+            errors.append("count > %g: %g, reference %d..%d" % (bound, count, lo, hi))
+    return errors
 
 
 def main():
@@ -105,6 +123,12 @@ def main():
                 got = run_lammps(lmp, aceuq, np_, pot, xyz, scratch, split, asi)
                 ok, summary = compare(got, ref, False, relative_atoms=name.startswith("chebpow"),
                                       grades=asi is not None)
+                if asi and "gamma_vector" in got:
+                    vector_errors = check_gamma_vector(got, ref)
+                    ok = ok and not vector_errors
+                    summary += "  vector [mean %.4g, >5: %d, >25: %d] %s" % (
+                        got["gamma_vector"][0], got["gamma_vector"][1], got["gamma_vector"][2],
+                        "; ".join(vector_errors) or "ok")
             except (RuntimeError, StopIteration, subprocess.CalledProcessError) as e:
                 ok, summary = False, str(e)
         failures += not ok
