@@ -29,39 +29,10 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from cu_structures import fcc, rattle, slab100, write_frames  # noqa: E402
+
 TOL = 1.01
-
-
-def fcc(a, n=3):
-    basis = [(0, 0, 0), (0.5, 0.5, 0), (0.5, 0, 0.5), (0, 0.5, 0.5)]
-    pos = [[(i + u) * a, (j + v) * a, (k + w) * a] for i in range(n) for j in range(n) for k in range(n)
-           for u, v, w in basis]
-    L = n * a
-    return pos, [L, L, L], "T T T"
-
-
-def rattle(rng, pos, sigma):
-    return [[x + rng.gauss(0, sigma) for x in p] for p in pos]
-
-
-def slab100(rng, a=3.62, n=5, layers=6, vacuum=12.0):
-    pos = []
-    for i in range(n):
-        for j in range(n):
-            for k in range(layers // 2):
-                for u, v, w in [(0, 0, 0), (0.5, 0.5, 0), (0.5, 0, 0.5), (0, 0.5, 0.5)]:
-                    pos.append([(i + u) * a, (j + v) * a, (k + w) * a])
-    return rattle(rng, pos, 0.03), [n * a, n * a, (layers // 2) * a + vacuum], "T T F"
-
-
-def write_frames(path, frames):
-    with open(path, "w") as f:
-        for pos, cell, pbc, comment in frames:
-            f.write("%d\n" % len(pos))
-            f.write('Lattice="%r 0 0 0 %r 0 0 0 %r" Properties=species:S:1:pos:R:3 pbc="%s" comment="%s"\n' % (
-                cell[0], cell[1], cell[2], pbc, comment))
-            for p in pos:
-                f.write("Cu %.12f %.12f %.12f\n" % tuple(p))
 
 
 def training_frames(rng):
@@ -74,7 +45,7 @@ def training_frames(rng):
     del pos[rng.randrange(len(pos))]
     frames.append((rattle(rng, pos, 0.05), cell, pbc, "fcc vacancy"))
     for a in (3.60, 3.64):
-        pos, cell, pbc = slab100(rng, a=a)
+        pos, cell, pbc = slab100(rng, a=a, n=5, layers=6)
         frames.append((pos, cell, pbc, "(100) slab a=%.2f" % a))
     return frames
 
