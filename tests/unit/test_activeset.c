@@ -20,64 +20,14 @@
 #include "ace_test_inputs.h"
 #include "check.h"
 #include "npz_internal.h"
+#include "scratch_dir.h"
 
-#include <dirent.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <unistd.h>
 #include <zip.h>
 
-static char tmpdir[] = "/tmp/aceuq_test_activeset_XXXXXX";
-
-/* tmpdir/name (a few rotating static buffers) */
-static const char *tpath(const char *name)
-{
-  static char buf[8][512];
-  static int next = 0;
-  char *p = buf[next++ % 8];
-  snprintf(p, sizeof buf[0], "%s/%s", tmpdir, name);
-  return p;
-}
-
-static void write_bytes(const char *path, const void *bytes, size_t size)
-{
-  FILE *f = fopen(path, "wb");
-  if (!f || fwrite(bytes, 1, size, f) != size || fclose(f) != 0) {
-    fprintf(stderr, "test setup: cannot write %s\n", path);
-    exit(2);
-  }
-}
-
-static unsigned char *read_bytes(const char *path, size_t *size)
-{
-  FILE *f = fopen(path, "rb");
-  unsigned char *b = NULL;
-  long n = -1;
-  if (f && fseek(f, 0, SEEK_END) == 0) n = ftell(f);
-  if (n >= 0 && fseek(f, 0, SEEK_SET) == 0 && (b = malloc((size_t)n + 1)) && fread(b, 1, (size_t)n, f) == (size_t)n) {
-    fclose(f);
-    *size = (size_t)n;
-    return b;
-  }
-  fprintf(stderr, "test setup: cannot read %s\n", path);
-  exit(2);
-}
-
-static void remove_tmpdir(void)
-{
-  DIR *d = opendir(tmpdir);
-  if (!d) return;
-  struct dirent *e;
-  while ((e = readdir(d)))
-    if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) remove(tpath(e->d_name));
-  closedir(d);
-  rmdir(tmpdir);
-}
-
-/* n values uniform in [-1, 1) times 10^[-3, 3), with -0.0, the smallest
- * subnormal and the largest double in front (when n allows): the round trip
- * must keep every bit */
 static double *random_matrix(size_t n)
 {
   double *a = malloc((n ? n : 1) * sizeof *a);
@@ -89,20 +39,6 @@ static double *random_matrix(size_t n)
 }
 
 /* ---- potentials ---------------------------------------------------------- */
-
-static aceuq_potential *load_potential(const char *name, const char *text)
-{
-  const char *path = tpath(name);
-  write_bytes(path, text, strlen(text));
-  aceuq_potential *pot = NULL;
-  aceuq_error err;
-  aceuq_error_clear(&err);
-  if (aceuq_potential_load(path, &pot, &err) != ACEUQ_OK) {
-    fprintf(stderr, "test setup: cannot load the test potential: %s\n", err.message);
-    exit(2);
-  }
-  return pot;
-}
 
 /* the test potential with 2 densities for Al as well */
 static char *yaml_al_two_densities(void)
@@ -929,10 +865,7 @@ static void test_dopt_meaning(const aceuq_potential *pot)
 
 int main(void)
 {
-  if (!mkdtemp(tmpdir)) {
-    perror("mkdtemp");
-    return 2;
-  }
+  scratch_create("activeset");
   aceuq_potential *pot = load_potential("AlNi.yaml", ace_test_yaml);
   char *yaml2 = yaml_al_two_densities();
   aceuq_potential *pot2 = load_potential("AlNi_2dens.yaml", yaml2);
@@ -961,6 +894,6 @@ int main(void)
 
   aceuq_potential_free(pot);
   aceuq_potential_free(pot2);
-  remove_tmpdir();
+  scratch_remove();
   return check_summary("test_activeset");
 }

@@ -22,6 +22,7 @@
 #include "aceuq.h"
 #include "ace_test_inputs.h"
 #include "check.h"
+#include "scratch_dir.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -621,17 +622,6 @@ static void test_streaming(void)
 
 /* ---- .asi writer ----------------------------------------------------------------- */
 
-static char tmpdir[] = "/tmp/aceuq_test_asbuild_XXXXXX";
-
-static const char *tpath(const char *name)
-{
-  static char buf[4][512];
-  static int next = 0;
-  char *p = buf[next++ % 4];
-  snprintf(p, sizeof buf[0], "%s/%s", tmpdir, name);
-  return p;
-}
-
 static void write_round_trip(const aceuq_potential *pot, aceuq_projection_kind kind)
 {
   const char *els[2] = {"Ni", "Al"}; /* not the potential's order */
@@ -688,28 +678,12 @@ static void write_round_trip(const aceuq_potential *pot, aceuq_projection_kind k
 
 static void test_write(void)
 {
-  if (!mkdtemp(tmpdir)) {
-    fprintf(stderr, "test setup: mkdtemp failed\n");
-    exit(2);
-  }
-  const char *ypath = tpath("pot.yaml");
-  FILE *f = fopen(ypath, "w");
-  if (!f || fputs(ace_test_yaml, f) < 0 || fclose(f) != 0) {
-    fprintf(stderr, "test setup: cannot write %s\n", ypath);
-    exit(2);
-  }
-  aceuq_potential *pot = NULL;
-  aceuq_error err;
-  aceuq_error_clear(&err);
-  if (aceuq_potential_load(ypath, &pot, &err) != ACEUQ_OK) {
-    fprintf(stderr, "test setup: %s\n", err.message);
-    exit(2);
-  }
+  scratch_create("asbuild");
+  aceuq_potential *pot = load_potential("pot.yaml", ace_test_yaml);
   write_round_trip(pot, ACEUQ_PROJECTIONS_LINEAR);
   write_round_trip(pot, ACEUQ_PROJECTIONS_NONLINEAR);
   aceuq_potential_free(pot);
-  remove(ypath);
-  rmdir(tmpdir);
+  scratch_remove();
 }
 
 int main(void)

@@ -27,59 +27,13 @@
 #include "ace_test_inputs.h"
 #include "check.h"
 #include "npz_internal.h"
+#include "scratch_dir.h"
 
-#include <dirent.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <unistd.h>
 #include <zip.h>
-
-static char tmpdir[] = "/tmp/aceuq_test_localset_XXXXXX";
-
-static const char *tpath(const char *name)
-{
-  static char buf[8][512];
-  static int next = 0;
-  char *p = buf[next++ % 8];
-  snprintf(p, sizeof buf[0], "%s/%s", tmpdir, name);
-  return p;
-}
-
-static void write_bytes(const char *path, const void *bytes, size_t size)
-{
-  FILE *f = fopen(path, "wb");
-  if (!f || (size && fwrite(bytes, 1, size, f) != size) || fclose(f) != 0) {
-    fprintf(stderr, "test setup: cannot write %s\n", path);
-    exit(2);
-  }
-}
-
-static unsigned char *read_bytes(const char *path, size_t *size)
-{
-  FILE *f = fopen(path, "rb");
-  long n = -1;
-  if (f && fseek(f, 0, SEEK_END) == 0) n = ftell(f);
-  unsigned char *b = n >= 0 ? malloc((size_t)n + 1) : NULL;
-  if (b && fseek(f, 0, SEEK_SET) == 0 && fread(b, 1, (size_t)n, f) == (size_t)n) {
-    fclose(f);
-    *size = (size_t)n;
-    return b;
-  }
-  fprintf(stderr, "test setup: cannot read %s\n", path);
-  exit(2);
-}
-
-static void remove_tmpdir(void)
-{
-  DIR *d = opendir(tmpdir);
-  if (!d) return;
-  struct dirent *e;
-  while ((e = readdir(d)))
-    if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) remove(tpath(e->d_name));
-  closedir(d);
-  rmdir(tmpdir);
-}
 
 static double gauss(void)
 {
@@ -95,20 +49,6 @@ static double *alloc_doubles(size_t n)
     exit(2);
   }
   return a;
-}
-
-static aceuq_potential *load_potential(const char *name, const char *text)
-{
-  const char *path = tpath(name);
-  write_bytes(path, text, strlen(text));
-  aceuq_potential *pot = NULL;
-  aceuq_error err;
-  aceuq_error_clear(&err);
-  if (aceuq_potential_load(path, &pot, &err) != ACEUQ_OK) {
-    fprintf(stderr, "test setup: cannot load the test potential: %s\n", err.message);
-    exit(2);
-  }
-  return pot;
 }
 
 /* brute-force nearest centroid, ties -> lowest index */
@@ -1173,10 +1113,7 @@ static void test_builder(const aceuq_potential *pot)
 
 int main(void)
 {
-  if (!mkdtemp(tmpdir)) {
-    fprintf(stderr, "test setup: cannot create a temporary directory\n");
-    return 2;
-  }
+  scratch_create("localset");
   aceuq_potential *pot = load_potential("pot.yaml", ace_test_yaml);
   aceuq_potential *yace = load_potential("pot.yace", ace_test_yace);
   test_kmeans_blobs();
@@ -1191,6 +1128,6 @@ int main(void)
   test_builder(pot);
   aceuq_potential_free(pot);
   aceuq_potential_free(yace);
-  remove_tmpdir();
+  scratch_remove();
   return check_summary("test_localset");
 }
