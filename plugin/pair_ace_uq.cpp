@@ -136,6 +136,11 @@ void PairACEUQ::coeff(int narg, char **arg)
   if (comm->me == 0) {
     utils::logmesg(lmp, "pair ace/uq: {} with elements {}, cutoff max {}\n", potential_file_, known,
                    aceuq_potential_cutoff(potential_, -1, -1));
+    for (size_t i = 0; i < aceuq_potential_num_notes(potential_); ++i)
+      utils::logmesg(lmp, "pair ace/uq: note: {}\n", aceuq_potential_note(potential_, i));
+    if (aceuq_potential_notes_dropped(potential_) > 0)
+      utils::logmesg(lmp, "pair ace/uq: note: ... and {} more notes (aceuq info {} lists them)\n",
+                     aceuq_potential_notes_dropped(potential_), potential_file_);
     if (aceuq_potential_ordering_ties(potential_) > 0)
       error->warning(FLERR, "pair ace/uq: {} pairs of basis functions in {} have equal sort keys; their "
                      "projection order is unspecified in ML-PACE as well (matters for .asi files only)",

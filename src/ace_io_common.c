@@ -7,13 +7,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const radbase_names[] = {"ChebExpCos", "ChebPow", "ChebLinear", "SBessel"};
+static const char *const radbase_names[] = {"ChebExpCos", "ChebPow", "ChebLinear", "SBessel", "TEST_"};
 static const char *const embedding_names[] = {"FinnisSinclair", "FinnisSinclairShiftedScaled"};
 static const char *const inner_cutoff_names[] = {"density", "distance", "zbl"};
 
 const char *ace_radbase_name(ace_radbase_type t)
 {
-  return (unsigned)t < 4 ? radbase_names[t] : "?";
+  return (unsigned)t < 5 ? radbase_names[t] : "?";
 }
 const char *ace_embedding_name(ace_embedding_type t)
 {
@@ -33,6 +33,10 @@ int ace_radbase_parse(const char *name, ace_radbase_type *t)
     }
   if (!strcmp(name, "TEST_SBessel")) {
     *t = ACE_RADBASE_SBESSEL;
+    return 1;
+  }
+  if (!strncmp(name, "TEST_", 5)) { /* ML-PACE: any other TEST_ name is a zero basis (for testing) */
+    *t = ACE_RADBASE_TEST_ZERO;
     return 1;
   }
   return 0;

@@ -36,6 +36,7 @@ void ace_model_free(ace_model *m)
   free(m->bonds);
   free(m->E0);
   free(m->elements);
+  ace_notes_free(&m->notes);
   free(m->source);
   free(m);
 }

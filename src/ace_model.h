@@ -14,6 +14,8 @@
 #ifndef ACEUQ_ACE_MODEL_H
 #define ACEUQ_ACE_MODEL_H
 
+#include "ace_notes.h"
+
 #include <stddef.h>
 
 #ifdef __cplusplus
@@ -27,7 +29,8 @@ typedef enum ace_radbase_type {
   ACE_RADBASE_CHEBEXPCOS = 0,
   ACE_RADBASE_CHEBPOW = 1,
   ACE_RADBASE_CHEBLINEAR = 2,
-  ACE_RADBASE_SBESSEL = 3
+  ACE_RADBASE_SBESSEL = 3,
+  ACE_RADBASE_TEST_ZERO = 4   /* ML-PACE's "TEST_<anything>" stub: g_k = 0 */
 } ace_radbase_type;
 
 typedef enum ace_embedding_type {
@@ -107,6 +110,9 @@ typedef struct ace_model {
   /* C-tilde basis: from the .yace file, or built by ace_basis.c */
   size_t *nctilde;            /* [nelements] */
   ace_ctilde_func **ctilde;   /* [nelements][nctilde[mu]]: rank-1 first, then rank > 1 */
+
+  /* what the reader ignored or assumed, for the user's log (ace_notes.h) */
+  ace_notes notes;
 
   /* global maxima over bonds / functions (filled by ace_model_finalize) */
   double cutoffmax;

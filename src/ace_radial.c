@@ -30,6 +30,7 @@ aceuq_status ace_radial_check_bond(const ace_bond *bond, aceuq_error *err)
   case ACE_RADBASE_CHEBPOW:
   case ACE_RADBASE_CHEBLINEAR:
   case ACE_RADBASE_SBESSEL:
+  case ACE_RADBASE_TEST_ZERO:
     break;
   default:
     return aceuq_error_set(err, ACEUQ_ERR_VALUE, "radial basis: unknown type %d", (int)bond->radbase);
@@ -129,6 +130,7 @@ void ace_radial_basis(const ace_bond *bond, ace_inner_cutoff_type type, double r
   case ACE_RADBASE_SBESSEL:
     sbessel_basis(K, r, rc, g, dg);
     break;
+  case ACE_RADBASE_TEST_ZERO:
   default:
     for (int k = 0; k < K; ++k) g[k] = dg[k] = 0.0;
     return;

@@ -13,8 +13,10 @@
  *                    ms_combs [num_ms_combs][rank], ctildes [num_ms_combs][ndensity]}]}
  * Functions are kept in file order except that rank-1 functions are moved
  * (stably) before the others, as ML-PACE stores them.  Each ms tuple must
- * satisfy |m_t| <= l_t and sum_t m_t = 0.  Unknown top-level keys are
- * ignored; unknown keys inside embeddings, bonds and functions are errors.
+ * satisfy |m_t| <= l_t and sum_t m_t = 0.  Unknown keys are ignored with a
+ * note (ace_notes.h), as ML-PACE ignores them.  The inner cutoff type is
+ * the one ML-PACE ends up with: that of the last bond [n-1, n-1] (density
+ * when it does not say; a note for every bond that says otherwise).
  * The SHIPs radial basis (radbasename "ACE.jl...") is not supported. */
 #include "ace_io_internal.h"
 
@@ -32,10 +34,15 @@ static const char *const bond_keys[] = {"nradmax", "lmax", "nradbasemax", "radba
 static const char *const function_keys[] = {"mu0", "rank", "ndensity", "num_ms_combs", "mus", "ns", "ls",
                                             "ms_combs", "ctildes", NULL};
 
+static const char *const top_keys[] = {"elements", "E0", "deltaSplineBins", "embeddings", "bonds", "functions",
+                                       NULL};
+
 typedef struct yreader {
   ace_ydoc d;
+  ace_notes notes;
   ace_model *m;
-  const yaml_node_t *ict_node; /* first inner_cutoff_type given by a bond */
+  ace_inner_cutoff_type *ict;     /* [ne*ne]: per bond, density unless given */
+  const yaml_node_t **ict_node;   /* [ne*ne]: its inner_cutoff_type node, else the bond's node */
 } yreader;
 
 /* species index written as a map key */
@@ -112,7 +119,7 @@ static aceuq_status read_embeddings(yreader *r, const yaml_node_t *root, aceuq_e
     e->rho_core_cut = 100000.0;
     e->drho_core_cut = 250.0;
     st = ace_ynode_expect(d, v, path, YAML_MAPPING_NODE, err);
-    if (st == ACEUQ_OK) st = ace_ymap_check_keys(d, v, path, embedding_keys, err);
+    if (st == ACEUQ_OK) st = ace_ymap_note_unknown_keys(d, v, path, embedding_keys, err);
     if (st == ACEUQ_OK) st = ace_ymap_int(d, v, path, "ndensity", 1, &e->ndensity, err);
     if (st == ACEUQ_OK && (e->ndensity < 1 || e->ndensity > MAX_NDENSITY))
       st = ace_ydoc_fail(d, v, path, err, ACEUQ_ERR_VALUE, "ndensity = %d must be between 1 and %d", e->ndensity,
@@ -171,7 +178,7 @@ static aceuq_status read_bond(yreader *r, const yaml_node_t *v, const char *path
   if (!ace_radbase_parse(name, &b->radbase))
     return ace_ydoc_fail(d, ace_ymap_find(d, v, "radbasename"), kpath, err, ACEUQ_ERR_VALUE,
                          "unknown radial basis '%s' (expected ChebExpCos, ChebPow, ChebLinear or SBessel)", name);
-  st = ace_ymap_check_keys(d, v, path, bond_keys, err);
+  st = ace_ymap_note_unknown_keys(d, v, path, bond_keys, err);
   if (st == ACEUQ_OK) st = ace_ymap_int(d, v, path, "nradmax", 1, &b->nradmax, err);
   if (st == ACEUQ_OK) st = ace_ymap_int(d, v, path, "lmax", 1, &b->lmax, err);
   if (st == ACEUQ_OK) st = ace_ymap_int(d, v, path, "nradbasemax", 1, &b->nradbase, err);
@@ -200,25 +207,32 @@ static aceuq_status read_bond(yreader *r, const yaml_node_t *v, const char *path
   if (st != ACEUQ_OK) return st;
   b->defined = 1;
 
-  /* one inner cutoff type for the whole potential: "density" unless given;
-   * every bond that gives it must give the same */
+  size_t slot = (size_t)(b - r->m->bonds);
+  r->ict_node[slot] = v; /* where a note points when the bond does not say */
   n = ace_ymap_find(d, v, "inner_cutoff_type");
   if (!n) return ACEUQ_OK;
-  ace_inner_cutoff_type t;
   ace_ypath_key(kpath, path, "inner_cutoff_type");
   st = ace_ynode_string(d, n, kpath, name, sizeof name, err);
   if (st != ACEUQ_OK) return st;
-  if (!ace_inner_cutoff_parse(name, &t))
+  if (!ace_inner_cutoff_parse(name, &r->ict[slot]))
     return ace_ydoc_fail(d, n, kpath, err, ACEUQ_ERR_VALUE,
                          "unknown inner cutoff type '%s' (expected density, distance or zbl)", name);
-  if (r->ict_node && t != r->m->inner_cutoff_type)
-    return ace_ydoc_fail(d, n, kpath, err, ACEUQ_ERR_MISMATCH,
-                         "inner_cutoff_type '%s' differs from '%s' given at line %zu; it must be the same for all "
-                         "bonds", name, ace_inner_cutoff_name(r->m->inner_cutoff_type),
-                         r->ict_node->start_mark.line + 1);
-  r->ict_node = n;
-  r->m->inner_cutoff_type = t;
+  r->ict_node[slot] = n;
   return ACEUQ_OK;
+}
+
+/* ML-PACE sets the inner cutoff type bond after bond and keeps the last,
+ * [n-1, n-1] (an absent bond means "distance" there) */
+static void choose_inner_cutoff_type(yreader *r)
+{
+  ace_model *m = r->m;
+  size_t ne = (size_t)m->nelements, last = ne * ne - 1;
+  m->inner_cutoff_type = m->bonds[last].defined ? r->ict[last] : ACE_INNER_CUTOFF_DISTANCE;
+  for (size_t b = 0; b < last; ++b)
+    if (m->bonds[b].defined && r->ict[b] != m->inner_cutoff_type)
+      ace_ydoc_note(&r->d, r->ict_node[b], "", "bonds[%zu, %zu].inner_cutoff_type '%s' ignored: ML-PACE uses the "
+                    "type of the last bond [%zu, %zu] for all bonds: '%s'", b / ne, b % ne,
+                    ace_inner_cutoff_name(r->ict[b]), ne - 1, ne - 1, ace_inner_cutoff_name(m->inner_cutoff_type));
 }
 
 static aceuq_status read_bonds(yreader *r, const yaml_node_t *root, aceuq_error *err)
@@ -228,6 +242,9 @@ static aceuq_status read_bonds(yreader *r, const yaml_node_t *root, aceuq_error 
   yaml_node_t *map;
   aceuq_status st = ace_ymap_require(d, root, "", "bonds", YAML_MAPPING_NODE, &map, err);
   if (st != ACEUQ_OK) return st;
+  r->ict = calloc((size_t)(ne * ne), sizeof *r->ict); /* calloc: density */
+  r->ict_node = calloc((size_t)(ne * ne), sizeof *r->ict_node);
+  if (!r->ict || !r->ict_node) return aceuq_error_set(err, ACEUQ_ERR_NOMEM, "%s: out of memory", d->name);
   for (size_t i = 0; i < ace_ymap_size(map) && st == ACEUQ_OK; ++i) {
     yaml_node_t *k = ace_ymap_key_at(d, map, i);
     int a, b;
@@ -239,6 +256,7 @@ static aceuq_status read_bonds(yreader *r, const yaml_node_t *root, aceuq_error 
     if (bond->defined) return ace_ydoc_fail(d, k, path, err, ACEUQ_ERR_FORMAT, "duplicate bond");
     st = read_bond(r, ace_ymap_value_at(d, map, i), path, bond, err);
   }
+  if (st == ACEUQ_OK) choose_inner_cutoff_type(r);
   return st;
 }
 
@@ -250,7 +268,7 @@ static aceuq_status read_function(yreader *r, const yaml_node_t *v, const char *
   int ne = m->nelements;
   char kpath[ACE_YPATH_MAX];
   aceuq_status st = ace_ynode_expect(d, v, path, YAML_MAPPING_NODE, err);
-  if (st == ACEUQ_OK) st = ace_ymap_check_keys(d, v, path, function_keys, err);
+  if (st == ACEUQ_OK) st = ace_ymap_note_unknown_keys(d, v, path, function_keys, err);
   if (st == ACEUQ_OK) st = ace_ymap_int(d, v, path, "mu0", 1, &f->mu0, err);
   if (st == ACEUQ_OK) st = ace_ymap_int(d, v, path, "rank", 1, &f->rank, err);
   if (st == ACEUQ_OK) st = ace_ymap_int(d, v, path, "ndensity", 1, &f->ndensity, err);
@@ -379,18 +397,23 @@ aceuq_status ace_model_read_yace_buffer(const char *text, size_t size, const cha
   memset(&r, 0, sizeof r);
   aceuq_status st = ace_ydoc_load(&r.d, text, size, name, err);
   if (st != ACEUQ_OK) return st;
+  r.d.notes = &r.notes;
   yaml_node_t *root = ace_ydoc_root(&r.d);
   st = ace_ynode_expect(&r.d, root, "", YAML_MAPPING_NODE, err);
-  if (st == ACEUQ_OK) st = ace_ymap_check_keys(&r.d, root, "", NULL, err);
+  if (st == ACEUQ_OK) st = ace_ymap_note_unknown_keys(&r.d, root, "", top_keys, err);
   if (st == ACEUQ_OK) st = read_elements(&r, root, err);
   if (st == ACEUQ_OK) st = read_embeddings(&r, root, err);
   if (st == ACEUQ_OK) st = read_bonds(&r, root, err);
   if (st == ACEUQ_OK) st = read_functions(&r, root, err);
   ace_ydoc_free(&r.d);
+  free(r.ict);
+  free(r.ict_node);
   if (st != ACEUQ_OK) {
+    ace_notes_free(&r.notes);
     ace_model_free(r.m);
     return st;
   }
+  r.m->notes = r.notes;
   ace_model_publish(r.m, out);
   return ACEUQ_OK;
 }

@@ -1,19 +1,25 @@
 /* ace_yaml.c -- reader of pacemaker B-basis potentials (.yaml), see
- * docs/ace.md section 2.
+ * docs/ace.md section 2 and docs/potential_files.md (which key is read where).
  *
  * Top level: metadata and auxdata (ignored), global {DeltaSplineBins > 0},
  * species: a list of blocks keyed by `speciesblock: "El0 [El1 ...]"`.
+ * Every key means what it means to ML-PACE's reader; keys ML-PACE does not
+ * read are ignored with a note (ace_notes.h), never an error:
  *  - species index = position in the ASCII-sorted set of all block symbols;
- *  - a block with one distinct symbol carries the embedding of El0 and the
- *    radial basis of the bond (El0, El0); two distinct symbols: the bond
- *    (El0, El1), copied to (El1, El0) when that order is not given (both
- *    orders given: they must be identical); three or more: only `nbody`;
+ *  - a block with one distinct symbol carries the embedding of El0 (embedding
+ *    keys anywhere else are ignored, noted when their value differs) and the
+ *    bond (El0, El0); two distinct symbols: the bond (El0, El1), joined with
+ *    the block "El1 El0" as ML-PACE does (radial basis copied from the block
+ *    that has it, core-repulsion with the inner cutoff likewise; both blocks
+ *    must end up identical), or copied to (El1, El0) when that block is
+ *    missing; three or more: only `nbody`;
  *  - radcoefficients: nested [n][l][k], or the old flat list with k
  *    outermost, then n, then l:  flat[(k*nradmax + n)*(lmax+1) + l];
- *  - inner_cutoff_type: "density" when no block gives it, else the same in
- *    every block that does;
- *  - nbody: B-basis functions, validated (rank rules, index ranges) with the
- *    short lint forms expanded (r=3: L1=l3; r=4: L2=L1; r=5: L3=l5; r=6: L4=L3).
+ *  - inner_cutoff_type: "density" in a block that does not give it; the same
+ *    in all 1- and 2-species blocks;
+ *  - nbody: B-basis functions, validated (rank rules, index ranges, elements
+ *    of the block) with the short lint forms expanded (r=3: L1=l3; r=4:
+ *    L2=L1; r=5: L3=l5; r=6: L4=L3).
  * Every error names file, line and key path, e.g. species[1].nbody[12].nl. */
 #include "ace_io_internal.h"
 
@@ -31,31 +37,46 @@ typedef struct block {
   char sym[MAX_SYMBOLS][ACE_MAX_ELEMENT_NAME];
   int ndistinct;
   int mu0, mu1;                               /* bond of the block (mu1 = mu0 for unary) */
+  /* what this block says about its bond (1- and 2-species blocks), before
+   * the exchange with the dual block "B A" */
+  int has_radial;                             /* lmaxi given: the radial basis is defined here */
+  int has_corerep;                            /* core-repulsion given */
+  ace_bond bond;                              /* crad owned here until moved into the model */
+  ace_inner_cutoff_type ict;                  /* "density" unless the block says otherwise */
 } block;
 
 typedef struct reader {
   ace_ydoc d;
+  ace_notes notes;
   ace_model *m;
   size_t nblocks;
   block *blocks;
-  int *bond_block;        /* [ne*ne]: block that defined the bond, -1 if none or copied */
   int *embedding_block;   /* [ne] */
-  const yaml_node_t *ict_node; /* first inner_cutoff_type seen */
-  char ict_path[ACE_YPATH_MAX];
 } reader;
 
+/* Keys and where ML-PACE reads them (docs/potential_files.md):
+ *  - embedding keys: only in a single-species block; elsewhere ignored;
+ *  - radial keys: a block with lmaxi defines the radial basis of its bond
+ *    (1- and 2-species blocks; ignored in larger ones), the others without
+ *    lmaxi are an error ("partially defined"), except the cutoff keys;
+ *  - core keys: core-repulsion and the inner cutoff of the bond, read in
+ *    every block, used in 1- and 2-species blocks;
+ *  - nbody everywhere. */
 static const char *const top_keys[] = {"metadata", "auxdata", "global", "species", NULL};
 static const char *const global_keys[] = {"DeltaSplineBins", NULL};
 static const char *const embedding_keys[] = {"ndensityi", "npoti", "parameters", "rho_core_cut", "drho_core_cut", NULL};
-static const char *const bond_required_keys[] = {"nradmaxi", "lmaxi",  "nradbaseij", "radbase",
-                                                 "radparameters", "radcoefficients", "rcutij", "dcutij", NULL};
-static const char *const bond_optional_keys[] = {"NameOfCutoffFunctionij", "core-repulsion", "inner_cutoff_type",
-                                                 "r_in", "delta_in", NULL};
+static const char *const radial_defining_keys[] = {"nradmaxi", "nradbaseij", "radbase", "radparameters",
+                                                   "radcoefficients", NULL};
+static const char *const radial_cutoff_keys[] = {"rcutij", "dcutij", "NameOfCutoffFunctionij", NULL};
+static const char *const core_bond_keys[] = {"core-repulsion", "r_in", "delta_in", NULL};
 static const char *const block_keys[] = {"speciesblock", "nbody", "ndensityi", "npoti", "parameters",
-                                         "rho_core_cut", "drho_core_cut", "nradmaxi", "lmaxi", "nradbaseij",
+                                         "rho_core_cut", "drho_core_cut", "lmaxi", "nradmaxi", "nradbaseij",
                                          "radbase", "radparameters", "radcoefficients", "rcutij", "dcutij",
                                          "NameOfCutoffFunctionij", "core-repulsion", "inner_cutoff_type", "r_in",
                                          "delta_in", NULL};
+static const char *const pair_block_keys[] = {"lmaxi", "nradmaxi", "nradbaseij", "radbase", "radparameters",
+                                              "radcoefficients", "rcutij", "dcutij", "NameOfCutoffFunctionij",
+                                              "core-repulsion", "inner_cutoff_type", "r_in", "delta_in", NULL};
 static const char *const nbody_keys[] = {"type", "nr", "nl", "lint", "c", "skip", NULL};
 
 static int any_key_present(ace_ydoc *d, const yaml_node_t *map, const char *const *keys, const char **which)
@@ -66,6 +87,18 @@ static int any_key_present(ace_ydoc *d, const yaml_node_t *map, const char *cons
       return 1;
     }
   return 0;
+}
+
+/* note every key of keys present in the block as ignored, with why */
+static void note_ignored_keys(reader *r, const block *bl, const char *const *keys, const char *why)
+{
+  char kpath[ACE_YPATH_MAX];
+  for (; *keys; ++keys) {
+    const yaml_node_t *n = ace_ymap_find(&r->d, bl->node, *keys);
+    if (!n) continue;
+    ace_ypath_key(kpath, bl->path, *keys);
+    ace_ydoc_note(&r->d, n, kpath, "ignored: %s", why);
+  }
 }
 
 /* split s at blanks into at most MAX_SYMBOLS symbols shorter than ACE_MAX_ELEMENT_NAME;
@@ -94,6 +127,13 @@ static int element_index(const ace_model *m, const char *sym)
   return -1;
 }
 
+static int block_has_symbol(const block *bl, const char *sym)
+{
+  for (int i = 0; i < bl->nsym; ++i)
+    if (!strcmp(bl->sym[i], sym)) return 1;
+  return 0;
+}
+
 static int cmp_symbols(const void *a, const void *b) { return strcmp((const char *)a, (const char *)b); }
 
 /* ---- blocks and elements ------------------------------------------------- */
@@ -110,7 +150,7 @@ static aceuq_status read_block_keys(reader *r, const yaml_node_t *species, aceuq
     bl->node = ace_yseq_item(d, species, b);
     ace_ypath_index(bl->path, "species", b);
     aceuq_status st = ace_ynode_expect(d, bl->node, bl->path, YAML_MAPPING_NODE, err);
-    if (st == ACEUQ_OK) st = ace_ymap_check_keys(d, bl->node, bl->path, block_keys, err);
+    if (st == ACEUQ_OK) st = ace_ymap_note_unknown_keys(d, bl->node, bl->path, block_keys, err);
     if (st == ACEUQ_OK)
       st = ace_ymap_string(d, bl->node, bl->path, "speciesblock", 1, bl->text, sizeof bl->text, err);
     if (st != ACEUQ_OK) return st;
@@ -152,14 +192,12 @@ static aceuq_status make_model(reader *r, aceuq_error *err)
   aceuq_status st = ace_model_alloc(r->d.name, (int)n, &r->m, err);
   if (st == ACEUQ_OK) {
     memcpy(r->m->elements, all, n * sizeof *all);
-    r->bond_block = malloc(n * n * sizeof *r->bond_block);
     r->embedding_block = malloc(n * sizeof *r->embedding_block);
     r->m->nbfuncs = calloc(n, sizeof *r->m->nbfuncs);
     r->m->bfuncs = calloc(n, sizeof *r->m->bfuncs);
-    if (!r->bond_block || !r->embedding_block || !r->m->nbfuncs || !r->m->bfuncs)
+    if (!r->embedding_block || !r->m->nbfuncs || !r->m->bfuncs)
       st = aceuq_error_set(err, ACEUQ_ERR_NOMEM, "%s: out of memory", r->d.name);
     else {
-      for (size_t i = 0; i < n * n; ++i) r->bond_block[i] = -1;
       for (size_t i = 0; i < n; ++i) r->embedding_block[i] = -1;
     }
   }
@@ -241,7 +279,8 @@ static aceuq_status read_crad_flat(ace_ydoc *d, const yaml_node_t *n, const char
   return ACEUQ_OK;
 }
 
-static aceuq_status read_bond(reader *r, const block *bl, ace_bond *b, aceuq_error *err)
+/* The radial basis keys of a block with lmaxi (ML-PACE requires them all). */
+static aceuq_status read_radial(reader *r, const block *bl, ace_bond *b, aceuq_error *err)
 {
   ace_ydoc *d = &r->d;
   const yaml_node_t *map = bl->node;
@@ -251,8 +290,6 @@ static aceuq_status read_bond(reader *r, const block *bl, ace_bond *b, aceuq_err
   if (st == ACEUQ_OK) st = ace_ymap_int(d, map, bl->path, "nradbaseij", 1, &b->nradbase, err);
   if (st == ACEUQ_OK) st = ace_ymap_double(d, map, bl->path, "rcutij", 1, &b->rcut, err);
   if (st == ACEUQ_OK) st = ace_ymap_double(d, map, bl->path, "dcutij", 1, &b->dcut, err);
-  if (st == ACEUQ_OK) st = ace_ymap_double(d, map, bl->path, "r_in", 0, &b->r_in, err);
-  if (st == ACEUQ_OK) st = ace_ymap_double(d, map, bl->path, "delta_in", 0, &b->delta_in, err);
   if (st == ACEUQ_OK) st = ace_check_bond(d, map, bl->path, b, err);
   if (st == ACEUQ_OK) st = ace_ymap_string(d, map, bl->path, "radbase", 1, name, sizeof name, err);
   if (st != ACEUQ_OK) return st;
@@ -272,8 +309,29 @@ static aceuq_status read_bond(reader *r, const block *bl, ace_bond *b, aceuq_err
   free(v);
   if (st != ACEUQ_OK) return st;
 
-  n = ace_ymap_find(d, map, "core-repulsion");
+  ace_ypath_key(kpath, bl->path, "radcoefficients");
+  st = ace_ymap_require(d, map, bl->path, "radcoefficients", YAML_SEQUENCE_NODE, &n, err);
+  if (st != ACEUQ_OK) return st;
+  if (ace_yseq_size(n) > 0 && ace_yseq_item(d, n, 0)->type == YAML_SCALAR_NODE)
+    return read_crad_flat(d, n, kpath, b, err);
+  return ace_read_crad_nested(d, n, kpath, b->nradmax, b->lmax, b->nradbase, &b->crad, err);
+}
+
+/* core-repulsion, inner_cutoff_type (default density), r_in, delta_in (default 0) */
+static aceuq_status read_core(reader *r, block *bl, aceuq_error *err)
+{
+  ace_ydoc *d = &r->d;
+  char kpath[ACE_YPATH_MAX], name[32];
+  ace_bond *b = &bl->bond;
+  aceuq_status st = ace_ymap_double(d, bl->node, bl->path, "r_in", 0, &b->r_in, err);
+  if (st == ACEUQ_OK) st = ace_ymap_double(d, bl->node, bl->path, "delta_in", 0, &b->delta_in, err);
+  if (st == ACEUQ_OK && (!(b->r_in >= 0) || !(b->delta_in >= 0)))
+    st = ace_ydoc_fail(d, bl->node, bl->path, err, ACEUQ_ERR_VALUE, "the inner cutoff r_in and its width must be >= 0");
+  if (st != ACEUQ_OK) return st;
+  yaml_node_t *n = ace_ymap_find(d, bl->node, "core-repulsion");
   if (n) {
+    double *v = NULL;
+    size_t len;
     ace_ypath_key(kpath, bl->path, "core-repulsion");
     st = ace_ynode_doubles(d, n, kpath, 0, &v, &len, err);
     if (st == ACEUQ_OK && len != 2)
@@ -281,50 +339,60 @@ static aceuq_status read_bond(reader *r, const block *bl, ace_bond *b, aceuq_err
     if (st == ACEUQ_OK) {
       b->prehc = v[0];
       b->lambdahc = v[1];
+      bl->has_corerep = 1;
     }
     free(v);
     if (st != ACEUQ_OK) return st;
   }
-
-  ace_ypath_key(kpath, bl->path, "radcoefficients");
-  st = ace_ymap_require(d, map, bl->path, "radcoefficients", YAML_SEQUENCE_NODE, &n, err);
-  if (st != ACEUQ_OK) return st;
-  if (ace_yseq_size(n) > 0 && ace_yseq_item(d, n, 0)->type == YAML_SCALAR_NODE)
-    st = read_crad_flat(d, n, kpath, b, err);
-  else
-    st = ace_read_crad_nested(d, n, kpath, b->nradmax, b->lmax, b->nradbase, &b->crad, err);
-  if (st == ACEUQ_OK) b->defined = 1;
+  bl->ict = ACE_INNER_CUTOFF_DENSITY;
+  n = ace_ymap_find(d, bl->node, "inner_cutoff_type");
+  if (!n) return ACEUQ_OK;
+  ace_ypath_key(kpath, bl->path, "inner_cutoff_type");
+  st = ace_ynode_string(d, n, kpath, name, sizeof name, err);
+  if (st == ACEUQ_OK && !ace_inner_cutoff_parse(name, &bl->ict))
+    st = ace_ydoc_fail(d, n, kpath, err, ACEUQ_ERR_VALUE,
+                       "unknown inner cutoff type '%s' (expected density, distance or zbl)", name);
   return st;
 }
 
-static aceuq_status read_inner_cutoff_type(reader *r, const block *bl, aceuq_error *err)
+/* What one block defines, read as ML-PACE reads it (see the key lists). */
+static aceuq_status read_block_parts(reader *r, size_t b, aceuq_error *err)
 {
   ace_ydoc *d = &r->d;
-  const yaml_node_t *n = ace_ymap_find(d, bl->node, "inner_cutoff_type");
-  if (!n) return ACEUQ_OK;
-  char name[32], kpath[ACE_YPATH_MAX];
-  ace_inner_cutoff_type t;
-  ace_ypath_key(kpath, bl->path, "inner_cutoff_type");
-  aceuq_status st = ace_ynode_string(d, n, kpath, name, sizeof name, err);
-  if (st != ACEUQ_OK) return st;
-  if (!ace_inner_cutoff_parse(name, &t))
-    return ace_ydoc_fail(d, n, kpath, err, ACEUQ_ERR_VALUE, "unknown inner cutoff type '%s' (expected density, "
-                         "distance or zbl)", name);
-  if (r->ict_node && t != r->m->inner_cutoff_type)
-    return ace_ydoc_fail(d, n, kpath, err, ACEUQ_ERR_MISMATCH,
-                         "inner_cutoff_type '%s' differs from '%s' given at %s (line %zu); it must be the same "
-                         "in all blocks", name, ace_inner_cutoff_name(r->m->inner_cutoff_type), r->ict_path,
-                         r->ict_node->start_mark.line + 1);
-  if (!r->ict_node) {
-    r->ict_node = n;
-    snprintf(r->ict_path, sizeof r->ict_path, "%s", kpath);
+  block *bl = &r->blocks[b];
+  const char *key;
+  char kpath[ACE_YPATH_MAX];
+  aceuq_status st;
+  if (bl->ndistinct == 1) {
+    if (r->embedding_block[bl->mu0] >= 0)
+      return ace_ydoc_fail(d, bl->node, bl->path, err, ACEUQ_ERR_FORMAT,
+                           "second single-species block for %s (first at %s)", bl->sym[0],
+                           r->blocks[r->embedding_block[bl->mu0]].path);
+    st = read_embedding(r, bl, err);
+    if (st != ACEUQ_OK) return st;
+    r->embedding_block[bl->mu0] = (int)b;
   }
-  r->m->inner_cutoff_type = t;
-  return ACEUQ_OK;
+  bl->has_radial = ace_ymap_find(d, bl->node, "lmaxi") != NULL;
+  if (!bl->has_radial && any_key_present(d, bl->node, radial_defining_keys, &key)) {
+    ace_ypath_key(kpath, bl->path, key);
+    return ace_ydoc_fail(d, ace_ymap_find(d, bl->node, key), kpath, err, ACEUQ_ERR_FORMAT,
+                         "radial basis partially defined: '%s' given without 'lmaxi'", key);
+  }
+  if (bl->ndistinct >= 3) {
+    note_ignored_keys(r, bl, pair_block_keys, "a block of three or more species only contributes nbody functions");
+    return ACEUQ_OK;
+  }
+  if (!bl->has_radial)
+    note_ignored_keys(r, bl, radial_cutoff_keys, "the block defines no radial basis (no 'lmaxi')");
+  st = read_core(r, bl, err);
+  if (st == ACEUQ_OK && bl->has_radial) st = read_radial(r, bl, &bl->bond, err);
+  if (st == ACEUQ_OK && bl->ndistinct == 1 && !bl->has_radial) /* no bond El0-El0 to carry them */
+    note_ignored_keys(r, bl, core_bond_keys, "the block defines no radial basis (no 'lmaxi')");
+  return st;
 }
 
-/* first differing field of two bonds, NULL if identical */
-static const char *bond_difference(const ace_bond *a, const ace_bond *b)
+/* first differing field of the radial bases of two bonds, NULL if identical */
+static const char *radial_difference(const ace_bond *a, const ace_bond *b)
 {
   if (a->radbase != b->radbase) return "radbase";
   if (a->lambda != b->lambda) return "radparameters";
@@ -333,93 +401,221 @@ static const char *bond_difference(const ace_bond *a, const ace_bond *b)
   if (a->nradmax != b->nradmax) return "nradmaxi";
   if (a->lmax != b->lmax) return "lmaxi";
   if (a->nradbase != b->nradbase) return "nradbaseij";
-  if (a->prehc != b->prehc || a->lambdahc != b->lambdahc) return "core-repulsion";
-  if (a->r_in != b->r_in) return "r_in";
-  if (a->delta_in != b->delta_in) return "delta_in";
   size_t n = (size_t)a->nradmax * (size_t)(a->lmax + 1) * (size_t)a->nradbase;
   for (size_t i = 0; i < n; ++i)
     if (a->crad[i] != b->crad[i]) return "radcoefficients";
   return NULL;
 }
 
-static aceuq_status read_block_bodies(reader *r, aceuq_error *err)
+static const char *inner_difference(const block *a, const block *b)
 {
-  ace_ydoc *d = &r->d;
-  int ne = r->m->nelements;
-  for (size_t b = 0; b < r->nblocks; ++b) {
-    const block *bl = &r->blocks[b];
-    const char *key;
-    aceuq_status st = ACEUQ_OK;
-    char kpath[ACE_YPATH_MAX];
-    if (bl->ndistinct >= 3 &&
-        (any_key_present(d, bl->node, bond_required_keys, &key) || any_key_present(d, bl->node, bond_optional_keys, &key) ||
-         any_key_present(d, bl->node, embedding_keys, &key))) {
-      ace_ypath_key(kpath, bl->path, key);
-      return ace_ydoc_fail(d, ace_ymap_find(d, bl->node, key), kpath, err, ACEUQ_ERR_FORMAT,
-                           "a block of three or more species ('%s') may only hold nbody", bl->text);
-    }
-    if (bl->ndistinct == 1 || any_key_present(d, bl->node, embedding_keys, &key)) {
-      if (bl->ndistinct != 1) {
-        ace_ypath_key(kpath, bl->path, key);
-        return ace_ydoc_fail(d, ace_ymap_find(d, bl->node, key), kpath, err, ACEUQ_ERR_FORMAT,
-                             "embedding keys belong in the single-species block of %s", bl->sym[0]);
+  if (a->bond.r_in != b->bond.r_in) return "r_in";
+  if (a->bond.delta_in != b->bond.delta_in) return "delta_in";
+  if (a->ict != b->ict) return "inner_cutoff_type";
+  return NULL;
+}
+
+static aceuq_status copy_radial(reader *r, const ace_bond *from, ace_bond *to, aceuq_error *err)
+{
+  size_t n = (size_t)from->nradmax * (size_t)(from->lmax + 1) * (size_t)from->nradbase;
+  double *crad = malloc((n ? n : 1) * sizeof *crad);
+  if (!crad) return aceuq_error_set(err, ACEUQ_ERR_NOMEM, "%s: out of memory", r->d.name);
+  memcpy(crad, from->crad, n * sizeof *crad);
+  double prehc = to->prehc, lambdahc = to->lambdahc, r_in = to->r_in, delta_in = to->delta_in;
+  free(to->crad);
+  *to = *from;
+  to->crad = crad;
+  to->prehc = prehc;
+  to->lambdahc = lambdahc;
+  to->r_in = r_in;
+  to->delta_in = delta_in;
+  return ACEUQ_OK;
+}
+
+static void copy_core(const block *from, block *to)
+{
+  to->bond.prehc = from->bond.prehc;
+  to->bond.lambdahc = from->bond.lambdahc;
+  to->bond.r_in = from->bond.r_in;
+  to->bond.delta_in = from->bond.delta_in;
+  to->ict = from->ict;
+  to->has_corerep = 1;
+}
+
+static aceuq_status pair_fail(reader *r, const block *a, const block *b, aceuq_error *err, const char *what,
+                              const char *field)
+{
+  return ace_ydoc_fail(&r->d, b->node, b->path, err, ACEUQ_ERR_MISMATCH,
+                       "%s of '%s' differs from that of '%s' (line %zu) in %s; ML-PACE requires the bond of a pair "
+                       "to be the same in both orders", what, b->text, a->text, a->node->start_mark.line + 1, field);
+}
+
+/* The two blocks "A B" and "B A" of one pair, as ML-PACE joins them: the
+ * radial basis given in one is copied to the other (not r_in, delta_in,
+ * inner_cutoff_type), core-repulsion given in one is copied with r_in,
+ * delta_in and inner_cutoff_type; what both give must agree, and so must the
+ * complete bonds afterwards. a comes first in the file. */
+static aceuq_status join_pair(reader *r, block *a, block *b, aceuq_error *err)
+{
+  const char *diff;
+  aceuq_status st = ACEUQ_OK;
+  if (!a->has_radial && !b->has_radial)
+    return ace_ydoc_fail(&r->d, a->node, a->path, err, ACEUQ_ERR_FORMAT,
+                         "no radial basis for the pair %s-%s: neither '%s' nor '%s' (line %zu) gives one (lmaxi, "
+                         "nradmaxi, ...)", a->sym[0], r->m->elements[a->mu1], a->text, b->text,
+                         b->node->start_mark.line + 1);
+  if (a->has_radial && b->has_radial) {
+    if ((diff = radial_difference(&a->bond, &b->bond)) || (diff = inner_difference(a, b)))
+      return pair_fail(r, a, b, err, "radial basis", diff);
+  } else {
+    st = a->has_radial ? copy_radial(r, &a->bond, &b->bond, err) : copy_radial(r, &b->bond, &a->bond, err);
+    if (st != ACEUQ_OK) return st;
+  }
+  if (a->has_corerep && b->has_corerep) {
+    if (a->bond.prehc != b->bond.prehc || a->bond.lambdahc != b->bond.lambdahc)
+      return pair_fail(r, a, b, err, "core-repulsion", "core-repulsion");
+    if ((diff = inner_difference(a, b)) && strcmp(diff, "inner_cutoff_type"))
+      return pair_fail(r, a, b, err, "inner cutoff", diff);
+  } else if (a->has_corerep) {
+    copy_core(a, b);
+  } else if (b->has_corerep) {
+    copy_core(b, a);
+  }
+  if ((diff = inner_difference(a, b)))
+    return ace_ydoc_fail(&r->d, b->node, b->path, err, ACEUQ_ERR_MISMATCH,
+                         "%s of '%s' differs from that of '%s' (line %zu); ML-PACE requires the bond of a pair to be "
+                         "the same in both orders and copies r_in, delta_in and inner_cutoff_type from one block to "
+                         "the other only together with core-repulsion: give them in both blocks",
+                         diff, b->text, a->text, a->node->start_mark.line + 1);
+  return ACEUQ_OK;
+}
+
+/* Move the bond of block bl into the model's (mu_i, mu_j) slot (copy for the
+ * second slot of a one-order pair). */
+static aceuq_status store_bond(reader *r, block *bl, int mu_i, int mu_j, int copy, aceuq_error *err)
+{
+  ace_bond *to = &r->m->bonds[mu_i * r->m->nelements + mu_j];
+  if (copy) {
+    *to = bl->bond;
+    to->crad = NULL;
+    aceuq_status st = copy_radial(r, &bl->bond, to, err);
+    if (st != ACEUQ_OK) return st;
+  } else {
+    *to = bl->bond;
+    bl->bond.crad = NULL;
+  }
+  to->defined = 1;
+  return ACEUQ_OK;
+}
+
+static block *find_block(reader *r, int mu0, int mu1, int ndistinct)
+{
+  for (size_t b = 0; b < r->nblocks; ++b)
+    if (r->blocks[b].ndistinct == ndistinct && r->blocks[b].mu0 == mu0 && r->blocks[b].mu1 == mu1)
+      return &r->blocks[b];
+  return NULL;
+}
+
+/* bonds of the model from the blocks; one inner cutoff type for all */
+static aceuq_status resolve_bonds(reader *r, aceuq_error *err)
+{
+  aceuq_status st = ACEUQ_OK;
+  const block *first = NULL;
+  for (size_t b = 0; b < r->nblocks && st == ACEUQ_OK; ++b) {
+    block *bl = &r->blocks[b];
+    if (bl->ndistinct > 2) continue;
+    if (bl->ndistinct == 2) {
+      block *dual = find_block(r, bl->mu1, bl->mu0, 2);
+      if (dual && dual < bl) continue; /* joined when the first of the two was visited */
+      if (dual) {
+        st = join_pair(r, bl, dual, err);
+        if (st == ACEUQ_OK) st = store_bond(r, bl, bl->mu0, bl->mu1, 0, err);
+        if (st == ACEUQ_OK) st = store_bond(r, dual, dual->mu0, dual->mu1, 0, err);
+      } else if (bl->has_radial) {
+        ace_ydoc_note(&r->d, bl->node, bl->path, "no block '%s %s': the bond of '%s' is used for %s-%s as well",
+                      r->m->elements[bl->mu1], bl->sym[0], bl->text, r->m->elements[bl->mu1], bl->sym[0]);
+        st = store_bond(r, bl, bl->mu0, bl->mu1, 1, err);
+        if (st == ACEUQ_OK) st = store_bond(r, bl, bl->mu1, bl->mu0, 0, err);
       }
-      if (r->embedding_block[bl->mu0] >= 0)
-        return ace_ydoc_fail(d, bl->node, bl->path, err, ACEUQ_ERR_FORMAT,
-                             "second single-species block for %s (first at %s)", bl->sym[0],
-                             r->blocks[r->embedding_block[bl->mu0]].path);
-      st = read_embedding(r, bl, err);
-      if (st != ACEUQ_OK) return st;
-      r->embedding_block[bl->mu0] = (int)b;
-    }
-    int has_required = any_key_present(d, bl->node, bond_required_keys, &key);
-    int has_optional = has_required || any_key_present(d, bl->node, bond_optional_keys, &key);
-    if (has_optional && !has_required)
-      return ace_ydoc_fail(d, bl->node, bl->path, err, ACEUQ_ERR_FORMAT,
-                           "'%s' given without a radial basis (missing required key 'nradmaxi')", key);
-    if (has_required) {
-      ace_bond *bond = &r->m->bonds[bl->mu0 * ne + bl->mu1];
-      if (bond->defined)
-        return ace_ydoc_fail(d, bl->node, bl->path, err, ACEUQ_ERR_FORMAT,
-                             "second radial basis for the pair %s-%s (first at %s)", bl->sym[0],
-                             r->m->elements[bl->mu1], r->blocks[r->bond_block[bl->mu0 * ne + bl->mu1]].path);
-      st = read_bond(r, bl, bond, err);
-      if (st == ACEUQ_OK) st = read_inner_cutoff_type(r, bl, err);
-      if (st != ACEUQ_OK) return st;
-      r->bond_block[bl->mu0 * ne + bl->mu1] = (int)b;
+    } else if (bl->has_radial) {
+      st = store_bond(r, bl, bl->mu0, bl->mu0, 0, err);
     }
   }
+  /* ML-PACE: one inner cutoff type, the same in every 1- and 2-species block
+   * (after the copies above; "density" where a block does not say) */
+  for (size_t b = 0; b < r->nblocks && st == ACEUQ_OK; ++b) {
+    const block *bl = &r->blocks[b];
+    if (bl->ndistinct > 2) continue;
+    if (!first) {
+      first = bl;
+      r->m->inner_cutoff_type = bl->ict;
+    } else if (bl->ict != first->ict) {
+      const yaml_node_t *n = ace_ymap_find(&r->d, bl->node, "inner_cutoff_type");
+      st = ace_ydoc_fail(&r->d, n ? n : bl->node, bl->path, err, ACEUQ_ERR_MISMATCH,
+                         "inner_cutoff_type '%s' of '%s' differs from '%s' of '%s' (line %zu); it must be the same "
+                         "in all one- and two-species blocks (a block that does not give it means 'density')",
+                         ace_inner_cutoff_name(bl->ict), bl->text, ace_inner_cutoff_name(first->ict), first->text,
+                         first->node->start_mark.line + 1);
+    }
+  }
+  return st;
+}
+
+/* Embedding keys outside the single-species block are not read by ML-PACE:
+ * note each one whose value differs from the one used. */
+static void note_foreign_embedding_keys(reader *r, const block *bl)
+{
+  ace_ydoc *d = &r->d;
+  const ace_embedding *e = &r->m->embeddings[bl->mu0];
+  const block *home = &r->blocks[r->embedding_block[bl->mu0]];
+  char kpath[ACE_YPATH_MAX], text[64], used[64];
+  aceuq_error ignore;
+  for (const char *const *key = embedding_keys; *key; ++key) {
+    yaml_node_t *n = ace_ymap_find(d, bl->node, *key);
+    if (!n) continue;
+    ace_ypath_key(kpath, bl->path, *key);
+    int same = 0;
+    if (!strcmp(*key, "ndensityi")) {
+      int v;
+      same = ace_ynode_int(d, n, kpath, &v, &ignore) == ACEUQ_OK && v == e->ndensity;
+      snprintf(used, sizeof used, "%d", e->ndensity);
+    } else if (!strcmp(*key, "npoti")) {
+      same = ace_ynode_string(d, n, kpath, text, sizeof text, &ignore) == ACEUQ_OK &&
+             !strcmp(text, ace_embedding_name(e->type));
+      snprintf(used, sizeof used, "%s", ace_embedding_name(e->type));
+    } else if (!strcmp(*key, "parameters")) {
+      double *v = NULL;
+      size_t len = 0;
+      same = ace_ynode_doubles(d, n, kpath, 0, &v, &len, &ignore) == ACEUQ_OK && len == 2 * (size_t)e->ndensity;
+      for (size_t i = 0; same && i < len; ++i) same = v[i] == e->params[i];
+      free(v);
+      snprintf(used, sizeof used, "the %d values given there", 2 * e->ndensity);
+    } else {
+      double v, want = !strcmp(*key, "rho_core_cut") ? e->rho_core_cut : e->drho_core_cut;
+      same = ace_ynode_double(d, n, kpath, &v, &ignore) == ACEUQ_OK && v == want;
+      snprintf(used, sizeof used, "%.17g", want);
+    }
+    if (!same)
+      ace_ydoc_note(d, n, kpath, "ignored (its value differs from the one used): ML-PACE takes %s of %s from "
+                    "its single-species block '%s' (line %zu): %s", *key, bl->sym[0], home->text,
+                    home->node->start_mark.line + 1, used);
+  }
+}
+
+static aceuq_status read_block_bodies(reader *r, aceuq_error *err)
+{
+  int ne = r->m->nelements;
+  aceuq_status st = ACEUQ_OK;
+  for (size_t b = 0; b < r->nblocks && st == ACEUQ_OK; ++b) st = read_block_parts(r, b, err);
+  if (st != ACEUQ_OK) return st;
   for (int e = 0; e < ne; ++e)
     if (r->embedding_block[e] < 0)
-      return ace_ydoc_fail(d, r->blocks[0].node, "species", err, ACEUQ_ERR_FORMAT,
+      return ace_ydoc_fail(&r->d, r->blocks[0].node, "species", err, ACEUQ_ERR_FORMAT,
                            "element %s has no single-species block (speciesblock: %s) with its embedding",
                            r->m->elements[e], r->m->elements[e]);
-  /* copy a bond given in one order only to the other; both given: identical */
-  for (int a = 0; a < ne; ++a)
-    for (int c = a + 1; c < ne; ++c) {
-      ace_bond *ab = &r->m->bonds[a * ne + c], *ba = &r->m->bonds[c * ne + a];
-      if (ab->defined && ba->defined) {
-        const char *diff = bond_difference(ab, ba);
-        int i1 = r->bond_block[a * ne + c], i2 = r->bond_block[c * ne + a];
-        const block *first = &r->blocks[i1 < i2 ? i1 : i2], *second = &r->blocks[i1 < i2 ? i2 : i1];
-        if (diff)
-          return ace_ydoc_fail(d, second->node, second->path, err, ACEUQ_ERR_MISMATCH,
-                               "radial basis of '%s' differs from that of '%s' (line %zu) in %s; a bond given in "
-                               "both orders must be identical", second->text, first->text,
-                               first->node->start_mark.line + 1, diff);
-      } else if (ab->defined || ba->defined) {
-        ace_bond *from = ab->defined ? ab : ba, *to = ab->defined ? ba : ab;
-        size_t n = (size_t)from->nradmax * (size_t)(from->lmax + 1) * (size_t)from->nradbase;
-        *to = *from;
-        to->crad = malloc((n ? n : 1) * sizeof *to->crad);
-        if (!to->crad) {
-          to->defined = 0;
-          return aceuq_error_set(err, ACEUQ_ERR_NOMEM, "%s: out of memory", d->name);
-        }
-        memcpy(to->crad, from->crad, n * sizeof *to->crad);
-      }
-    }
-  return ACEUQ_OK;
+  for (size_t b = 0; b < r->nblocks; ++b)
+    if (r->blocks[b].ndistinct > 1) note_foreign_embedding_keys(r, &r->blocks[b]);
+  return resolve_bonds(r, err);
 }
 
 /* ---- nbody: B-basis functions ------------------------------------------------ */
@@ -460,7 +656,7 @@ static aceuq_status read_function(reader *r, const block *bl, const yaml_node_t 
   int ne = m->nelements;
   char text[128], sym[MAX_SYMBOLS][ACE_MAX_ELEMENT_NAME], kpath[ACE_YPATH_MAX];
   aceuq_status st = ace_ynode_expect(d, fn, path, YAML_MAPPING_NODE, err);
-  if (st == ACEUQ_OK) st = ace_ymap_check_keys(d, fn, path, nbody_keys, err);
+  if (st == ACEUQ_OK) st = ace_ymap_note_unknown_keys(d, fn, path, nbody_keys, err);
   if (st == ACEUQ_OK) st = ace_ymap_string(d, fn, path, "type", 1, text, sizeof text, err);
   if (st != ACEUQ_OK) return st;
 
@@ -480,6 +676,9 @@ static aceuq_status read_function(reader *r, const block *bl, const yaml_node_t 
     if (f->mus[t] < 0)
       return ace_ydoc_fail(d, tn, kpath, err, ACEUQ_ERR_VALUE, "element '%s' of '%s' has no speciesblock",
                            sym[t + 1], text);
+    if (!block_has_symbol(bl, sym[t + 1]))
+      return ace_ydoc_fail(d, tn, kpath, err, ACEUQ_ERR_MISMATCH, "element '%s' of '%s' is not one of the "
+                           "block's species '%s'", sym[t + 1], text, bl->text);
     if (!m->bonds[f->mu0 * ne + f->mus[t]].defined)
       return ace_ydoc_fail(d, tn, kpath, err, ACEUQ_ERR_VALUE, "no radial basis for the pair %s-%s", sym[0],
                            sym[t + 1]);
@@ -593,9 +792,9 @@ static aceuq_status read_document(reader *r, aceuq_error *err)
   ace_ydoc *d = &r->d;
   yaml_node_t *root = ace_ydoc_root(d), *global, *species;
   aceuq_status st = ace_ynode_expect(d, root, "", YAML_MAPPING_NODE, err);
-  if (st == ACEUQ_OK) st = ace_ymap_check_keys(d, root, "", top_keys, err);
+  if (st == ACEUQ_OK) st = ace_ymap_note_unknown_keys(d, root, "", top_keys, err);
   if (st == ACEUQ_OK) st = ace_ymap_require(d, root, "", "global", YAML_MAPPING_NODE, &global, err);
-  if (st == ACEUQ_OK) st = ace_ymap_check_keys(d, global, "global", global_keys, err);
+  if (st == ACEUQ_OK) st = ace_ymap_note_unknown_keys(d, global, "global", global_keys, err);
   if (st == ACEUQ_OK) st = ace_ymap_require(d, root, "", "species", YAML_SEQUENCE_NODE, &species, err);
   if (st == ACEUQ_OK) st = read_block_keys(r, species, err);
   if (st == ACEUQ_OK) st = make_model(r, err);
@@ -617,15 +816,18 @@ aceuq_status ace_model_read_yaml_buffer(const char *text, size_t size, const cha
   memset(&r, 0, sizeof r);
   aceuq_status st = ace_ydoc_load(&r.d, text, size, name, err);
   if (st != ACEUQ_OK) return st;
+  r.d.notes = &r.notes;
   st = read_document(&r, err);
   ace_ydoc_free(&r.d);
+  for (size_t b = 0; r.blocks && b < r.nblocks; ++b) free(r.blocks[b].bond.crad);
   free(r.blocks);
-  free(r.bond_block);
   free(r.embedding_block);
   if (st != ACEUQ_OK) {
+    ace_notes_free(&r.notes);
     ace_model_free(r.m);
     return st;
   }
+  r.m->notes = r.notes;
   ace_model_publish(r.m, out);
   return ACEUQ_OK;
 }

@@ -63,17 +63,36 @@ void ace_ydoc_free(ace_ydoc *d) { yaml_document_delete(&d->doc); }
 
 yaml_node_t *ace_ydoc_root(ace_ydoc *d) { return yaml_document_get_root_node(&d->doc); }
 
+/* "<file>:<line of n>: <path>: <text>" (no path part when path is empty) into out, truncated to size */
+static void located(const ace_ydoc *d, const yaml_node_t *n, const char *path, char *out, size_t size,
+                    const char *fmt, va_list ap)
+{
+  size_t line = n ? n->start_mark.line + 1 : 1;
+  int len = path && path[0] ? snprintf(out, size, "%s:%zu: %s: ", d->name, line, path)
+                            : snprintf(out, size, "%s:%zu: ", d->name, line);
+  if (len >= 0 && (size_t)len < size) vsnprintf(out + len, size - (size_t)len, fmt, ap);
+}
+
 aceuq_status ace_ydoc_fail(const ace_ydoc *d, const yaml_node_t *n, const char *path, aceuq_error *err,
                            aceuq_status code, const char *fmt, ...)
 {
-  char problem[ACEUQ_ERROR_MESSAGE_SIZE];
+  char message[ACEUQ_ERROR_MESSAGE_SIZE];
   va_list ap;
   va_start(ap, fmt);
-  vsnprintf(problem, sizeof problem, fmt, ap);
+  located(d, n, path, message, sizeof message, fmt, ap);
   va_end(ap);
-  size_t line = n ? n->start_mark.line + 1 : 1;
-  if (path && path[0]) return aceuq_error_set(err, code, "%s:%zu: %s: %s", d->name, line, path, problem);
-  return aceuq_error_set(err, code, "%s:%zu: %s", d->name, line, problem);
+  return aceuq_error_set(err, code, "%s", message);
+}
+
+void ace_ydoc_note(const ace_ydoc *d, const yaml_node_t *n, const char *path, const char *fmt, ...)
+{
+  if (!d->notes) return;
+  char note[ACE_NOTE_SIZE];
+  va_list ap;
+  va_start(ap, fmt);
+  located(d, n, path, note, sizeof note, fmt, ap);
+  va_end(ap);
+  ace_notes_add(d->notes, "%s", note);
 }
 
 void ace_ypath_key(char out[ACE_YPATH_MAX], const char *parent, const char *key)
@@ -206,6 +225,22 @@ aceuq_status ace_ymap_check_keys(ace_ydoc *d, const yaml_node_t *map, const char
     if (!known) return ace_ydoc_fail(d, k, path, err, ACEUQ_ERR_FORMAT, "unknown key '%s'", ex);
   }
   return ACEUQ_OK;
+}
+
+aceuq_status ace_ymap_note_unknown_keys(ace_ydoc *d, const yaml_node_t *map, const char *path,
+                                        const char *const *known, aceuq_error *err)
+{
+  aceuq_status st = ace_ymap_check_keys(d, map, path, NULL, err);
+  for (size_t i = 0; st == ACEUQ_OK && i < ace_ymap_size(map); ++i) {
+    yaml_node_t *k = ace_ymap_key_at(d, map, i);
+    int is_known = k->type != YAML_SCALAR_NODE;
+    for (const char *const *a = known; *a && !is_known; ++a) is_known = ace_yscalar_is(k, *a);
+    if (is_known) continue;
+    char ex[64];
+    scalar_excerpt(k, ex, sizeof ex);
+    ace_ydoc_note(d, k, path, "unknown key '%s' ignored", ex);
+  }
+  return st;
 }
 
 /* ---- scalars ------------------------------------------------------------- */

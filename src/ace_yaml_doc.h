@@ -10,6 +10,7 @@
 #ifndef ACEUQ_ACE_YAML_DOC_H
 #define ACEUQ_ACE_YAML_DOC_H
 
+#include "ace_notes.h"
 #include "error_internal.h"
 
 #include <stddef.h>
@@ -19,7 +20,8 @@
 
 typedef struct ace_ydoc {
   yaml_document_t doc;
-  const char *name; /* file name used in messages */
+  const char *name;  /* file name used in messages */
+  ace_notes *notes;  /* where ace_ydoc_note writes (NULL: notes are dropped) */
 } ace_ydoc;
 
 /* Parse the (single) document of text.  Syntax errors, an empty input and a
@@ -31,6 +33,10 @@ yaml_node_t *ace_ydoc_root(ace_ydoc *d);
 /* Record "<file>:<line of n>: <path>: <formatted problem>" (path may be ""). */
 aceuq_status ace_ydoc_fail(const ace_ydoc *d, const yaml_node_t *n, const char *path, aceuq_error *err,
                            aceuq_status code, const char *fmt, ...) ACEUQ_PRINTF(6, 7);
+
+/* Leave the note "<file>:<line of n>: <path>: <formatted text>" in d->notes. */
+void ace_ydoc_note(const ace_ydoc *d, const yaml_node_t *n, const char *path, const char *fmt, ...)
+    ACEUQ_PRINTF(4, 5);
 
 /* path helpers (truncate silently; paths are for messages only) */
 void ace_ypath_key(char out[ACE_YPATH_MAX], const char *parent, const char *key);
@@ -51,6 +57,11 @@ yaml_node_t *ace_ymap_find(ace_ydoc *d, const yaml_node_t *map, const char *key)
  * list), keys not in the list. */
 aceuq_status ace_ymap_check_keys(ace_ydoc *d, const yaml_node_t *map, const char *path,
                                  const char *const *allowed, aceuq_error *err);
+/* Reject duplicate scalar keys; note (not reject) every key that is not in
+ * known (NULL-terminated) as "unknown key 'K' ignored" -- ML-PACE reads the
+ * keys it knows and never looks at others, so neither do we. */
+aceuq_status ace_ymap_note_unknown_keys(ace_ydoc *d, const yaml_node_t *map, const char *path,
+                                        const char *const *known, aceuq_error *err);
 
 /* ---- scalars ------------------------------------------------------------ */
 /* Scalar text equals s exactly. */

@@ -277,6 +277,15 @@ ACEUQ_API size_t aceuq_potential_projection_size(const aceuq_potential *pot, int
  * (equal sort keys): projections of such functions may be swapped relative
  * to an .asi file made by pacemaker. */
 ACEUQ_API size_t aceuq_potential_ordering_ties(const aceuq_potential *pot);
+/* Notes the reader left about the file: keys it ignored as ML-PACE does
+ * (unknown keys, embedding keys outside a single-species block whose value
+ * differs from the one used, ...) and conventions it applied.  Each note is
+ * "<file>:<line>: <key path>: <text>"; show them to the user (the plugin logs
+ * them).  Note i for 0 <= i < aceuq_potential_num_notes(); beyond the first
+ * 64, notes are only counted (aceuq_potential_notes_dropped). */
+ACEUQ_API size_t aceuq_potential_num_notes(const aceuq_potential *pot);
+ACEUQ_API const char *aceuq_potential_note(const aceuq_potential *pot, size_t i);
+ACEUQ_API size_t aceuq_potential_notes_dropped(const aceuq_potential *pot);
 
 ACEUQ_API aceuq_status aceuq_workspace_create(const aceuq_potential *pot, aceuq_workspace **out,
                                               aceuq_error *err);

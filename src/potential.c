@@ -77,6 +77,22 @@ size_t aceuq_potential_projection_size(const aceuq_potential *pot, int mu, aceuq
   return ace_evaluator_projection_size(pot->ev, mu, (ace_projection_kind)kind);
 }
 
+size_t aceuq_potential_num_notes(const aceuq_potential *pot)
+{
+  return ace_evaluator_model(pot->ev)->notes.count;
+}
+
+const char *aceuq_potential_note(const aceuq_potential *pot, size_t i)
+{
+  const ace_notes *n = &ace_evaluator_model(pot->ev)->notes;
+  return i < n->count ? n->text[i] : NULL;
+}
+
+size_t aceuq_potential_notes_dropped(const aceuq_potential *pot)
+{
+  return ace_evaluator_model(pot->ev)->notes.dropped;
+}
+
 size_t aceuq_potential_ordering_ties(const aceuq_potential *pot)
 {
   return ace_evaluator_ordering_ties(pot->ev);

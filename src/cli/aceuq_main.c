@@ -36,6 +36,14 @@ int cli_report(const char *context, const aceuq_error *err)
   return 1;
 }
 
+void cli_print_notes(const aceuq_potential *pot)
+{
+  for (size_t i = 0; i < aceuq_potential_num_notes(pot); ++i)
+    fprintf(stderr, "aceuq: note: %s\n", aceuq_potential_note(pot, i));
+  if (aceuq_potential_notes_dropped(pot))
+    fprintf(stderr, "aceuq: note: ... and %zu more notes\n", aceuq_potential_notes_dropped(pot));
+}
+
 int cli_cmd_version(int argc, char **argv)
 {
   (void)argv;

@@ -18,6 +18,10 @@ typedef struct aceuq_cli_command {
  * and return exit status 1. */
 int cli_report(const char *context, const aceuq_error *err);
 
+/* Print the reader's notes about a loaded potential (ignored keys, ...) to
+ * stderr, one "aceuq: note: ..." line each. */
+void cli_print_notes(const aceuq_potential *pot);
+
 int cli_cmd_version(int argc, char **argv);
 int cli_cmd_lammps_data(int argc, char **argv);
 int cli_cmd_ace_info(int argc, char **argv); /* cmd_ace_info.c: summary of an ACE potential */

@@ -232,6 +232,7 @@ int cli_cmd_ace_eval(int argc, char **argv)
   aceuq_frame *frames = NULL;
   size_t nframes = 0;
   if (aceuq_potential_load(pot, &potential, &err) != ACEUQ_OK) return cli_report(pot, &err);
+  cli_print_notes(potential);
   if (aceuq_extxyz_read_file(xyz, &frames, &nframes, &err) != ACEUQ_OK) {
     aceuq_potential_free(potential);
     return cli_report(xyz, &err);

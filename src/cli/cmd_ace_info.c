@@ -65,6 +65,10 @@ int cli_cmd_ace_info(int argc, char **argv)
              "r_in %g, delta_in %g\n", ace_radbase_name(b->radbase), b->lambda, b->nradbase, b->nradmax, b->lmax,
              b->rcut, b->dcut, b->prehc, b->lambdahc, b->r_in, b->delta_in);
     }
+  /* what the reader ignored, as ML-PACE does (docs/potential_files.md) */
+  printf("notes: %zu\n", m->notes.count + m->notes.dropped);
+  for (size_t i = 0; i < m->notes.count; ++i) printf("    %s\n", m->notes.text[i]);
+  if (m->notes.dropped) printf("    ... and %zu more\n", m->notes.dropped);
   ace_model_free(m);
   return 0;
 }

@@ -645,6 +645,7 @@ int cli_cmd_activeset(int argc, char **argv)
     cli_report(pot_path, &err);
     goto done;
   }
+  cli_print_notes(pot);
   if (aceuq_potential_projection_size(pot, 0, ACEUQ_PROJECTIONS_LINEAR) == 0) {
     fprintf(stderr, "aceuq: %s has no B-basis (a .yace file?): active sets need the pacemaker .yaml potential\n",
             pot_path);

@@ -79,7 +79,8 @@ run 0
     atoms = open(dump).read().splitlines()
     start = next(i for i, l in enumerate(atoms) if l.startswith("ITEM: ATOMS")) + 1
     vals = [[float(v) for v in l.split()] for l in atoms[start:]]
-    got = {"energy": pe, "energies": [v[4] for v in vals], "forces": [v[1:4] for v in vals], "virial": virial}
+    got = {"energy": pe, "energies": [v[4] for v in vals], "forces": [v[1:4] for v in vals], "virial": virial,
+           "log": res.stdout}
     if asi:
         got["gamma"] = [v[5] for v in vals]
         got["max_gamma"] = float(row[15])

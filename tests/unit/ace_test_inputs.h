@@ -8,8 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Two elements; Al-Ni bond given once (flat radcoefficients, k outermost),
- * Ni-Ni flat, Al-Al nested; scalar and list c; short lint forms. */
+/* Two elements; Al-Ni bond given once (flat radcoefficients, k outermost;
+ * "Ni Al" takes it, and with the core-repulsion also r_in, delta_in and
+ * inner_cutoff_type, as ML-PACE does), Ni-Ni flat, Al-Al nested; scalar and
+ * list c; short lint forms; the same inner_cutoff_type in every 1- and
+ * 2-species block, as ML-PACE requires. */
 static const char ace_test_yaml[] =
   "metadata: {user: test}\n"
   "global:\n"
@@ -48,6 +51,7 @@ static const char ace_test_yaml[] =
   "    rcutij: 4.5\n"
   "    dcutij: 0.02\n"
   "    core-repulsion: [10, 2]\n"
+  "    inner_cutoff_type: distance\n"
   "    nbody:\n"
   "      - {type: Ni Ni, nr: [3], nl: [0], c: [1, 2]}\n"
   "  - speciesblock: Al Ni\n"
@@ -62,6 +66,7 @@ static const char ace_test_yaml[] =
   "    r_in: 1.0\n"
   "    delta_in: 0.5\n"
   "    inner_cutoff_type: distance\n"
+  "    core-repulsion: [3, 1.5]\n"
   "    nbody:\n"
   "      - {type: Al Ni, nr: [2], nl: [0], c: 3.5}\n"
   "      - {type: Al Al Ni, nr: [2, 1], nl: [1, 1], c: [4.5], skip: true}\n"
@@ -80,7 +85,7 @@ static const char ace_test_yace[] =
   "  [0, 0]: {nradmax: 1, lmax: 1, nradbasemax: 2, radbasename: ChebExpCos, radparameters: [3], radcoefficients: [[[1, 2], [3, 4]]], prehc: 0, lambdahc: 0, rcut: 5, dcut: 0.01, rcut_in: 0, dcut_in: 0, inner_cutoff_type: distance}\n"
   "  [0, 1]: {nradmax: 1, lmax: 0, nradbasemax: 1, radbasename: ChebPow, radparameters: [2], radcoefficients: [[[5]]], prehc: 1, lambdahc: 2, rcut: 6, dcut: 0.01, rcut_in: 1, dcut_in: 0.5, inner_cutoff_type: distance}\n"
   "  [1, 0]: {nradmax: 1, lmax: 0, nradbasemax: 1, radbasename: ChebPow, radparameters: [2], radcoefficients: [[[5]]], prehc: 1, lambdahc: 2, rcut: 6, dcut: 0.01, rcut_in: 1, dcut_in: 0.5, inner_cutoff_type: distance}\n"
-  "  [1, 1]: {nradmax: 1, lmax: 0, nradbasemax: 1, radbasename: SBessel, radparameters: [1], radcoefficients: [[[7]]], prehc: 0, lambdahc: 0, rcut: 4.5, dcut: 0.02}\n"
+  "  [1, 1]: {nradmax: 1, lmax: 0, nradbasemax: 1, radbasename: SBessel, radparameters: [1], radcoefficients: [[[7]]], prehc: 0, lambdahc: 0, rcut: 4.5, dcut: 0.02, inner_cutoff_type: distance}\n"
   "functions:\n"
   "  0:\n"
   "    - {mu0: 0, rank: 2, ndensity: 1, num_ms_combs: 2, mus: [0, 0], ns: [1, 1], ls: [1, 1], ms_combs: [0, 0, 1, -1], ctildes: [-0.5, 1.0]}\n"
