@@ -4,8 +4,11 @@
  *  1. compares the LAMMPS version the plugin was compiled for with the
  *     running one, through the C library interface (lammps_version()), which
  *     does not depend on class layouts; on a mismatch it refuses to load;
- *  2. pins BLAS to one thread per MPI rank unless OPENBLAS_NUM_THREADS is set;
- *  3. registers the styles and logs its version. */
+ *  2. does nothing more when this LAMMPS has the styles already (a LAMMPS
+ *     that autoloads plugins from LAMMPS_PLUGIN_PATH, as build/lmp sets it,
+ *     and an input that says `plugin load` too): load once, say once;
+ *  3. pins BLAS to one thread per MPI rank unless OPENBLAS_NUM_THREADS is set;
+ *  4. registers the styles and logs its version. */
 #include "aceuq.h"
 #include "aceuq_lammps_compat.h"
 #include "aceuq_plugin_info.h"
@@ -92,6 +95,7 @@ extern "C" __attribute__((visibility("default"))) void lammpsplugin_init(void *p
     refuse_to_load(ptr, running);
     return;
   }
+  if (lammps_has_style(ptr, "pair", "ace/uq")) return;
   LAMMPS *lmp = (LAMMPS *)ptr;
   if (!std::getenv("OPENBLAS_NUM_THREADS")) aceuq_blas_set_threads(1);
 
