@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <zip.h>
 
 static const char npy_suffix[] = ".npy";
@@ -166,6 +167,10 @@ aceuq_status aceuq_npz_read_file(const char *path, aceuq_npz_member **members, s
   return ACEUQ_OK;
 }
 
+/* Members are stamped 1980-01-02 12:00 UTC, not the time of writing: the same
+ * matrices give the same file, byte for byte (reproducible active sets). */
+static const time_t npz_fixed_mtime = 315662400;
+
 aceuq_status aceuq_npz_write_file(const char *path, size_t count, const char *const *keys,
                                   const double *const *data, const size_t *rows, const size_t *cols,
                                   aceuq_error *err)
@@ -209,7 +214,8 @@ aceuq_status aceuq_npz_write_file(const char *path, size_t count, const char *co
     if (idx < 0) {
       zip_source_free(src);
       st = zip_failure(err, ACEUQ_ERR_IO, path, name, zip_get_error(za));
-    } else if (zip_set_file_compression(za, (zip_uint64_t)idx, ZIP_CM_STORE, 0) != 0) {
+    } else if (zip_set_file_compression(za, (zip_uint64_t)idx, ZIP_CM_STORE, 0) != 0 ||
+               zip_file_set_mtime(za, (zip_uint64_t)idx, npz_fixed_mtime, 0) != 0) {
       st = zip_failure(err, ACEUQ_ERR_IO, path, name, zip_get_error(za));
     }
   }

@@ -1,7 +1,7 @@
 /* cmd_activeset.c -- `aceuq activeset pot.yaml train1.xyz [train2.xyz ...]
  * -o pot.asi [--nonlinear] [--tol 1.01] [--max-iters 300] [--rank-rtol 1e-6]
  * [--batch N] [--refinements 5] [--env-table FILE] [--local K|auto]
- * [--seed 12345]`: a D-optimality active
+ * [--seed 12345] [--threads 1]`: a D-optimality active
  * set (.asi) from the projections of every atom of every frame of the
  * training files, one matrix per element (aceuq_activeset_select: explicit
  * numerical rank, well-conditioned inverse).
@@ -33,6 +33,10 @@
  * and per cluster environments, rank, selected rows, max gamma_local of its
  * training environments and condition number.
  *
+ * BLAS runs on --threads threads (default 1, whatever OPENBLAS_NUM_THREADS
+ * or the machine's core count say), so that a given command line writes the
+ * same file on every machine; the report names the number.
+ *
  * Reordering the atoms of a frame changes the selection (in memory) only
  * through exact ties, i.e. environments whose projections are equal to the
  * last bit (see aceuq_activeset_select); the streaming selection depends on
@@ -53,7 +57,7 @@ static void usage(void)
 {
   fprintf(stderr, "usage: aceuq activeset pot.yaml train.xyz [train2.xyz ...] -o pot.asi [--nonlinear] "
                   "[--tol 1.01] [--max-iters 300] [--rank-rtol 1e-6] [--batch N] [--refinements 5] "
-                  "[--env-table FILE] [--local K|auto] [--seed 12345]\n");
+                  "[--env-table FILE] [--local K|auto] [--seed 12345] [--threads 1]\n");
 }
 
 typedef struct origin {
@@ -578,7 +582,7 @@ int cli_cmd_activeset(int argc, char **argv)
   unsigned long long seed = 12345;
   aceuq_activeset_build_options opt;
   aceuq_activeset_build_options_default(&opt);
-  long batch = 0, refinements = 5, iters = opt.max_iters;
+  long batch = 0, refinements = 5, iters = opt.max_iters, threads = 1;
   aceuq_projection_kind kind = ACEUQ_PROJECTIONS_LINEAR;
   char **files = calloc((size_t)argc, sizeof *files);
   int nfiles = 0;
@@ -601,6 +605,7 @@ int cli_cmd_activeset(int argc, char **argv)
       local_k = 0;
       if (strcmp(argv[i], "auto")) bad = parse_size(argv[i], 1, &local_k) || local_k > 1000000L;
     } else if (!strcmp(a, "--seed") && has) bad = parse_seed(argv[++i], &seed);
+    else if (!strcmp(a, "--threads") && has) bad = parse_size(argv[++i], 1, &threads) || threads > 1024;
     else if (a[0] == '-') {
       fprintf(stderr, "aceuq activeset: unknown option or missing value: %s\n", a);
       usage();
@@ -633,6 +638,7 @@ int cli_cmd_activeset(int argc, char **argv)
     return 1;
   }
 
+  aceuq_blas_set_threads((int)threads); /* fixed, not the machine's: the same file everywhere */
   const double t_start = seconds();
   aceuq_error err;
   aceuq_error_clear(&err);
@@ -687,6 +693,7 @@ int cli_cmd_activeset(int argc, char **argv)
   printf("aceuq activeset: %s, %d training file%s, %s projections, tol %g, max-iters %d, rank-rtol %g, %s\n",
          pot_path, nfiles, nfiles == 1 ? "" : "s", kind == ACEUQ_PROJECTIONS_LINEAR ? "linear" : "non-linear",
          opt.tol, opt.max_iters, opt.rank_rtol, batch ? "streaming" : "in memory");
+  printf("BLAS threads: %d (--threads; default 1)\n", aceuq_blas_get_threads());
   if (batch) printf("streaming: batches of %ld environments per element, up to %ld refinement passes\n", batch,
                     refinements);
   if (local) {

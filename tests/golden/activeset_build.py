@@ -170,6 +170,29 @@ def main():
             else:
                 check(g > lo, "compressed fcc a = %.2f A: max gamma %.4g > %g" % (a, g, lo))
 
+        # BLAS threads: fixed by --threads (default 1), not by OPENBLAS_NUM_THREADS or the core count: the same
+        # command writes the same file byte for byte.  2 threads: the same active set (selected environments),
+        # matrices equal to round-off (OpenBLAS's dgemm and dgetrf round differently with 2 threads)
+        blob = open(asi, "rb").read()
+        for label, extra, env in (("OPENBLAS_NUM_THREADS=2 (not used)", [], dict(os.environ, OPENBLAS_NUM_THREADS="2")),
+                                  ("--threads 2", ["--threads", "2"], None)):
+            tasi, ttable = os.path.join(d, "threads.asi"), os.path.join(d, "threads.tsv")
+            res = subprocess.run([aceuq, "activeset", pot] + files + ["-o", tasi, "--env-table", ttable] + extra,
+                                 capture_output=True, text=True, env=env)
+            used = re.search(r"BLAS threads: (\d+)", res.stdout)
+            want = 2 if extra else 1
+            if res.returncode != 0 or not used or int(used.group(1)) != want:
+                check(False, "%s: aceuq activeset ran (%s)" % (label, res.stderr.strip() or res.stdout[-300:]))
+                continue
+            ttab = env_table(ttable)
+            same_sel = sorted(k for k, v in ttab.items() if v[1]) == sorted(k for k, v in tab.items() if v[1])
+            dg = max(abs(ttab[k][0] - tab[k][0]) for k in tab)
+            if extra:
+                check(same_sel and dg <= 1e-8, "%s: %d BLAS threads, the same %d selected environments, "
+                      "max |d gamma| %.2g <= 1e-8" % (label, want, rep["rank"], dg))
+            else:
+                check(open(tasi, "rb").read() == blob, "%s: 1 BLAS thread, .asi byte-identical" % label)
+
         # stability under atom reordering (in memory)
         pasi, ptable = os.path.join(d, "perm.asi"), os.path.join(d, "perm.tsv")
         out2, _ = run([aceuq, "activeset", pot] + pfiles + ["-o", pasi, "--env-table", ptable])
