@@ -112,13 +112,14 @@ typedef struct aceuq_frame {
   int has_cell;       /* the comment line had Lattice="..." */
   int pbc[3];         /* periodic along a, b, c */
   size_t line;        /* 1-based line of the frame's atom-count line */
+  char config_type[64]; /* the comment's config_type=... ("" if absent) */
 } aceuq_frame;
 
 /* Read all frames of an extended XYZ file.  Allocates *frames (an array of
  * *nframes frames); free with aceuq_frames_free.  The species and pos
  * columns are found among any others declared by Properties=...; pbc
- * defaults to T T T with a Lattice and F F F without.  Errors name
- * file:line and the problem. */
+ * defaults to T T T with a Lattice and F F F without; config_type is kept
+ * (at most 63 characters).  Errors name file:line and the problem. */
 ACEUQ_API aceuq_status aceuq_extxyz_read_file(const char *path, aceuq_frame **frames, size_t *nframes,
                                               aceuq_error *err);
 /* Same from memory; name is used in messages. */

@@ -8,6 +8,7 @@
  *             pbc="T T F"     default T T T with a Lattice, F F F without
  *             Properties=name:type:count:...   types S, R, I, L; default
  *                             species:S:1:pos:R:3
+ *             config_type=... kept as the frame's class (aceuq label)
  *           Other keys are ignored.
  *   N atom lines, whitespace-separated columns as declared by Properties;
  *   the species (S, 1) and pos (R, 3) columns are read, the rest skipped.
@@ -226,6 +227,11 @@ static aceuq_status parse_comment(xyz_reader *r, char *s, aceuq_frame *f, xyz_la
           return aceuq_error_set(err, ACEUQ_ERR_FORMAT, "%s:%zu: pbc flag '%s' is not T or F", r->name, r->line,
                                  tok[i]);
       have_pbc = 1;
+    } else if (key_is(key, "config_type")) {
+      if (strlen(value) >= sizeof f->config_type)
+        return aceuq_error_set(err, ACEUQ_ERR_FORMAT, "%s:%zu: config_type '%.40s...' is longer than %zu characters",
+                               r->name, r->line, value, sizeof f->config_type - 1);
+      memcpy(f->config_type, value, strlen(value) + 1);
     } else if (key_is(key, "Properties")) {
       aceuq_status st = parse_properties(r, value, lay, err);
       if (st) return st;

@@ -6,6 +6,8 @@
 
 #include "aceuq.h"
 
+#include <stdio.h>
+
 typedef int (*aceuq_cli_fn)(int argc, char **argv);
 
 typedef struct aceuq_cli_command {
@@ -24,6 +26,12 @@ void cli_print_notes(const aceuq_potential *pot);
 
 int cli_cmd_version(int argc, char **argv);
 int cli_cmd_lammps_data(int argc, char **argv);
+/* Write frame f as a LAMMPS data file to out (cmd_lammps_data.c): types in the
+ * order of elements ("Cu,Ni"; NULL: order of first appearance), --cluster
+ * box if cluster.  The first line names the boundary ("boundary p p f;") and
+ * the types.  Returns 0, or 1 with a message on stderr. */
+int cli_lammps_data_write(const char *src, const aceuq_frame *f, const char *elements, int cluster, FILE *out);
+int cli_cmd_label(int argc, char **argv); /* cmd_label.c: label frames with a LAMMPS potential */
 int cli_cmd_ace_info(int argc, char **argv); /* cmd_ace_info.c: summary of an ACE potential */
 int cli_cmd_ace_eval(int argc, char **argv);
 int cli_cmd_activeset(int argc, char **argv); /* cmd_activeset.c: build an .asi active set */

@@ -198,6 +198,29 @@ static void print_data(FILE *out, const char *src, const aceuq_frame *f, const d
             pos[3 * i + 2]);
 }
 
+int cli_lammps_data_write(const char *src, const aceuq_frame *f, const char *elements, int cluster, FILE *out)
+{
+  int rc = 1, ntypes = 0;
+  char names[MAX_TYPES][16];
+  int *type = malloc(sizeof(int) * (f->natoms ? f->natoms : 1));
+  double *pos = malloc(sizeof(double) * 3 * (f->natoms ? f->natoms : 1));
+  lmp_box box;
+  if (!type || !pos) {
+    fprintf(stderr, "aceuq: out of memory\n");
+  } else if (assign_types(f, elements, type, names, &ntypes) != 0) {
+    fprintf(stderr, "aceuq: %s: cannot map elements to types (at most %d types)\n", src, MAX_TYPES);
+  } else if (cluster || !f->has_cell) {
+    cluster_box(f, pos, &box);
+    rc = 0;
+  } else {
+    rc = cell_box(src, f, pos, &box) == 0 ? 0 : 1;
+  }
+  if (rc == 0) print_data(out, src, f, pos, &box, type, names, ntypes);
+  free(type);
+  free(pos);
+  return rc;
+}
+
 int cli_cmd_lammps_data(int argc, char **argv)
 {
   const char *in = NULL, *outname = NULL, *elements = NULL;
@@ -225,38 +248,18 @@ int cli_cmd_lammps_data(int argc, char **argv)
     aceuq_frames_free(frames, nframes);
     return 1;
   }
-  const aceuq_frame *f = &frames[frame_index];
-  int rc = 1, ntypes = 0;
-  char names[MAX_TYPES][16];
-  int *type = malloc(sizeof(int) * (f->natoms ? f->natoms : 1));
-  double *pos = malloc(sizeof(double) * 3 * (f->natoms ? f->natoms : 1));
-  lmp_box box;
-  FILE *out = NULL;
-  if (!type || !pos) {
-    fprintf(stderr, "aceuq: out of memory\n");
-  } else if (assign_types(f, elements, type, names, &ntypes) != 0) {
-    fprintf(stderr, "aceuq: %s: cannot map elements to types (at most %d types)\n", in, MAX_TYPES);
-  } else if (cluster || !f->has_cell) {
-    cluster_box(f, pos, &box);
-    rc = 0;
+  int rc = 1;
+  FILE *out = fopen(outname, "w");
+  if (!out) {
+    fprintf(stderr, "aceuq: %s: cannot open for writing\n", outname);
   } else {
-    rc = cell_box(in, f, pos, &box) == 0 ? 0 : 1;
-  }
-  if (rc == 0) {
-    out = fopen(outname, "w");
-    if (!out) {
-      fprintf(stderr, "aceuq: %s: cannot open for writing\n", outname);
+    rc = cli_lammps_data_write(in, &frames[frame_index], elements, cluster, out);
+    if (fclose(out) != 0 && rc == 0) {
+      fprintf(stderr, "aceuq: %s: write failed\n", outname);
       rc = 1;
-    } else {
-      print_data(out, in, f, pos, &box, type, names, ntypes);
-      if (fclose(out) != 0) {
-        fprintf(stderr, "aceuq: %s: write failed\n", outname);
-        rc = 1;
-      }
     }
+    if (rc) remove(outname);
   }
-  free(type);
-  free(pos);
   aceuq_frames_free(frames, nframes);
   return rc;
 }
