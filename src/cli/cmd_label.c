@@ -275,15 +275,17 @@ static int read_log(const char *dir, label_result *res, size_t nframes, char *er
       header = 1;
       continue;
     }
+    /* the row follows its header; warnings may come in between */
     if (header && got < nframes) {
       label_result *r = &res[got];
       long step;
       if (sscanf(line, "%ld %lf %lf %lf %lf %lf %lf %lf %lf %lf %lf %lf %lf %lf %lf", &step, &r->energy,
                  &r->volume, &r->pvir[0], &r->pvir[1], &r->pvir[2], &r->pvir[3], &r->pvir[4], &r->pvir[5], &r->lx,
-                 &r->ly, &r->lz, &r->xy, &r->xz, &r->yz) == 15)
+                 &r->ly, &r->lz, &r->xy, &r->xz, &r->yz) == 15) {
         ++got;
+        header = 0;
+      }
     }
-    header = 0;
   }
   fclose(log);
   return (int)(got == nframes ? 0 : -1);

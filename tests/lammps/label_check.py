@@ -11,6 +11,7 @@ With the oracle Cu_mishin1.eam.alloy (potentials folder of the LAMMPS that is bu
   - CuNi.eam.alloy with --elements Cu,Ni: a Ni atom in Cu changes the energy, types follow --elements.
 With SHARED_DIR: pair_style ace/uq (plugin) + Cu-I.yaml on the ML-PACE reference configurations gives the
 reference energies, forces and virial (1e-10 rel., 1e-8 eV/A, 1e-9 rel.).
+110 frames in one run (past LAMMPS's 100-warning limit).
 Bad input: an unknown pair style (LAMMPS's ERROR line reported, no output written), two elements without
 --elements, an element missing from --elements.
 
@@ -161,6 +162,15 @@ def oracle_checks(aceuq, lmp, pots, d):
     check(lat[1] == 0 and lat[2] == 0 and lat[5] == 0 and de < 1e-9 and dnorm < 1e-9,
           "rotated triclinic cell: LAMMPS form (a along x), energy as unrotated (%.1e eV), per-atom |F| kept (%.1e)" % (
               de, dnorm))
+    # more than 100 frames: LAMMPS's "Too many warnings" line lands between a thermo header and its row
+    pos4, cell4 = fcc(3.615, n=1)
+    many = "".join(frame_text(["Cu"] * 4, [[x + 0.01 * k for x in p] if i == 0 else p for i, p in enumerate(pos4)],
+                              cell4) for k in range(110))
+    msrc, mout = os.path.join(d, "many.xyz"), os.path.join(d, "many_out.xyz")
+    open(msrc, "w").write(many)
+    res = label(aceuq, lmp, msrc, mout, "eam/alloy", "* * %s Cu" % eam)
+    check(res.returncode == 0 and len(read_labelled(mout)) == 110, "110 frames labelled in one run: %s" % (
+        res.stdout.strip() or res.stderr.strip()))
     # binary oracle
     cuni = os.path.join(pots, "CuNi.eam.alloy")
     bsym = ["Cu"] * len(pos)
