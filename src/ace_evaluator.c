@@ -68,6 +68,9 @@ struct ace_atom_workspace {
   double *A1, *W1;
   double *rho, *dF, *dE_drho;
   ace_complex *prefix;       /* [ACE_MAX_RANK + 1] */
+  ace_complex *Wf;           /* [nA]: adjoint of one projection on A (m >= 0), zero between uses */
+  int *touched;              /* [nA]: entries of Wf set for the current function */
+  unsigned char *mark;       /* [nA]: 1 for the entries in touched */
 };
 
 static int a_index(const ace_evaluator *ev, int mu, int n0, int l, int m)
@@ -319,6 +322,9 @@ void ace_atom_workspace_free(ace_atom_workspace *ws)
   free(ws->dF);
   free(ws->dE_drho);
   free(ws->prefix);
+  free(ws->Wf);
+  free(ws->touched);
+  free(ws->mark);
   free(ws);
 }
 
@@ -336,7 +342,11 @@ aceuq_status ace_atom_workspace_create(const ace_evaluator *ev, ace_atom_workspa
   ws->dF = calloc(nd, sizeof *ws->dF);
   ws->dE_drho = calloc(nd, sizeof *ws->dE_drho);
   ws->prefix = calloc(ACE_MAX_RANK + 1, sizeof *ws->prefix);
-  if (!ws->A || !ws->W || !ws->A1 || !ws->W1 || !ws->rho || !ws->dF || !ws->dE_drho || !ws->prefix) {
+  ws->Wf = calloc(na, sizeof *ws->Wf);
+  ws->touched = calloc(na, sizeof *ws->touched);
+  ws->mark = calloc(na, sizeof *ws->mark);
+  if (!ws->A || !ws->W || !ws->A1 || !ws->W1 || !ws->rho || !ws->dF || !ws->dE_drho || !ws->prefix || !ws->Wf ||
+      !ws->touched || !ws->mark) {
     ace_atom_workspace_free(ws);
     return aceuq_error_set(err, ACEUQ_ERR_NOMEM, "out of memory");
   }
@@ -454,9 +464,13 @@ static void adjoint_weights(const ace_evaluator *ev, ace_atom_workspace *ws, int
         }
 }
 
-aceuq_status ace_evaluate_atom(const ace_evaluator *ev, ace_atom_workspace *ws, int mu_i, size_t n,
-                               const int *mu_j, const double *rij, double *energy, double *dE_drij,
-                               ace_projection_kind kind, double *projections, aceuq_error *err)
+/* Step 1 of an atom: the neighbours inside the pair cutoff (splines, Y_lm,
+ * cached in ws, *nq of them) and the atomic base A, A1 (with A(l,-m) =
+ * (-1)^m conj A(l,m)); rho_core and, for zbl, the closest neighbour qmin
+ * ((size_t)-1 if none). */
+static aceuq_status atomic_base(const ace_evaluator *ev, ace_atom_workspace *ws, int mu_i, size_t n, const int *mu_j,
+                                const double *rij, double *rho_core_out, size_t *nq_out, size_t *qmin_out,
+                                aceuq_error *err)
 {
   const ace_model *model = ev->model;
   const int nel = ev->nel, lmax = ev->lmax, nk = ev->nradbase;
@@ -465,11 +479,9 @@ aceuq_status ace_evaluate_atom(const ace_evaluator *ev, ace_atom_workspace *ws, 
     return aceuq_error_set(err, ACEUQ_ERR_VALUE, "species index %d out of range", mu_i);
   aceuq_status st = workspace_reserve(ev, ws, n, err);
   if (st) return st;
-  if (dE_drij) memset(dE_drij, 0, 3 * n * sizeof *dE_drij);
   memset(ws->A, 0, (size_t)nel * ev->nradmax * ev->nlm * sizeof *ws->A);
   memset(ws->A1, 0, (size_t)nel * nk * sizeof *ws->A1);
 
-  /* 1. neighbours inside the pair cutoff: splines, Y_lm, densities */
   const int zbl = model->inner_cutoff_type == ACE_INNER_CUTOFF_ZBL;
   double rho_core = 0.0, dmin = HUGE_VAL;
   size_t q = 0, qmin = (size_t)-1;
@@ -519,7 +531,6 @@ aceuq_status ace_evaluate_atom(const ace_evaluator *ev, ace_atom_workspace *ws, 
     ws->nb_r[q] = r;
     ++q;
   }
-  const size_t nq = q;
   /* A(l,-m) = (-1)^m conj A(l,m) */
   for (int m0 = 0; m0 < nel; ++m0)
     for (int nn = 0; nn < ev->nradmax; ++nn)
@@ -531,6 +542,25 @@ aceuq_status ace_evaluate_atom(const ace_evaluator *ev, ace_atom_workspace *ws, 
           neg->re = sg * a.re;
           neg->im = -sg * a.im;
         }
+  *rho_core_out = rho_core;
+  *nq_out = q;
+  *qmin_out = qmin;
+  return ACEUQ_OK;
+}
+
+aceuq_status ace_evaluate_atom(const ace_evaluator *ev, ace_atom_workspace *ws, int mu_i, size_t n,
+                               const int *mu_j, const double *rij, double *energy, double *dE_drij,
+                               ace_projection_kind kind, double *projections, aceuq_error *err)
+{
+  const ace_model *model = ev->model;
+  const int nel = ev->nel, nk = ev->nradbase;
+  const size_t nrl = (size_t)ev->nradmax * (ev->lmax + 1);
+  const int zbl = model->inner_cutoff_type == ACE_INNER_CUTOFF_ZBL;
+  if (dE_drij) memset(dE_drij, 0, 3 * n * sizeof *dE_drij);
+  double rho_core = 0.0;
+  size_t nq = 0, qmin = (size_t)-1, q;
+  aceuq_status st = atomic_base(ev, ws, mu_i, n, mu_j, rij, &rho_core, &nq, &qmin, err);
+  if (st) return st;
 
   /* 2. densities, embedding, energy */
   rho_and_projections(ev, ws, mu_i, kind, projections);
@@ -593,6 +623,101 @@ aceuq_status ace_evaluate_atom(const ace_evaluator *ev, ace_atom_workspace *ws, 
     if (q == qmin) radial += (F - rho_core) * dblend_dr;
     double *out = &dE_drij[3 * ws->nb_src[q]];
     for (int a = 0; a < 3; ++a) out[a] = radial * rh[a] + tang[a] / r;
+  }
+  return ACEUQ_OK;
+}
+
+/* Wf[e] += w for the A entry e (any m); an entry with m < 0 is folded onto
+ * m > 0, Re(w dA(l,-m)) = Re((-1)^m conj(w) dA(l,m)). */
+static void add_adjoint(const ace_evaluator *ev, ace_atom_workspace *ws, int e, ace_complex w, size_t *ntouched)
+{
+  const int lm = e % ev->nlm;
+  const int l = (int)sqrt((double)lm + 0.5), m = lm - l * l - l;
+  if (m < 0) {
+    const double sg = (m & 1) ? -1.0 : 1.0;
+    e = (e / ev->nlm) * ev->nlm + l * l + l - m;
+    w.re = sg * w.re;
+    w.im = -sg * w.im;
+  }
+  if (!ws->mark[e]) {
+    ws->mark[e] = 1;
+    ws->touched[(*ntouched)++] = e;
+  }
+  ws->Wf[e].re += w.re;
+  ws->Wf[e].im += w.im;
+}
+
+aceuq_status ace_projection_gradients(const ace_evaluator *ev, ace_atom_workspace *ws, int mu_i, size_t n,
+                                      const int *mu_j, const double *rij, double *projections, double *db_drij,
+                                      aceuq_error *err)
+{
+  if (!ev->bbasis)
+    return aceuq_error_set(err, ACEUQ_ERR_VALUE, "%s: projection gradients need a B-basis (.yaml) potential",
+                           ev->model->source);
+  double rho_core;
+  size_t nq = 0, qmin;
+  aceuq_status st = atomic_base(ev, ws, mu_i, n, mu_j, rij, &rho_core, &nq, &qmin, err);
+  if (st) return st;
+  rho_and_projections(ev, ws, mu_i, ACE_PROJECTIONS_LINEAR, projections);
+  const species_eval *s = &ev->sp[mu_i];
+  const ace_model *model = ev->model;
+  const int nk = ev->nradbase, per_mu = ev->nradmax * ev->nlm;
+  const size_t nrl = (size_t)ev->nradmax * (ev->lmax + 1), K = s->nproj1 + s->pb.nfunc;
+  memset(db_drij, 0, K * n * 3 * sizeof *db_drij);
+
+  /* rank 1: b = A1[mu, k] = sum_q g_k(r_q) over neighbours of species mu: db/dr_q = g_k'(r_q) rhat_q */
+  for (size_t f = 0; f < s->nproj1; ++f) {
+    const int mu = s->p1_idx[f] / nk, k = s->p1_idx[f] % nk;
+    for (size_t q = 0; q < nq; ++q) {
+      if (ws->nb_mu[q] != mu) continue;
+      const double dg = ws->nb_dg[q * nk + k], *rh = &ws->nb_rhat[3 * q];
+      double *out = &db_drij[(f * n + ws->nb_src[q]) * 3];
+      for (int a = 0; a < 3; ++a) out[a] = dg * rh[a];
+    }
+  }
+  /* rank > 1: b = Re sum_t c_t prod_a A_a; adjoint Wf on A (folded to m >= 0), then
+   * db/dr_q = sum_e Re(Wf_e dA_e/dr_q), dA/dr = R' Y rhat + R grad Y / r */
+  for (size_t f = 0; f < s->pb.nfunc; ++f) {
+    const int rank = s->pb.rank[f];
+    size_t ntouched = 0;
+    ace_complex *pre = ws->prefix;
+    for (size_t t = s->pb.first[f]; t < s->pb.first[f + 1]; ++t) {
+      const int *idx = &s->pb.idx[t * ACE_MAX_RANK];
+      pre[0].re = 1.0;
+      pre[0].im = 0.0;
+      for (int a = 0; a < rank; ++a) pre[a + 1] = cmul(pre[a], ws->A[idx[a]]);
+      ace_complex suf = {s->pb.coef[t], 0.0};
+      for (int a = rank - 1; a >= 0; --a) {
+        add_adjoint(ev, ws, idx[a], cmul(pre[a], suf), &ntouched);
+        suf = cmul(suf, ws->A[idx[a]]);
+      }
+    }
+    double *out_f = &db_drij[(s->nproj1 + f) * n * 3];
+    for (size_t q = 0; q < nq; ++q) {
+      const int mj = ws->nb_mu[q];
+      const ace_bond *b = &model->bonds[mu_i * ev->nel + mj];
+      const double r = ws->nb_r[q], *rh = &ws->nb_rhat[3 * q];
+      const double *R = &ws->nb_R[q * nrl], *dR = &ws->nb_dR[q * nrl];
+      const ace_complex *Y = &ws->nb_Y[q * ev->nylm], *dY = &ws->nb_dY[3 * q * ev->nylm];
+      double radial = 0.0, tang[3] = {0.0, 0.0, 0.0};
+      for (size_t u = 0; u < ntouched; ++u) {
+        const int e = ws->touched[u];
+        if (e / per_mu != mj) continue;
+        const int nn = (e % per_mu) / ev->nlm, lm = e % ev->nlm;
+        const int l = (int)sqrt((double)lm + 0.5), m = lm - l * l - l, ylm = ace_ylm_index(l, m);
+        const double Rv = R[nn * (b->lmax + 1) + l], dRv = dR[nn * (b->lmax + 1) + l];
+        const ace_complex w = ws->Wf[e];
+        radial += dRv * (w.re * Y[ylm].re - w.im * Y[ylm].im);
+        for (int a = 0; a < 3; ++a) tang[a] += Rv * (w.re * dY[3 * ylm + a].re - w.im * dY[3 * ylm + a].im);
+      }
+      double *out = &out_f[ws->nb_src[q] * 3];
+      for (int a = 0; a < 3; ++a) out[a] = radial * rh[a] + tang[a] / r;
+    }
+    for (size_t u = 0; u < ntouched; ++u) {
+      const int e = ws->touched[u];
+      ws->Wf[e].re = ws->Wf[e].im = 0.0;
+      ws->mark[e] = 0;
+    }
   }
   return ACEUQ_OK;
 }
