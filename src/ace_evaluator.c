@@ -282,6 +282,8 @@ aceuq_status ace_evaluator_create(ace_model *model, ace_evaluator **out, aceuq_e
 
 const ace_model *ace_evaluator_model(const ace_evaluator *ev) { return ev->model; }
 
+const struct ace_bbasis *ace_evaluator_bbasis(const ace_evaluator *ev) { return ev->bbasis; }
+
 double ace_evaluator_cutoff(const ace_evaluator *ev, int mu_i, int mu_j)
 {
   if (mu_i < 0 || mu_j < 0) return ev->model->cutoffmax;

@@ -40,6 +40,8 @@ typedef enum ace_projection_kind {
 aceuq_status ace_evaluator_create(ace_model *model, ace_evaluator **out, aceuq_error *err);
 void ace_evaluator_free(ace_evaluator *ev);
 const ace_model *ace_evaluator_model(const ace_evaluator *ev);
+/* The projection basis (B-basis functions in projection order; NULL for .yace). */
+const struct ace_bbasis *ace_evaluator_bbasis(const ace_evaluator *ev);
 /* Largest pair cutoff, and the cutoff of one species pair. */
 double ace_evaluator_cutoff(const ace_evaluator *ev, int mu_i, int mu_j);
 /* Number of projections of species mu (0 if the model has no B-basis). */

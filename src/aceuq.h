@@ -303,6 +303,24 @@ ACEUQ_API aceuq_status aceuq_evaluate_atom(const aceuq_potential *pot, aceuq_wor
                                            double *dE_drij, aceuq_projection_kind kind,
                                            double *projections, aceuq_error *err);
 
+/* ---- linear-ACE design matrix (fit_design.c) ---------------------------- */
+/* Columns of the design matrix of a linear ACE model E_i = sum_f c_f b_f(i)
+ * + E0[mu_i] on this potential's B-basis: for each species mu in order its
+ * projection_size(mu, LINEAR) functions (B-basis order = .asi order), then
+ * one column per species (its number of atoms: the reference energies). */
+ACEUQ_API size_t aceuq_fit_design_columns(const aceuq_potential *pot);
+/* Rows of one structure (positions, cell and pbc as aceuq_neighbor_list_build
+ * takes them; mu[natoms] species indices): energy_row[ncols] (sum of the
+ * atoms' projections and the species counts), force_rows[3 natoms][ncols]
+ * (row 3k+a: d/dx_k,a of -energy_row, so that force_rows c = forces) and
+ * virial_rows[6][ncols] (W_ab = sum_ij -r_ij,a d/dr_ij,b of the energy row,
+ * order xx yy zz xy xz yz, as `aceuq eval`); row-major, overwritten; either
+ * of force_rows / virial_rows may be NULL.  B-basis potentials only. */
+ACEUQ_API aceuq_status aceuq_fit_design_rows(const aceuq_potential *pot, size_t natoms, const int *mu,
+                                             const double *positions, const double *cell, const int *pbc,
+                                             double *energy_row, double *force_rows, double *virial_rows,
+                                             aceuq_error *err);
+
 /* ---- D-optimality active sets and extrapolation grades ------------------ */
 /* An active set (pacemaker .asi): per element mu the square matrix Ainv_mu
  * (pseudo-inverse of the active-set projection rows) of size K_mu (linear)

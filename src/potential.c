@@ -77,6 +77,8 @@ size_t aceuq_potential_projection_size(const aceuq_potential *pot, int mu, aceuq
   return ace_evaluator_projection_size(pot->ev, mu, (ace_projection_kind)kind);
 }
 
+const struct ace_evaluator *aceuq_potential_evaluator(const aceuq_potential *pot) { return pot->ev; }
+
 size_t aceuq_potential_num_notes(const aceuq_potential *pot)
 {
   return ace_evaluator_model(pot->ev)->notes.count;

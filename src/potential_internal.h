@@ -5,6 +5,8 @@
 
 #include "aceuq.h"
 
+struct ace_evaluator;
+
 /* "Cu I": the potential's element symbols, space-separated, for messages
  * (truncated to size, always NUL-terminated). */
 void aceuq_potential_element_list(const aceuq_potential *pot, char *buf, size_t size);
@@ -14,5 +16,8 @@ void aceuq_potential_element_list(const aceuq_potential *pot, char *buf, size_t 
  * extrapolation grades need the pacemaker .yaml potential". */
 aceuq_status aceuq_potential_require_bbasis(const aceuq_potential *pot, const char *path, const char *what,
                                             aceuq_error *err);
+
+/* The evaluator behind a potential (for the core's own modules: fitting). */
+const struct ace_evaluator *aceuq_potential_evaluator(const aceuq_potential *pot);
 
 #endif

@@ -1,9 +1,9 @@
 /* Gradients of the B-basis projections (ace_projection_gradients), the force rows of a
  * design matrix, against central finite differences of the projections themselves:
  *   d b_f / d r_ij,a  ~  (b_f(r_ij + h e_a) - b_f(r_ij - h e_a)) / 2h,  h = 1e-5 A,
- * for every function f (ranks 1..5, several elements, mixed-species neighbourhoods) and
+ * for every function f (ranks 1..6 over the potentials, several elements, mixed-species neighbourhoods) and
  * every neighbour, including one beyond the cutoff (gradient exactly 0).  Potentials: the
- * project's own two-element test potential (ChebLinear, per-pair inner cutoffs, ranks 1..5)
+ * project's own two-element test potential (ChebLinear, per-pair inner cutoffs, ranks 1..4)
  * and, when the reference data are there, Cu-I, Cu.pbe.in and multispecies_AlNi.
  * Also: the projections equal those of ace_evaluate_atom bit for bit. */
 #include "ace_evaluator.h"
