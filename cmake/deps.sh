@@ -15,6 +15,7 @@ ACEUQ_DEBS=(
   libzip-dev zlib1g-dev              # .npz active sets
   gnuplot-nox                        # plots written by the examples
   python3                            # test checkers and example helpers (standard library only)
+  python3-numpy python3-sklearn      # independent references of the fitting tests (/usr/bin/python3)
 )
 
 # shellcheck disable=SC2206

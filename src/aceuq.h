@@ -321,6 +321,45 @@ ACEUQ_API aceuq_status aceuq_fit_design_rows(const aceuq_potential *pot, size_t 
                                              double *energy_row, double *force_rows, double *virial_rows,
                                              aceuq_error *err);
 
+/* ---- weighted least squares, streamed (fit_solve.c) --------------------- */
+/* Accumulates sqrt(w) [X | y] row block by row block into the R factor of a
+ * Householder QR (memory O(ncols^2), normal equations never formed). */
+typedef struct aceuq_fit_accumulator aceuq_fit_accumulator;
+ACEUQ_API aceuq_status aceuq_fit_accumulator_create(size_t ncols, aceuq_fit_accumulator **out, aceuq_error *err);
+ACEUQ_API void aceuq_fit_accumulator_free(aceuq_fit_accumulator *a);
+/* n rows (row-major n x ncols), their targets and weights (NULL: all 1);
+ * non-finite values and negative weights are errors naming the row. */
+ACEUQ_API aceuq_status aceuq_fit_accumulator_add(aceuq_fit_accumulator *a, const double *rows,
+                                                 const double *targets, const double *weights, size_t n,
+                                                 aceuq_error *err);
+ACEUQ_API size_t aceuq_fit_accumulator_rows(const aceuq_fit_accumulator *a);
+/* Ridge: minimise sum w (y - x.c)^2 + lambda |c|^2 (lambda >= 0; 0 = least
+ * squares, refused when X is rank-deficient); *rss (may be NULL) = the
+ * weighted residual sum of squares. */
+ACEUQ_API aceuq_status aceuq_fit_solve_ridge(const aceuq_fit_accumulator *a, double lambda, double *coef, double *rss,
+                                             aceuq_error *err);
+/* Bayesian ridge (evidence maximisation of the noise precision alpha and the
+ * weight precision lambda, Gamma priors a1, a2, l1, l2; sklearn's
+ * BayesianRidge algorithm, without intercept): posterior mean coef, and the
+ * posterior covariance (ncols x ncols, row-major; NULL to skip). */
+typedef struct aceuq_fit_bayes_options {
+  int max_iter;          /* 300 */
+  double tol;            /* 1e-3: stop when sum |c_new - c_old| < tol */
+  double alpha_1, alpha_2, lambda_1, lambda_2; /* 1e-6 each */
+  double alpha_init;     /* 0: 1 / var(sqrt(w) y) */
+  double lambda_init;    /* 1 */
+} aceuq_fit_bayes_options;
+typedef struct aceuq_fit_bayes_result {
+  double alpha, lambda; /* noise and weight precisions at the end */
+  double gamma;         /* effective number of parameters */
+  double rss;           /* weighted residual sum of squares */
+  int iterations, converged;
+} aceuq_fit_bayes_result;
+ACEUQ_API void aceuq_fit_bayes_options_default(aceuq_fit_bayes_options *o);
+ACEUQ_API aceuq_status aceuq_fit_solve_bayes(const aceuq_fit_accumulator *a, const aceuq_fit_bayes_options *opt,
+                                             double *coef, double *covariance, aceuq_fit_bayes_result *res,
+                                             aceuq_error *err);
+
 /* ---- D-optimality active sets and extrapolation grades ------------------ */
 /* An active set (pacemaker .asi): per element mu the square matrix Ainv_mu
  * (pseudo-inverse of the active-set projection rows) of size K_mu (linear)
