@@ -113,13 +113,21 @@ typedef struct aceuq_frame {
   int pbc[3];         /* periodic along a, b, c */
   size_t line;        /* 1-based line of the frame's atom-count line */
   char config_type[64]; /* the comment's config_type=... ("" if absent) */
+  /* labels, when the file has them (aceuq label writes all three) */
+  int has_energy;
+  double energy;      /* energy=... (eV) */
+  int has_virial;
+  double virial[9];   /* virial="9 values" (eV), or -stress * volume from stress="9 values" */
+  double *forces;     /* natoms x 3 from a forces:R:3 (or force:R:3) column; NULL if absent */
 } aceuq_frame;
 
 /* Read all frames of an extended XYZ file.  Allocates *frames (an array of
  * *nframes frames); free with aceuq_frames_free.  The species and pos
  * columns are found among any others declared by Properties=...; pbc
  * defaults to T T T with a Lattice and F F F without; config_type is kept
- * (at most 63 characters).  Errors name file:line and the problem. */
+ * (at most 63 characters), and so are the labels energy=, virial= (or
+ * stress=, ASE's sign: virial = -stress * |det cell|) and a forces column.
+ * Errors name file:line and the problem. */
 ACEUQ_API aceuq_status aceuq_extxyz_read_file(const char *path, aceuq_frame **frames, size_t *nframes,
                                               aceuq_error *err);
 /* Same from memory; name is used in messages. */

@@ -9,6 +9,7 @@
  *             Properties=name:type:count:...   types S, R, I, L; default
  *                             species:S:1:pos:R:3
  *             config_type=... kept as the frame's class (aceuq label)
+ *             energy=E, virial="9" or stress="9" (-virial/V), forces:R:3 column: labels
  *           Other keys are ignored.
  *   N atom lines, whitespace-separated columns as declared by Properties;
  *   the species (S, 1) and pos (R, 3) columns are read, the rest skipped.
@@ -116,6 +117,8 @@ typedef struct xyz_layout {
   size_t ntokens;         /* tokens per atom line */
   size_t species_col;     /* token index of species */
   size_t pos_col;         /* token index of x (y, z follow) */
+  int has_forces;
+  size_t forces_col;      /* token index of fx (fy, fz follow) */
 } xyz_layout;
 
 /* Parse "name:type:count:..." into the token layout. */
@@ -149,6 +152,12 @@ static aceuq_status parse_properties(xyz_reader *r, char *value, xyz_layout *lay
                                r->name, r->line, type, n);
       lay->pos_col = tok;
       have_pos = 1;
+    } else if (!strcmp(name, "forces") || !strcmp(name, "force")) {
+      if (type[0] != 'R' || n != 3)
+        return aceuq_error_set(err, ACEUQ_ERR_FORMAT, "%s:%zu: Properties: %s must be R:3, got %s:%zu", r->name,
+                               r->line, name, type, n);
+      lay->forces_col = tok;
+      lay->has_forces = 1;
     }
     tok += n;
     if (!next) break;
@@ -177,7 +186,7 @@ static int key_is(const char *key, const char *want)
 /* Parse the comment line: key=value pairs (value quoted, braced or bare) and bare flags. */
 static aceuq_status parse_comment(xyz_reader *r, char *s, aceuq_frame *f, xyz_layout *lay, aceuq_error *err)
 {
-  int have_pbc = 0, have_props = 0;
+  int have_pbc = 0, have_props = 0, virial_seen = 0, stress_seen = 0;
   while (*s) {
     while (*s && isspace((unsigned char)*s)) ++s;
     if (!*s) break;
@@ -227,6 +236,25 @@ static aceuq_status parse_comment(xyz_reader *r, char *s, aceuq_frame *f, xyz_la
           return aceuq_error_set(err, ACEUQ_ERR_FORMAT, "%s:%zu: pbc flag '%s' is not T or F", r->name, r->line,
                                  tok[i]);
       have_pbc = 1;
+    } else if (key_is(key, "energy")) {
+      if (!parse_double(value, &f->energy) || !isfinite(f->energy))
+        return aceuq_error_set(err, ACEUQ_ERR_FORMAT, "%s:%zu: energy '%.40s' is not a finite number", r->name,
+                               r->line, value);
+      f->has_energy = 1;
+    } else if (key_is(key, "virial") || key_is(key, "stress")) {
+      char *tok[10];
+      size_t n = split_ws(value, tok, 9);
+      if (n != 9)
+        return aceuq_error_set(err, ACEUQ_ERR_FORMAT, "%s:%zu: %s needs 9 numbers (3 x 3, row-major), got %s",
+                               r->name, r->line, key, n > 9 ? "more" : "fewer");
+      double v[9];
+      for (int i = 0; i < 9; ++i)
+        if (!parse_double(tok[i], &v[i]) || !isfinite(v[i]))
+          return aceuq_error_set(err, ACEUQ_ERR_FORMAT, "%s:%zu: %s entry %d '%s' is not a finite number", r->name,
+                                 r->line, key, i + 1, tok[i]);
+      if (key_is(key, "virial") || !virial_seen) memcpy(f->virial, v, sizeof v); /* virial= wins */
+      if (key_is(key, "virial")) virial_seen = 1;
+      else stress_seen = 1;
     } else if (key_is(key, "config_type")) {
       if (strlen(value) >= sizeof f->config_type)
         return aceuq_error_set(err, ACEUQ_ERR_FORMAT, "%s:%zu: config_type '%.40s...' is longer than %zu characters",
@@ -244,6 +272,16 @@ static aceuq_status parse_comment(xyz_reader *r, char *s, aceuq_frame *f, xyz_la
     lay->pos_col = 1;
   }
   if (!have_pbc) f->pbc[0] = f->pbc[1] = f->pbc[2] = f->has_cell;
+  if (stress_seen && !virial_seen) { /* virial = -stress * V */
+    const double *c = f->cell;
+    const double vol = fabs(c[0] * (c[4] * c[8] - c[5] * c[7]) - c[1] * (c[3] * c[8] - c[5] * c[6]) +
+                            c[2] * (c[3] * c[7] - c[4] * c[6]));
+    if (!f->has_cell || !(vol > 0))
+      return aceuq_error_set(err, ACEUQ_ERR_FORMAT, "%s:%zu: stress given without a Lattice (no volume to turn it "
+                             "into a virial)", r->name, r->line);
+    for (int i = 0; i < 9; ++i) f->virial[i] = -f->virial[i] * vol;
+  }
+  f->has_virial = virial_seen || stress_seen;
   if (!f->has_cell && (f->pbc[0] || f->pbc[1] || f->pbc[2]))
     return aceuq_error_set(err, ACEUQ_ERR_FORMAT, "%s:%zu: pbc has a periodic direction but there is no Lattice",
                            r->name, r->line);
@@ -254,6 +292,7 @@ static aceuq_status parse_comment(xyz_reader *r, char *s, aceuq_frame *f, xyz_la
 
 static void frame_clear(aceuq_frame *f)
 {
+  free(f->forces);
   free(f->species);
   free(f->species_text);
   free(f->positions);
@@ -283,7 +322,7 @@ static aceuq_status read_frame(xyz_reader *r, const char *count_line, aceuq_fram
   if (!comment)
     return aceuq_error_set(err, ACEUQ_ERR_IO, "%s:%zu: truncated file: comment line of the frame is missing",
                            r->name, r->line);
-  xyz_layout lay = {4, 0, 1};
+  xyz_layout lay = {4, 0, 1, 0, 0};
   aceuq_status st = parse_comment(r, comment, f, &lay, err);
   if (st) return st;
   if (lay.ntokens > XYZ_MAX_TOKEN)
@@ -294,7 +333,8 @@ static aceuq_status read_frame(xyz_reader *r, const char *count_line, aceuq_fram
   f->species = malloc(sizeof(char *) * (n ? n : 1));
   size_t text_cap = 8 * (n ? n : 1), text_len = 0;
   f->species_text = malloc(text_cap);
-  if (!f->positions || !f->species || !f->species_text)
+  if (lay.has_forces) f->forces = malloc(sizeof(double) * 3 * (n ? n : 1));
+  if (!f->positions || !f->species || !f->species_text || (lay.has_forces && !f->forces))
     return aceuq_error_set(err, ACEUQ_ERR_NOMEM, "%s:%zu: out of memory for %zu atoms", r->name, r->line, n);
   size_t *offset = (size_t *)f->species; /* offsets first; pointers after the text is final */
   for (size_t i = 0; i < n; ++i) {
@@ -314,6 +354,14 @@ static aceuq_status read_frame(xyz_reader *r, const char *count_line, aceuq_fram
       if (!isfinite(v))
         return aceuq_error_set(err, ACEUQ_ERR_VALUE, "%s:%zu: position '%s' is not finite", r->name, r->line, t);
       f->positions[3 * i + (size_t)c] = v;
+    }
+    for (int c = 0; lay.has_forces && c < 3; ++c) {
+      const char *t = tok[lay.forces_col + (size_t)c];
+      double v;
+      if (!parse_double(t, &v) || !isfinite(v))
+        return aceuq_error_set(err, ACEUQ_ERR_FORMAT, "%s:%zu: force '%s' is not a finite number", r->name, r->line,
+                               t);
+      f->forces[3 * i + (size_t)c] = v;
     }
     const char *sp = tok[lay.species_col];
     size_t len = strlen(sp) + 1;

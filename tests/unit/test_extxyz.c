@@ -101,7 +101,37 @@ int main(void)
     printf("note: shared reference data not found, reference files not parsed\n");
   }
 
+  /* labels: energy, virial (wins over stress), forces column; stress alone -> -stress * V; config_type */
+  const char *labelled =
+      "2\n"
+      "Lattice=\"2 0 0 0 3 0 0 0 4\" Properties=species:S:1:pos:R:3:forces:R:3 energy=-7.25 "
+      "virial=\"1 2 3 2 5 6 3 6 9\" stress=\"9 9 9 9 9 9 9 9 9\" config_type=slab111 pbc=\"T T F\"\n"
+      "Cu 0 0 0 0.5 -0.25 1e-3\n"
+      "Ni 1 1 1 -0.5 0.25 -1e-3\n"
+      "1\n"
+      "Lattice=\"2 0 0 0 3 0 0 0 4\" stress=\"0.5 0 0 0 -1 0 0 0 0.25\"\n"
+      "Cu 0 0 0\n";
+  CHECK(read_text(labelled, &fr, &n, &err) == ACEUQ_OK);
+  if (n == 2) {
+    CHECK(fr[0].has_energy && fr[0].energy == -7.25 && fr[0].has_virial && fr[0].virial[4] == 5 &&
+          fr[0].virial[7] == 6 && fr[0].forces && fr[0].forces[1] == -0.25 && fr[0].forces[5] == -1e-3 &&
+          !strcmp(fr[0].config_type, "slab111"));
+    CHECK(!fr[1].has_energy && fr[1].has_virial && fr[1].virial[0] == -12.0 && fr[1].virial[4] == 24.0 &&
+          fr[1].virial[8] == -6.0 && fr[1].forces == NULL && fr[1].config_type[0] == '\0');
+  }
+  aceuq_frames_free(fr, n);
+
   /* malformed */
+  expect_error("1\nenergy=abc\nH 0 0 0\n", ACEUQ_ERR_FORMAT, 2, "energy 'abc' is not a finite number");
+  expect_error("1\nvirial=\"1 2 3\"\nH 0 0 0\n", ACEUQ_ERR_FORMAT, 2, "virial needs 9 numbers");
+  expect_error("1\nstress=\"1 0 0 0 1 0 0 0 x\"\nH 0 0 0\n", ACEUQ_ERR_FORMAT, 2, "stress entry 9 'x'");
+  expect_error("1\nstress=\"1 0 0 0 1 0 0 0 1\"\nH 0 0 0\n", ACEUQ_ERR_FORMAT, 2, "stress given without a Lattice");
+  expect_error("1\nProperties=species:S:1:pos:R:3:forces:R:2\nH 0 0 0 1 1\n", ACEUQ_ERR_FORMAT, 2,
+               "forces must be R:3");
+  expect_error("1\nProperties=species:S:1:pos:R:3:forces:R:3\nH 0 0 0 1 nan 1\n", ACEUQ_ERR_FORMAT, 3,
+               "force 'nan' is not a finite number");
+  expect_error("1\nconfig_type=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\nH 0 0 0\n",
+               ACEUQ_ERR_FORMAT, 2, "longer than 63 characters");
   expect_error("", ACEUQ_ERR_FORMAT, -1, "no frames");
   expect_error("x\n\nH 0 0 0\n", ACEUQ_ERR_FORMAT, 1, "expected the number of atoms, got 'x'");
   expect_error("2\n\nH 0 0 0\n", ACEUQ_ERR_IO, 3, "truncated file: frame declares 2 atoms, only 1 present");
