@@ -367,6 +367,13 @@ ACEUQ_API void aceuq_fit_bayes_options_default(aceuq_fit_bayes_options *o);
 ACEUQ_API aceuq_status aceuq_fit_solve_bayes(const aceuq_fit_accumulator *a, const aceuq_fit_bayes_options *opt,
                                              double *coef, double *covariance, aceuq_fit_bayes_result *res,
                                              aceuq_error *err);
+/* Write the linear ACE potential E_i = sum_f coef_f b_f(i) on pot's B-basis
+ * as a pacemaker .yaml (linear embedding FinnisSinclairShiftedScaled [1, 1],
+ * one density; coef in design-column order without the E0 columns: the
+ * .yaml format has no reference energies).  comment goes into the header
+ * line.  Written to path.tmp, then renamed. */
+ACEUQ_API aceuq_status aceuq_potential_write_linear_yaml(const aceuq_potential *pot, const double *coef,
+                                                         const char *path, const char *comment, aceuq_error *err);
 
 /* ---- D-optimality active sets and extrapolation grades ------------------ */
 /* An active set (pacemaker .asi): per element mu the square matrix Ainv_mu
