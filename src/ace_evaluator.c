@@ -68,9 +68,12 @@ struct ace_atom_workspace {
   double *A1, *W1;
   double *rho, *dF, *dE_drho;
   ace_complex *prefix;       /* [ACE_MAX_RANK + 1] */
-  ace_complex *Wf;           /* [nA]: adjoint of one projection on A (m >= 0), zero between uses */
-  int *touched;              /* [nA]: entries of Wf set for the current function */
-  unsigned char *mark;       /* [nA]: 1 for the entries in touched */
+  /* projection gradients (ace_projection_gradients), allocated on first use: */
+  size_t gcap;               /* neighbours the D and G buffers hold */
+  double *gW;                /* [2 nC][Kmax] column-major: adjoints of all projections on A (re, im) */
+  double *gD;                /* [3 gcap][2 nCs]: dA/dr of the neighbours of one species (re, -im) */
+  double *gG;                /* [3 gcap][Kmax]: gradients of one species group */
+  size_t *gq;                /* [gcap]: neighbours of the group */
 };
 
 static int a_index(const ace_evaluator *ev, int mu, int n0, int l, int m)
@@ -324,9 +327,10 @@ void ace_atom_workspace_free(ace_atom_workspace *ws)
   free(ws->dF);
   free(ws->dE_drho);
   free(ws->prefix);
-  free(ws->Wf);
-  free(ws->touched);
-  free(ws->mark);
+  free(ws->gW);
+  free(ws->gD);
+  free(ws->gG);
+  free(ws->gq);
   free(ws);
 }
 
@@ -344,11 +348,7 @@ aceuq_status ace_atom_workspace_create(const ace_evaluator *ev, ace_atom_workspa
   ws->dF = calloc(nd, sizeof *ws->dF);
   ws->dE_drho = calloc(nd, sizeof *ws->dE_drho);
   ws->prefix = calloc(ACE_MAX_RANK + 1, sizeof *ws->prefix);
-  ws->Wf = calloc(na, sizeof *ws->Wf);
-  ws->touched = calloc(na, sizeof *ws->touched);
-  ws->mark = calloc(na, sizeof *ws->mark);
-  if (!ws->A || !ws->W || !ws->A1 || !ws->W1 || !ws->rho || !ws->dF || !ws->dE_drho || !ws->prefix || !ws->Wf ||
-      !ws->touched || !ws->mark) {
+  if (!ws->A || !ws->W || !ws->A1 || !ws->W1 || !ws->rho || !ws->dF || !ws->dE_drho || !ws->prefix) {
     ace_atom_workspace_free(ws);
     return aceuq_error_set(err, ACEUQ_ERR_NOMEM, "out of memory");
   }
@@ -629,24 +629,50 @@ aceuq_status ace_evaluate_atom(const ace_evaluator *ev, ace_atom_workspace *ws, 
   return ACEUQ_OK;
 }
 
-/* Wf[e] += w for the A entry e (any m); an entry with m < 0 is folded onto
- * m > 0, Re(w dA(l,-m)) = Re((-1)^m conj(w) dA(l,m)). */
-static void add_adjoint(const ace_evaluator *ev, ace_atom_workspace *ws, int e, ace_complex w, size_t *ntouched)
+/* Compact index of the A entries with m >= 0: ((mu * nradmax + n) * nlmh + l(l+1)/2 + m). */
+static int compact_of(const ace_evaluator *ev, int e)
 {
-  const int lm = e % ev->nlm;
-  const int l = (int)sqrt((double)lm + 0.5), m = lm - l * l - l;
+  const int nlmh = ev->nylm, lm = e % ev->nlm, l = (int)sqrt((double)lm + 0.5), m = lm - l * l - l;
+  return (e / ev->nlm) * nlmh + ace_ylm_index(l, m < 0 ? -m : m);
+}
+
+/* W[f][c] += w for the A entry e (any m) of projection f: an entry with m < 0 is
+ * folded onto m > 0, Re(w dA(l,-m)) = Re((-1)^m conj(w) dA(l,m)). */
+static void add_adjoint(const ace_evaluator *ev, double *W, size_t ld, size_t f, int e, ace_complex w)
+{
+  const int lm = e % ev->nlm, l = (int)sqrt((double)lm + 0.5), m = lm - l * l - l;
   if (m < 0) {
     const double sg = (m & 1) ? -1.0 : 1.0;
-    e = (e / ev->nlm) * ev->nlm + l * l + l - m;
     w.re = sg * w.re;
     w.im = -sg * w.im;
   }
-  if (!ws->mark[e]) {
-    ws->mark[e] = 1;
-    ws->touched[(*ntouched)++] = e;
+  const size_t c = (size_t)compact_of(ev, e);
+  W[f + 2 * c * ld] += w.re;
+  W[f + (2 * c + 1) * ld] += w.im;
+}
+
+extern void dgemm_(const char *transa, const char *transb, const int *m, const int *n, const int *k,
+                   const double *alpha, const double *a, const int *lda, const double *b, const int *ldb,
+                   const double *beta, double *c, const int *ldc);
+
+static aceuq_status gradient_reserve(const ace_evaluator *ev, ace_atom_workspace *ws, size_t kmax, size_t n,
+                                     aceuq_error *err)
+{
+  const size_t ncs = (size_t)ev->nradmax * ev->nylm, nc = (size_t)ev->nel * ncs;
+  if (!ws->gW) {
+    ws->gW = malloc(2 * nc * (kmax ? kmax : 1) * sizeof *ws->gW);
+    if (!ws->gW) return aceuq_error_set(err, ACEUQ_ERR_NOMEM, "out of memory (projection gradients)");
   }
-  ws->Wf[e].re += w.re;
-  ws->Wf[e].im += w.im;
+  if (n <= ws->gcap) return ACEUQ_OK;
+  const size_t cap = n + n / 2 + 8;
+  double *D = realloc(ws->gD, 3 * cap * 2 * ncs * sizeof *D), *G = realloc(ws->gG, 3 * cap * kmax * sizeof *G);
+  size_t *q = realloc(ws->gq, cap * sizeof *q);
+  if (D) ws->gD = D;
+  if (G) ws->gG = G;
+  if (q) ws->gq = q;
+  if (!D || !G || !q) return aceuq_error_set(err, ACEUQ_ERR_NOMEM, "out of memory (%zu neighbours)", n);
+  ws->gcap = cap;
+  return ACEUQ_OK;
 }
 
 aceuq_status ace_projection_gradients(const ace_evaluator *ev, ace_atom_workspace *ws, int mu_i, size_t n,
@@ -663,8 +689,13 @@ aceuq_status ace_projection_gradients(const ace_evaluator *ev, ace_atom_workspac
   rho_and_projections(ev, ws, mu_i, ACE_PROJECTIONS_LINEAR, projections);
   const species_eval *s = &ev->sp[mu_i];
   const ace_model *model = ev->model;
-  const int nk = ev->nradbase, per_mu = ev->nradmax * ev->nlm;
-  const size_t nrl = (size_t)ev->nradmax * (ev->lmax + 1), K = s->nproj1 + s->pb.nfunc;
+  const int nk = ev->nradbase;
+  const size_t nrl = (size_t)ev->nradmax * (ev->lmax + 1), K = s->nproj1 + s->pb.nfunc, K2 = s->pb.nfunc;
+  size_t kmax = 0;
+  for (int m = 0; m < ev->nel; ++m)
+    if (ev->sp[m].pb.nfunc > kmax) kmax = ev->sp[m].pb.nfunc;
+  st = gradient_reserve(ev, ws, kmax, nq, err);
+  if (st) return st;
   memset(db_drij, 0, K * n * 3 * sizeof *db_drij);
 
   /* rank 1: b = A1[mu, k] = sum_q g_k(r_q) over neighbours of species mu: db/dr_q = g_k'(r_q) rhat_q */
@@ -673,16 +704,21 @@ aceuq_status ace_projection_gradients(const ace_evaluator *ev, ace_atom_workspac
     for (size_t q = 0; q < nq; ++q) {
       if (ws->nb_mu[q] != mu) continue;
       const double dg = ws->nb_dg[q * nk + k], *rh = &ws->nb_rhat[3 * q];
-      double *out = &db_drij[(f * n + ws->nb_src[q]) * 3];
-      for (int a = 0; a < 3; ++a) out[a] = dg * rh[a];
+      double *out = &db_drij[ws->nb_src[q] * 3 * K + f];
+      for (int a = 0; a < 3; ++a) out[(size_t)a * K] = dg * rh[a];
     }
   }
-  /* rank > 1: b = Re sum_t c_t prod_a A_a; adjoint Wf on A (folded to m >= 0), then
-   * db/dr_q = sum_e Re(Wf_e dA_e/dr_q), dA/dr = R' Y rhat + R grad Y / r */
-  for (size_t f = 0; f < s->pb.nfunc; ++f) {
+  if (K2 == 0) return ACEUQ_OK;
+  /* rank > 1: b_f = Re sum_t c_t prod_a A_a.  W[f][e] = d b_f / d A_e (folded onto m >= 0,
+   * re and im columns), then for the neighbours q of each species mu
+   *   d b_f / d r_q = sum_e Re(W[f][e] dA_e/dr_q),  dA/dr = R' Y rhat + R grad Y / r,
+   * one dgemm G = W[:, block mu] D_mu with D_mu[(e re, e im)][3q + a] = (Re, -Im) dA_e/dr_q,a. */
+  const size_t ncs = (size_t)ev->nradmax * ev->nylm, nc = (size_t)ev->nel * ncs;
+  double *W = ws->gW;
+  memset(W, 0, 2 * nc * K2 * sizeof *W);
+  ace_complex *pre = ws->prefix;
+  for (size_t f = 0; f < K2; ++f) {
     const int rank = s->pb.rank[f];
-    size_t ntouched = 0;
-    ace_complex *pre = ws->prefix;
     for (size_t t = s->pb.first[f]; t < s->pb.first[f + 1]; ++t) {
       const int *idx = &s->pb.idx[t * ACE_MAX_RANK];
       pre[0].re = 1.0;
@@ -690,35 +726,45 @@ aceuq_status ace_projection_gradients(const ace_evaluator *ev, ace_atom_workspac
       for (int a = 0; a < rank; ++a) pre[a + 1] = cmul(pre[a], ws->A[idx[a]]);
       ace_complex suf = {s->pb.coef[t], 0.0};
       for (int a = rank - 1; a >= 0; --a) {
-        add_adjoint(ev, ws, idx[a], cmul(pre[a], suf), &ntouched);
+        add_adjoint(ev, W, K2, f, idx[a], cmul(pre[a], suf));
         suf = cmul(suf, ws->A[idx[a]]);
       }
     }
-    double *out_f = &db_drij[(s->nproj1 + f) * n * 3];
-    for (size_t q = 0; q < nq; ++q) {
-      const int mj = ws->nb_mu[q];
-      const ace_bond *b = &model->bonds[mu_i * ev->nel + mj];
+  }
+  const int rows = (int)(2 * ncs), Ki = (int)K2;
+  const double one = 1.0, zero = 0.0;
+  for (int mu = 0; mu < ev->nel; ++mu) {
+    size_t cnt = 0;
+    for (size_t q = 0; q < nq; ++q)
+      if (ws->nb_mu[q] == mu) ws->gq[cnt++] = q;
+    if (!cnt) continue;
+    const ace_bond *b = &model->bonds[mu_i * ev->nel + mu];
+    memset(ws->gD, 0, 3 * cnt * (size_t)rows * sizeof *ws->gD);
+    for (size_t u = 0; u < cnt; ++u) {
+      const size_t q = ws->gq[u];
       const double r = ws->nb_r[q], *rh = &ws->nb_rhat[3 * q];
       const double *R = &ws->nb_R[q * nrl], *dR = &ws->nb_dR[q * nrl];
       const ace_complex *Y = &ws->nb_Y[q * ev->nylm], *dY = &ws->nb_dY[3 * q * ev->nylm];
-      double radial = 0.0, tang[3] = {0.0, 0.0, 0.0};
-      for (size_t u = 0; u < ntouched; ++u) {
-        const int e = ws->touched[u];
-        if (e / per_mu != mj) continue;
-        const int nn = (e % per_mu) / ev->nlm, lm = e % ev->nlm;
-        const int l = (int)sqrt((double)lm + 0.5), m = lm - l * l - l, ylm = ace_ylm_index(l, m);
-        const double Rv = R[nn * (b->lmax + 1) + l], dRv = dR[nn * (b->lmax + 1) + l];
-        const ace_complex w = ws->Wf[e];
-        radial += dRv * (w.re * Y[ylm].re - w.im * Y[ylm].im);
-        for (int a = 0; a < 3; ++a) tang[a] += Rv * (w.re * dY[3 * ylm + a].re - w.im * dY[3 * ylm + a].im);
-      }
-      double *out = &out_f[ws->nb_src[q] * 3];
-      for (int a = 0; a < 3; ++a) out[a] = radial * rh[a] + tang[a] / r;
+      for (int nn = 0; nn < b->nradmax; ++nn)
+        for (int l = 0; l <= b->lmax; ++l) {
+          const double Rv = R[nn * (b->lmax + 1) + l], dRv = dR[nn * (b->lmax + 1) + l];
+          for (int m = 0; m <= l; ++m) {
+            const int ylm = ace_ylm_index(l, m);
+            const size_t c = (size_t)nn * ev->nylm + (size_t)ylm;
+            for (int a = 0; a < 3; ++a) {
+              double *col = &ws->gD[(3 * u + (size_t)a) * (size_t)rows];
+              col[2 * c] = dRv * rh[a] * Y[ylm].re + Rv * dY[3 * ylm + a].re / r;
+              col[2 * c + 1] = -(dRv * rh[a] * Y[ylm].im + Rv * dY[3 * ylm + a].im / r);
+            }
+          }
+        }
     }
-    for (size_t u = 0; u < ntouched; ++u) {
-      const int e = ws->touched[u];
-      ws->Wf[e].re = ws->Wf[e].im = 0.0;
-      ws->mark[e] = 0;
+    const int ncol = (int)(3 * cnt);
+    dgemm_("N", "N", &Ki, &ncol, &rows, &one, W + 2 * (size_t)mu * ncs * K2, &Ki, ws->gD, &rows, &zero, ws->gG, &Ki);
+    for (size_t u = 0; u < cnt; ++u) {
+      const size_t j = ws->nb_src[ws->gq[u]];
+      for (int a = 0; a < 3; ++a)
+        memcpy(&db_drij[(j * 3 + (size_t)a) * K + s->nproj1], &ws->gG[(3 * u + (size_t)a) * K2], K2 * sizeof *db_drij);
     }
   }
   return ACEUQ_OK;

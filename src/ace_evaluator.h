@@ -60,7 +60,7 @@ aceuq_status ace_evaluate_atom(const ace_evaluator *ev, ace_atom_workspace *ws, 
 
 /* Linear projections b_f of one atom (as ace_evaluate_atom with
  * ACE_PROJECTIONS_LINEAR) and their gradients with respect to the neighbour
- * vectors: db_drij[(f * n + j) * 3 + a] = d b_f / d r_ij,a (0 for neighbours
+ * vectors: db_drij[(j * 3 + a) * K + f] = d b_f / d r_ij,a (0 for neighbours
  * beyond the cutoff), K = ace_evaluator_projection_size(ev, mu_i, LINEAR):
  * K * n * 3 doubles.  The rows of a design matrix: E = sum_f c_f b_f and
  * F_j = -sum_i sum_f c_f db_f(i)/dr_j.  B-basis models only. */

@@ -83,20 +83,29 @@ aceuq_status aceuq_fit_design_rows(const aceuq_potential *pot, size_t natoms, co
     double *erow = energy_row + offset[mu[i]];
     for (size_t f = 0; f < K; ++f) erow[f] += b[f];
     energy_row[offset[nel] + (size_t)mu[i]] += 1.0;
-    for (size_t f = 0; f < K; ++f) {
-      const size_t col = offset[mu[i]] + f;
-      for (size_t q = 0; q < n; ++q) {
-        const double *g = &db[(f * n + q) * 3], *r = &disp[3 * q];
-        if (force_rows)
-          for (int a = 0; a < 3; ++a) {
-            force_rows[(3 * i + (size_t)a) * ncols + col] += g[a];
-            force_rows[(3 * index[q] + (size_t)a) * ncols + col] -= g[a];
+    /* neighbour-major gradients: db[(q * 3 + a) * K + f], contiguous in f like the rows */
+    const size_t col0 = offset[mu[i]];
+    const int ab[6][2] = {{0, 0}, {1, 1}, {2, 2}, {0, 1}, {0, 2}, {1, 2}};
+    for (size_t q = 0; q < n; ++q) {
+      const double *r = &disp[3 * q];
+      for (int a = 0; a < 3; ++a) {
+        const double *g = &db[(q * 3 + (size_t)a) * K];
+        if (force_rows) {
+          double *fi = &force_rows[(3 * i + (size_t)a) * ncols + col0];
+          double *fj = &force_rows[(3 * index[q] + (size_t)a) * ncols + col0];
+          for (size_t f = 0; f < K; ++f) {
+            fi[f] += g[f];
+            fj[f] -= g[f];
           }
-        if (virial_rows) {
-          const int ab[6][2] = {{0, 0}, {1, 1}, {2, 2}, {0, 1}, {0, 2}, {1, 2}};
-          for (int v = 0; v < 6; ++v) virial_rows[(size_t)v * ncols + col] -= r[ab[v][0]] * g[ab[v][1]];
         }
       }
+      if (virial_rows)
+        for (int v = 0; v < 6; ++v) {
+          const double *g = &db[(q * 3 + (size_t)ab[v][1]) * K];
+          const double x = r[ab[v][0]];
+          double *w = &virial_rows[(size_t)v * ncols + col0];
+          for (size_t f = 0; f < K; ++f) w[f] -= x * g[f];
+        }
     }
   }
   aceuq_neighbor_list_free(nl);

@@ -73,7 +73,7 @@ static void check_potential(const char *path)
         ace_evaluate_atom(ev, ws, mu_i, NNB, mu, rij, &e, NULL, ACE_PROJECTIONS_LINEAR, bm, &err);
         rij[3 * j + a] = x;
         for (size_t f = 0; f < K; ++f) {
-          const double fd = (bp[f] - bm[f]) / (2.0 * h), an = g[(f * NNB + (size_t)j) * 3 + a];
+          const double fd = (bp[f] - bm[f]) / (2.0 * h), an = g[((size_t)j * 3 + (size_t)a) * K + f];
           worst = fmax(worst, fabs(fd - an));
           scale = fmax(scale, fabs(an));
           nonzero += an != 0.0;
