@@ -374,6 +374,10 @@ ACEUQ_API aceuq_status aceuq_fit_solve_bayes(const aceuq_fit_accumulator *a, con
  * line.  Written to path.tmp, then renamed. */
 ACEUQ_API aceuq_status aceuq_potential_write_linear_yaml(const aceuq_potential *pot, const double *coef,
                                                          const char *path, const char *comment, aceuq_error *err);
+/* Write the potential in ML-PACE's C-tilde format (.yace, what `pair_style
+ * pace` reads): the C-tilde basis the evaluator uses (built from the
+ * B-basis of a .yaml), 17 significant digits (reads back bit for bit). */
+ACEUQ_API aceuq_status aceuq_potential_write_yace(const aceuq_potential *pot, const char *path, aceuq_error *err);
 
 /* ---- D-optimality active sets and extrapolation grades ------------------ */
 /* An active set (pacemaker .asi): per element mu the square matrix Ainv_mu

@@ -6,6 +6,7 @@
 #include "cli.h"
 
 #include <stdio.h>
+#include <string.h>
 
 static void print_counts(const ace_model *m, int mu)
 {
@@ -71,4 +72,31 @@ int cli_cmd_ace_info(int argc, char **argv)
   if (m->notes.dropped) printf("    ... and %zu more\n", m->notes.dropped);
   ace_model_free(m);
   return 0;
+}
+
+/* aceuq yace POT.(yaml|yace) -o OUT.yace: the C-tilde form ML-PACE's pair_style pace reads */
+int cli_cmd_yace(int argc, char **argv)
+{
+  const char *in = NULL, *out = NULL;
+  for (int i = 1; i < argc; ++i) {
+    if (!strcmp(argv[i], "-o") && i + 1 < argc) out = argv[++i];
+    else if (!in && argv[i][0] != '-') in = argv[i];
+    else {
+      fprintf(stderr, "usage: aceuq yace POTENTIAL.(yaml|yml|yace) -o OUT.yace\n");
+      return 2;
+    }
+  }
+  if (!in || !out) {
+    fprintf(stderr, "usage: aceuq yace POTENTIAL.(yaml|yml|yace) -o OUT.yace\n");
+    return 2;
+  }
+  aceuq_error err;
+  aceuq_error_clear(&err);
+  aceuq_potential *pot = NULL;
+  if (aceuq_potential_load(in, &pot, &err) != ACEUQ_OK) return cli_report(in, &err);
+  cli_print_notes(pot);
+  int rc = aceuq_potential_write_yace(pot, out, &err) == ACEUQ_OK ? 0 : cli_report(out, &err);
+  if (!rc) printf("wrote %s (C-tilde basis of %s)\n", out, in);
+  aceuq_potential_free(pot);
+  return rc;
 }

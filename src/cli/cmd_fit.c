@@ -344,6 +344,21 @@ int cli_cmd_fit(int argc, char **argv)
     cli_report(o.out, &err);
     goto done;
   }
+  /* the .yace twin (pair_style pace): the written .yaml, loaded, in C-tilde form */
+  char yace[4200];
+  const size_t len = strlen(o.out);
+  if (len > 5 && !strcmp(o.out + len - 5, ".yaml") && len < sizeof yace) {
+    snprintf(yace, sizeof yace, "%.*s.yace", (int)(len - 5), o.out);
+    aceuq_potential *fitted = NULL;
+    if (aceuq_potential_load(o.out, &fitted, &err) != ACEUQ_OK ||
+        aceuq_potential_write_yace(fitted, yace, &err) != ACEUQ_OK) {
+      aceuq_potential_free(fitted);
+      cli_report(yace, &err);
+      goto done;
+    }
+    aceuq_potential_free(fitted);
+    printf("wrote %s (C-tilde form for pair_style pace)\n", yace);
+  }
   if (pass(&o, pot, o.train, o.ntrain, &r, NULL, coef, "train")) goto done;
   if (o.ntest && pass(&o, pot, o.test, o.ntest, &r, NULL, coef, "test")) goto done;
   struct rusage u;

@@ -8,7 +8,7 @@ potentials/AlNi_linear_test.yaml (E_i = sum_f c_f b_f exactly). `aceuq fit` on t
     ridge (lambda 1e-12) and with Bayesian ridge (whose prior shrinks the directions the data barely
     determine: a held-out frame within 0.01 meV/atom, 0.1 meV/A);
   - ridge: write a .yaml that aceuq eval evaluates like the original potential on a held-out frame
-    (energy 1e-9 relative, forces 1e-8 eV/A);
+    (energy 1e-9 relative, forces 1e-8 eV/A), and its .yace twin exactly like the .yaml;
 and refuse with a clear message: a frame without energy, an element the basis lacks, a .yace basis,
 missing --train.
 
@@ -89,6 +89,9 @@ def main():
             df = max(abs(x - y) for fa, fb in zip(a["forces"], b["forces"]) for x, y in zip(fa, fb))
             check(de < 1e-9 and df < 1e-8, "written .yaml (%s) on the held-out frame: energy %.1e rel, forces "
                   "%.1e eV/A of the original" % (" ".join(solver), de, df))
+            y = json.loads(run([aceuq, "eval", out[:-5] + ".yace", lab_held]).stdout)
+            check(y["energy"] == a["energy"] and y["forces"] == a["forces"],
+                  "the .yace twin (pair_style pace format) evaluates exactly like the written .yaml")
         # bad input
         out = os.path.join(d, "bad.yaml")
         res = run([aceuq, "fit", pot, "--train", raw, "-o", out])
