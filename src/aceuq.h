@@ -379,6 +379,22 @@ ACEUQ_API aceuq_status aceuq_potential_write_linear_yaml(const aceuq_potential *
  * B-basis of a .yaml), 17 significant digits (reads back bit for bit). */
 ACEUQ_API aceuq_status aceuq_potential_write_yace(const aceuq_potential *pot, const char *path, aceuq_error *err);
 
+/* ---- Bayesian posterior of a linear fit (fit_posterior.c) --------------- */
+/* nsamples coefficient vectors (row-major nsamples x K) drawn from
+ * N(mean, covariance) (covariance K x K symmetric positive semi-definite)
+ * with a deterministic generator of seed: machine- and thread-independent. */
+ACEUQ_API aceuq_status aceuq_fit_posterior_samples(const double *mean, const double *covariance, size_t K,
+                                                   size_t nsamples, unsigned long long seed, double *samples,
+                                                   aceuq_error *err);
+/* The posterior file of a fitted potential (npz, docs/posterior_format.md):
+ * format [1, alpha, lambda, seed], sizes (functions per element, the
+ * potential's element order), mean (K), covariance (K x K), samples
+ * (nsamples x K; omitted when 0), columns in projection (= .asi) order. */
+ACEUQ_API aceuq_status aceuq_fit_posterior_write(const char *path, const aceuq_potential *pot, const double *mean,
+                                                 const double *covariance, const double *samples, size_t nsamples,
+                                                 double alpha, double lambda, unsigned long long seed,
+                                                 aceuq_error *err);
+
 /* ---- D-optimality active sets and extrapolation grades ------------------ */
 /* An active set (pacemaker .asi): per element mu the square matrix Ainv_mu
  * (pseudo-inverse of the active-set projection rows) of size K_mu (linear)

@@ -18,7 +18,7 @@ static const aceuq_cli_command commands[] = {
   {"lammps-data", cli_cmd_lammps_data, "IN.xyz OUT.data [--frame N] [--elements A,B] [--cluster]   extxyz frame -> LAMMPS data file"},
   {"yace", cli_cmd_yace, "POT.(yaml|yace) -o OUT.yace   the potential in ML-PACE's C-tilde format (what pair_style pace reads)"},
   {"label", cli_cmd_label, "FRAMES.xyz... -o OUT.xyz --pair-style \"STYLE ARGS\" --pair-coeff \"ARGS\" [--elements A,B] [--command \"LAMMPS COMMAND\"]... [--lmp PATH] [--keep DIR]   energies, forces, virial of frames from any LAMMPS potential (extxyz)"},
-  {"fit", cli_cmd_fit, "BASIS.yaml --train A.xyz... [--test B.xyz...] -o OUT.yaml [--ridge L | --bayes] [--energy-weight 1] [--force-weight 1] [--virial-weight 0] [--threads 1]   linear ACE potential on the B-basis of BASIS.yaml, fitted to labelled frames"},
+  {"fit", cli_cmd_fit, "BASIS.yaml --train A.xyz... [--test B.xyz...] -o OUT.yaml [--ridge L | --bayes] [--energy-weight 1] [--force-weight 1] [--virial-weight 0] [--samples 32] [--seed 12345] [--threads 1]   linear ACE potential on the B-basis of BASIS.yaml, fitted to labelled frames"},
   {"eval", cli_cmd_ace_eval, "POT.(yaml|yace) CONFIG.xyz [--frame N] [--projections none|linear|nonlinear] [--asi A.asi] [--asil A.asil]   ACE energies, forces, virial, projections, grades (JSON)"},
   {"activeset", cli_cmd_activeset, "POT.yaml TRAIN.xyz... -o POT.asi [--nonlinear] [--tol 1.01] [--max-iters 300] [--rank-rtol 1e-6] [--batch N] [--refinements 5] [--env-table FILE] [--local K|auto] [--seed 12345] [--threads 1]   D-optimality active set (.asi; with --local also the local .asil) from training structures"},
 };

@@ -1,6 +1,6 @@
 /* cmd_fit.c -- `aceuq fit BASIS.yaml --train A.xyz... [--test B.xyz...] -o OUT.yaml
  * [--ridge LAMBDA | --bayes] [--energy-weight 1] [--force-weight 1]
- * [--virial-weight 0] [--threads 1]`: a linear ACE potential on the B-basis
+ * [--virial-weight 0] [--samples 32] [--seed 12345] [--threads 1]`: a linear ACE potential on the B-basis
  * (radial bases and B-functions) of BASIS.yaml, fitted to labelled frames.
  *
  * Rows per training frame (aceuq_fit_design_rows): the energy per atom
@@ -11,7 +11,9 @@
  * what they have; a frame without energy is an error.  The .yaml format has
  * no reference energies, so the model has none: E(isolated atom) = 0, as for
  * the EAM and Stillinger-Weber oracles.  Solver: Bayesian ridge (default;
- * evidence-optimal alpha, lambda) or ridge with a fixed lambda.
+ * evidence-optimal alpha, lambda) or ridge with a fixed lambda.  With
+ * Bayesian ridge, NAME.posterior.npz holds the posterior (mean, covariance,
+ * --samples seeded samples; docs/posterior_format.md).
  * Report: per config_type and overall, energy RMSE (meV/atom) and force RMSE
  * (meV/A) on train and test, the solver's numbers, time and peak memory.
  * BLAS on --threads threads (default 1: the same result on every machine). */
@@ -33,7 +35,8 @@ typedef struct fit_opts {
   const char *train[MAX_FILES], *test[MAX_FILES];
   int ntrain, ntest, bayes;
   double lambda, we, wf, wv;
-  long threads;
+  long threads, samples;
+  unsigned long long seed;
 } fit_opts;
 
 typedef struct err_stats {
@@ -46,7 +49,7 @@ static void usage(void)
 {
   fprintf(stderr, "usage: aceuq fit BASIS.yaml --train A.xyz [...] [--test B.xyz ...] -o OUT.yaml\n"
                   "                 [--ridge LAMBDA | --bayes] [--energy-weight 1] [--force-weight 1]\n"
-                  "                 [--virial-weight 0] [--threads 1]\n");
+                  "                 [--virial-weight 0] [--samples 32] [--seed 12345] [--threads 1]\n");
 }
 
 static double now(void)
@@ -62,6 +65,8 @@ static int parse(int argc, char **argv, fit_opts *o)
   o->bayes = 1;
   o->we = o->wf = 1.0;
   o->threads = 1;
+  o->samples = 32;
+  o->seed = 12345;
   const char **list = NULL; /* the file list being filled (after --train / --test) */
   int *count = NULL;
   for (int i = 1; i < argc; ++i) {
@@ -82,6 +87,14 @@ static int parse(int argc, char **argv, fit_opts *o)
       double v = strtod(argv[++i], &end);
       if (*end || !(v >= 0)) return fprintf(stderr, "aceuq fit: %s needs a number >= 0\n", a), 2;
       *(a[2] == 'e' ? &o->we : a[2] == 'f' ? &o->wf : &o->wv) = v;
+      list = NULL;
+    } else if (!strcmp(a, "--samples") && has) {
+      o->samples = strtol(argv[++i], &end, 10);
+      if (*end || o->samples < 0 || o->samples > 100000) return fprintf(stderr, "aceuq fit: bad --samples\n"), 2;
+      list = NULL;
+    } else if (!strcmp(a, "--seed") && has) {
+      o->seed = strtoull(argv[++i], &end, 10);
+      if (*end) return fprintf(stderr, "aceuq fit: bad --seed\n"), 2;
       list = NULL;
     } else if (!strcmp(a, "--threads") && has) {
       o->threads = strtol(argv[++i], &end, 10);
@@ -319,9 +332,15 @@ int cli_cmd_fit(int argc, char **argv)
   }
   if (pass(&o, pot, o.train, o.ntrain, &r, acc, NULL, "train")) goto done;
   const double t_rows = now();
+  aceuq_fit_bayes_result br;
+  memset(&br, 0, sizeof br);
   if (o.bayes) {
-    aceuq_fit_bayes_result br;
-    if (aceuq_fit_solve_bayes(acc, NULL, coef, NULL, &br, &err) != ACEUQ_OK) {
+    cov = malloc(K * K * sizeof *cov);
+    if (!cov) {
+      fprintf(stderr, "aceuq fit: out of memory (covariance %zu x %zu)\n", K, K);
+      goto done;
+    }
+    if (aceuq_fit_solve_bayes(acc, NULL, coef, cov, &br, &err) != ACEUQ_OK) {
       cli_report("Bayesian ridge", &err);
       goto done;
     }
@@ -359,6 +378,21 @@ int cli_cmd_fit(int argc, char **argv)
     aceuq_potential_free(fitted);
     printf("wrote %s (C-tilde form for pair_style pace)\n", yace);
   }
+  if (o.bayes && len > 5 && len + 20 < sizeof yace) { /* NAME.posterior.npz */
+    const size_t stem = !strcmp(o.out + len - 5, ".yaml") ? len - 5 : len;
+    snprintf(yace, sizeof yace, "%.*s.posterior.npz", (int)stem, o.out);
+    double *samples = o.samples ? malloc((size_t)o.samples * K * sizeof *samples) : NULL;
+    if ((o.samples && !samples) ||
+        (o.samples && aceuq_fit_posterior_samples(coef, cov, K, (size_t)o.samples, o.seed, samples, &err)) ||
+        aceuq_fit_posterior_write(yace, pot, coef, cov, samples, (size_t)o.samples, br.alpha, br.lambda, o.seed,
+                                  &err) != ACEUQ_OK) {
+      free(samples);
+      cli_report(yace, &err);
+      goto done;
+    }
+    free(samples);
+    printf("wrote %s (posterior: mean, covariance, %ld samples, seed %llu)\n", yace, o.samples, o.seed);
+  }
   if (pass(&o, pot, o.train, o.ntrain, &r, NULL, coef, "train")) goto done;
   if (o.ntest && pass(&o, pot, o.test, o.ntest, &r, NULL, coef, "test")) goto done;
   struct rusage u;
@@ -367,7 +401,7 @@ int cli_cmd_fit(int argc, char **argv)
          t_solve - t_rows, now() - t0, (double)u.ru_maxrss / 1024.0);
   rc = 0;
 done:
-  (void)cov;
+  free(cov);
   free(r.erow);
   free(r.frows);
   free(r.vrows);

@@ -9,6 +9,7 @@ potentials/AlNi_linear_test.yaml (E_i = sum_f c_f b_f exactly). `aceuq fit` on t
     determine: a held-out frame within 0.01 meV/atom, 0.1 meV/A);
   - ridge: write a .yaml that aceuq eval evaluates like the original potential on a held-out frame
     (energy 1e-9 relative, forces 1e-8 eV/A), and its .yace twin exactly like the .yaml;
+Bayesian ridge also writes NAME.posterior.npz (mean, covariance, 32 samples);
 and refuse with a clear message: a frame without energy, an element the basis lacks, a .yace basis,
 missing --train.
 
@@ -81,6 +82,17 @@ def main():
                   tf < held_tol[1],
                   "fit %s: train RMSE %s meV/atom, %s meV/A; held-out %s, %s%s" % (
                       " ".join(solver), e, f, te, tf, "" if res.returncode == 0 else ": " + res.stderr.strip()))
+            post = out[:-5] + ".posterior.npz"
+            if solver[0] == "--bayes" and res.returncode == 0:
+                import zipfile
+                with zipfile.ZipFile(post) as z:
+                    names = sorted(z.namelist())
+                    nbytes = z.getinfo("samples.npy").file_size
+                k = int(re.search(r"(\d+) functions", res.stdout).group(1))
+                check(names == ["covariance.npy", "format.npy", "mean.npy", "samples.npy", "sizes.npy"] and
+                      32 * k * 8 < nbytes < 32 * k * 8 + 256,
+                      "posterior file %s: members %s, 32 samples of %d coefficients" % (
+                          os.path.basename(post), ",".join(names), k))
             if res.returncode or solver[0] != "--ridge":
                 continue
             a = json.loads(run([aceuq, "eval", out, lab_held]).stdout)

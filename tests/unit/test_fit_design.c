@@ -4,7 +4,11 @@
  *   energy_row . c = sum_i E_i + sum_i e0[mu_i],  force_rows c = forces,  virial_rows c = virial
  * of the same structure computed by aceuq_evaluate_atom (its own force/virial assembly, as
  * `aceuq eval`), to round-off: a rattled two-element triclinic periodic cell (atoms that see their
- * own images), a slab (pbc T T F) and a free cluster.  Also: column count, a .yace is refused. */
+ * own images), a slab (pbc T T F) and a free cluster.  Also: column count, a bad species index.
+ * The .yaml writer: random coefficients written with aceuq_potential_write_linear_yaml, loaded
+ * back and evaluated, must give energy_row . c and force_rows c (the column -> function mapping
+ * and the linear embedding are right for every function, not only for a fitted combination). */
+#define _POSIX_C_SOURCE 200809L /* mkstemp */
 #include "ace_basis.h"
 #include "ace_evaluator.h"
 #include "aceuq.h"
@@ -15,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static double uniform(unsigned long long *s)
 {
@@ -154,6 +159,39 @@ int main(int argc, char **argv)
   mu[5] = 7;
   CHECK(aceuq_fit_design_rows(pot, NA, mu, pos, cell, pbc_all, erow, NULL, NULL, &err) == ACEUQ_ERR_VALUE);
   CHECK_STR_CONTAINS(err.message, "atom 6: species index 7 out of range");
+  mu[5] = 0;
+
+  /* writer: random coefficients -> .yaml -> load -> evaluate == rows . c */
+  const size_t K = ncols - 2;
+  double *cr = malloc(ncols * sizeof *cr);
+  for (size_t k = 0; k < K; ++k) cr[k] = 2.0 * uniform(&seed) - 1.0;
+  cr[K] = cr[K + 1] = 0.0;
+  char path[] = "/tmp/aceuq_test_write_XXXXXX";
+  int fd = mkstemp(path);
+  CHECK(fd >= 0);
+  close(fd);
+  char yaml[64];
+  snprintf(yaml, sizeof yaml, "%s.yaml", path);
+  CHECK(aceuq_potential_write_linear_yaml(pot, cr, yaml, "test", &err) == ACEUQ_OK);
+  aceuq_potential *written = NULL;
+  CHECK(aceuq_potential_load(yaml, &written, &err) == ACEUQ_OK);
+  if (written) {
+    double *rows = malloc(ncols * sizeof *rows), *frows = malloc(3 * NA * ncols * sizeof *frows), eref, vref[6],
+           *fref = malloc(3 * NA * sizeof *fref);
+    CHECK(aceuq_fit_design_rows(pot, NA, mu, pos, cell, pbc_all, rows, frows, NULL, &err) == ACEUQ_OK);
+    evaluate(written, NA, mu, pos, cell, pbc_all, &eref, fref, vref);
+    double de = fabs(dot(rows, cr, ncols) - eref), df = 0.0;
+    for (size_t k = 0; k < 3 * NA; ++k) df = fmax(df, fabs(dot(&frows[k * ncols], cr, ncols) - fref[k]));
+    printf("written .yaml with random coefficients: energy %.6f eV (|diff| %.1e), forces |diff| %.1e\n", eref, de, df);
+    CHECK(de <= 1e-11 * fmax(fabs(eref), 1.0) && df <= 1e-11);
+    free(rows);
+    free(frows);
+    free(fref);
+    aceuq_potential_free(written);
+  }
+  remove(yaml);
+  remove(path);
+  free(cr);
   free(erow);
   free(c);
   aceuq_potential_free(pot);
