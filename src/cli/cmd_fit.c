@@ -41,7 +41,7 @@ typedef struct fit_opts {
 
 typedef struct err_stats {
   char name[64];
-  size_t frames, natoms_e, ncomp_f;
+  size_t frames, ncomp_f; /* energies (one per frame), force components */
   double se_e, se_f;
 } err_stats;
 
@@ -138,13 +138,23 @@ static int frame_rows_make(frame_rows *r, const aceuq_potential *pot, const aceu
                            size_t k, aceuq_error *err)
 {
   const size_t n = f->natoms, nc = r->ncols;
-  if (n > r->cap_atoms) {
+  if (n > r->cap_atoms) { /* grows with the largest frame only */
+    const size_t K = nc - (size_t)aceuq_potential_num_elements(pot), nrow = 1 + 3 * n + 6;
     r->cap_atoms = n;
     free(r->frows);
     free(r->mu);
+    free(r->rows);
+    free(r->targets);
+    free(r->weights);
     r->frows = malloc(3 * n * nc * sizeof *r->frows);
     r->mu = malloc(n * sizeof *r->mu);
-    if (!r->frows || !r->mu) return fprintf(stderr, "aceuq fit: out of memory (%zu atoms)\n", n), 1;
+    r->rows = malloc(nrow * K * sizeof *r->rows);
+    r->targets = malloc(nrow * sizeof *r->targets);
+    r->weights = malloc(nrow * sizeof *r->weights);
+    if (!r->frows || !r->mu || !r->rows || !r->targets || !r->weights) {
+      r->cap_atoms = 0;
+      return fprintf(stderr, "aceuq fit: out of memory (%zu atoms)\n", n), 1;
+    }
   }
   if (frame_species(pot, file, k, f, r->mu)) return 1;
   int *pbc = (int[3]){0, 0, 0};
@@ -158,8 +168,8 @@ static int frame_rows_make(frame_rows *r, const aceuq_potential *pot, const aceu
   return 0;
 }
 
-static void stats_add(err_stats *all, err_stats *cls, int *ncls, const char *name, double de_atom, size_t natoms,
-                      double se_f, size_t ncomp)
+static void stats_add(err_stats *all, err_stats *cls, int *ncls, const char *name, double de_atom, double se_f,
+                      size_t ncomp)
 {
   err_stats *s = NULL;
   for (int c = 0; c < *ncls && !s; ++c)
@@ -174,10 +184,8 @@ static void stats_add(err_stats *all, err_stats *cls, int *ncls, const char *nam
     if (!both[b]) continue;
     both[b]->frames += 1;
     both[b]->se_e += de_atom * de_atom;
-    both[b]->natoms_e += 1;
     both[b]->se_f += se_f;
     both[b]->ncomp_f += ncomp;
-    (void)natoms;
   }
 }
 
@@ -186,10 +194,10 @@ static void print_stats(const char *set, const err_stats *all, const err_stats *
   printf("%s errors (energy RMSE per atom, force RMSE per component):\n", set);
   for (int c = 0; c < ncls; ++c)
     printf("  %-14s %5zu frames  energy %9.3f meV/atom  forces %9.2f meV/A\n", cls[c].name, cls[c].frames,
-           1e3 * sqrt(cls[c].se_e / (double)cls[c].natoms_e),
+           1e3 * sqrt(cls[c].se_e / (double)cls[c].frames),
            cls[c].ncomp_f ? 1e3 * sqrt(cls[c].se_f / (double)cls[c].ncomp_f) : 0.0);
   printf("  %-14s %5zu frames  energy %9.3f meV/atom  forces %9.2f meV/A\n", "all", all->frames,
-         1e3 * sqrt(all->se_e / (double)(all->natoms_e ? all->natoms_e : 1)),
+         1e3 * sqrt(all->se_e / (double)(all->frames ? all->frames : 1)),
          all->ncomp_f ? 1e3 * sqrt(all->se_f / (double)all->ncomp_f) : 0.0);
 }
 
@@ -255,7 +263,7 @@ static int pass(const fit_opts *o, const aceuq_potential *pot, const char *const
           se_f += (p - fr->forces[q]) * (p - fr->forces[q]);
         }
         stats_add(&all, cls, &ncls, fr->config_type[0] ? fr->config_type : "(none)", pred_e - fr->energy / N,
-                  fr->natoms, se_f, nforce);
+                  se_f, nforce);
       }
     }
     aceuq_frames_free(frames, nf);
@@ -294,7 +302,7 @@ int cli_cmd_fit(int argc, char **argv)
             o.basis);
     goto done;
   }
-  /* the largest frame decides the row buffers: grown on demand in pass() */
+  /* row buffers grow with the largest frame (frame_rows_make) */
   r.erow = malloc(r.ncols * sizeof *r.erow);
   r.vrows = malloc(6 * r.ncols * sizeof *r.vrows);
   coef = calloc(K, sizeof *coef);
@@ -305,31 +313,6 @@ int cli_cmd_fit(int argc, char **argv)
   }
   printf("aceuq fit: basis %s, %zu functions, %s, weights energy %g force %g virial %g, %ld BLAS thread(s)\n",
          o.basis, K, o.bayes ? "Bayesian ridge" : "ridge", o.we, o.wf, o.wv, o.threads);
-  /* row buffers for the largest frame of all files are sized lazily: first a pass to size them */
-  size_t max_atoms = 0;
-  for (int pass_set = 0; pass_set < 2; ++pass_set) {
-    const char *const *files = pass_set ? o.test : o.train;
-    const int nfiles = pass_set ? o.ntest : o.ntrain;
-    for (int k = 0; k < nfiles; ++k) {
-      aceuq_frame *frames = NULL;
-      size_t nf = 0;
-      if (aceuq_extxyz_read_file(files[k], &frames, &nf, &err) != ACEUQ_OK) {
-        cli_report(files[k], &err);
-        goto done;
-      }
-      for (size_t f = 0; f < nf; ++f)
-        if (frames[f].natoms > max_atoms) max_atoms = frames[f].natoms;
-      aceuq_frames_free(frames, nf);
-    }
-  }
-  const size_t max_rows = 1 + 3 * max_atoms + 6;
-  r.rows = malloc(max_rows * K * sizeof *r.rows);
-  r.targets = malloc(max_rows * sizeof *r.targets);
-  r.weights = malloc(max_rows * sizeof *r.weights);
-  if (!r.rows || !r.targets || !r.weights) {
-    fprintf(stderr, "aceuq fit: out of memory (%zu rows x %zu columns)\n", max_rows, K);
-    goto done;
-  }
   if (pass(&o, pot, o.train, o.ntrain, &r, acc, NULL, "train")) goto done;
   const double t_rows = now();
   aceuq_fit_bayes_result br;
