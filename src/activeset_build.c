@@ -54,6 +54,7 @@
 #include "error_internal.h"
 #include "maxvol_internal.h"
 #include "npz_internal.h"
+#include "tsqr_internal.h"
 
 #include <limits.h>
 #include <math.h>
@@ -62,8 +63,6 @@
 #include <string.h>
 
 /* LAPACK / BLAS from the linked OpenBLAS (Fortran interface, column-major) */
-extern void dtpqrt_(const int *m, const int *n, const int *l, const int *nb, double *a, const int *lda, double *b,
-                    const int *ldb, double *t, const int *ldt, double *work, int *info);
 extern void dgesdd_(const char *jobz, const int *m, const int *n, double *a, const int *lda, double *s, double *u,
                     const int *ldu, double *vt, const int *ldvt, double *work, const int *lwork, int *iwork,
                     int *info);
@@ -79,7 +78,7 @@ extern void dgetrs_(const char *trans, const int *n, const int *nrhs, const doub
 /* rows per dgemm call (keeps LAPACK's int arguments in range) */
 enum { BLOCK_ROWS = 1 << 16 };
 /* rows per TSQR step, and its inner block size */
-enum { QR_ROWS = 1024, QR_NB = 32 };
+enum { QR_ROWS = 1024 };
 /* refinement keeps at most this many x r rows above tol per pass */
 enum { REFINE_CAP_FACTOR = 4 };
 
@@ -114,7 +113,7 @@ struct aceuq_activeset_builder {
   /* pass 1 */
   size_t nstat;
   double *R;     /* K x K column-major upper triangular: B = Q R */
-  double *qbuf;  /* QR_ROWS x K column-major block, and dtpqrt's T and work */
+  double *qbuf;  /* QR_ROWS x K column-major block, then tsqr_fold's scratch */
   double *colsq; /* column sums of squares */
   double *cmin, *cmax;
   /* model */
@@ -189,9 +188,8 @@ aceuq_status aceuq_activeset_builder_create(size_t K, const aceuq_activeset_buil
   if (!b) return aceuq_error_set(err, ACEUQ_ERR_NOMEM, "active-set builder: out of memory");
   b->K = K;
   b->opt = o;
-  const size_t nb = K < QR_NB ? K : QR_NB;
   b->R = calloc(K * K, sizeof *b->R);
-  b->qbuf = malloc((QR_ROWS + 2 * nb) * K * sizeof *b->qbuf);
+  b->qbuf = malloc((QR_ROWS * K + tsqr_scratch_size(K)) * sizeof *b->qbuf);
   b->colsq = calloc(K, sizeof *b->colsq);
   b->cmin = malloc(K * sizeof *b->cmin);
   b->cmax = malloc(K * sizeof *b->cmax);
@@ -229,18 +227,13 @@ static aceuq_status accumulate_statistics(aceuq_activeset_builder *b, const doub
                                           aceuq_error *err)
 {
   const size_t K = b->K;
-  const int k = (int)K, l = 0, nb = (int)(K < QR_NB ? K : QR_NB);
   for (size_t i0 = 0; i0 < n; i0 += QR_ROWS) {
     const size_t m = n - i0 < QR_ROWS ? n - i0 : QR_ROWS;
-    const int M = (int)m;
-    double *blk = b->qbuf, *t = b->qbuf + QR_ROWS * K, *work = t + (size_t)nb * K;
+    double *blk = b->qbuf;
     for (size_t i = 0; i < m; ++i) /* column-major m x K copy of the rows */
       for (size_t c = 0; c < K; ++c) blk[i + c * m] = rows[(i0 + i) * K + c];
-    int info = 0;
-    /* [R; blk] = Q' [R'; 0]: R is updated in place */
-    dtpqrt_(&M, &k, &l, &nb, b->R, &k, blk, &M, t, &nb, work, &info);
-    if (info != 0)
-      return aceuq_error_set(err, ACEUQ_ERR_INTERNAL, "active set: dtpqrt info %d", info);
+    aceuq_status st = tsqr_fold(b->R, K, blk, m, b->qbuf + QR_ROWS * K, "active set", err);
+    if (st) return st;
   }
   for (size_t i = 0; i < n; ++i) {
     const double *row = rows + i * K;

@@ -2,7 +2,7 @@
  * (aceuq.h: aceuq_fit_accumulator_*, aceuq_fit_solve_*).
  *
  * Rows arrive in blocks; sqrt(w) [x | y] is folded into the R factor of the
- * augmented matrix by Householder TSQR (LAPACK dtpqrt): memory O(P^2) for P
+ * augmented matrix by Householder TSQR (tsqr_fold, as the active-set builder): memory O(P^2) for P
  * columns, whatever the number of rows, and the normal equations X^T X are
  * never formed (the condition number is not squared).  With
  *   R_aug = [R z; 0 rho],  R = U S V^T (SVD of the P x P factor):
@@ -19,25 +19,24 @@
 #include "aceuq.h"
 
 #include "error_internal.h"
+#include "tsqr_internal.h"
 
 #include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-extern void dtpqrt_(const int *m, const int *n, const int *l, const int *nb, double *a, const int *lda, double *b,
-                    const int *ldb, double *t, const int *ldt, double *work, int *info);
 extern void dgesdd_(const char *jobz, const int *m, const int *n, double *a, const int *lda, double *s, double *u,
                     const int *ldu, double *vt, const int *ldvt, double *work, const int *lwork, int *iwork,
                     int *info);
 
-enum { FIT_QR_ROWS = 512, FIT_QR_NB = 32 };
+enum { FIT_QR_ROWS = 512 };
 
 struct aceuq_fit_accumulator {
   size_t P;        /* columns of X */
   double *R;       /* (P+1) x (P+1) column-major, upper triangle of sqrt(w) [X | y] */
   double *blk;     /* FIT_QR_ROWS x (P+1) column-major block */
-  double *t, *work;
+  double *scratch; /* tsqr_fold's */
   size_t nrows;
   double sum_y, sum_y2; /* of sqrt(w) y, for the initial noise precision */
 };
@@ -53,9 +52,8 @@ aceuq_status aceuq_fit_accumulator_create(size_t ncols, aceuq_fit_accumulator **
   a->P = ncols;
   a->R = calloc(Q * Q, sizeof *a->R);
   a->blk = malloc((size_t)FIT_QR_ROWS * Q * sizeof *a->blk);
-  a->t = malloc((size_t)FIT_QR_NB * Q * sizeof *a->t);
-  a->work = malloc((size_t)FIT_QR_NB * Q * sizeof *a->work);
-  if (!a->R || !a->blk || !a->t || !a->work) {
+  a->scratch = malloc(tsqr_scratch_size(Q) * sizeof *a->scratch);
+  if (!a->R || !a->blk || !a->scratch) {
     aceuq_fit_accumulator_free(a);
     return aceuq_error_set(err, ACEUQ_ERR_NOMEM, "fit: out of memory for %zu columns (%.1f MB)", ncols,
                            (double)Q * Q * 8e-6);
@@ -69,8 +67,7 @@ void aceuq_fit_accumulator_free(aceuq_fit_accumulator *a)
   if (!a) return;
   free(a->R);
   free(a->blk);
-  free(a->t);
-  free(a->work);
+  free(a->scratch);
   free(a);
 }
 
@@ -102,10 +99,8 @@ aceuq_status aceuq_fit_accumulator_add(aceuq_fit_accumulator *a, const double *r
       a->sum_y += y;
       a->sum_y2 += y * y;
     }
-    const int M = (int)m, N = (int)Q, L = 0, NB = (int)(Q < FIT_QR_NB ? Q : FIT_QR_NB), LD = (int)Q;
-    int info = 0;
-    dtpqrt_(&M, &N, &L, &NB, a->R, &LD, a->blk, &M, a->t, &NB, a->work, &info);
-    if (info != 0) return aceuq_error_set(err, ACEUQ_ERR_LINALG, "fit: dtpqrt info %d", info);
+    aceuq_status st = tsqr_fold(a->R, Q, a->blk, m, a->scratch, "fit", err);
+    if (st) return st;
   }
   a->nrows += n;
   return ACEUQ_OK;
