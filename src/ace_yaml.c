@@ -792,6 +792,9 @@ static aceuq_status read_document(reader *r, aceuq_error *err)
   ace_ydoc *d = &r->d;
   yaml_node_t *root = ace_ydoc_root(d), *global, *species;
   aceuq_status st = ace_ynode_expect(d, root, "", YAML_MAPPING_NODE, err);
+  if (st == ACEUQ_OK && ace_ymap_find(d, root, "functions") && !ace_ymap_find(d, root, "species"))
+    return ace_ydoc_fail(d, root, "", err, ACEUQ_ERR_FORMAT,
+                         "this is a basis specification (the input of aceuq fit), not a potential: fit it first");
   if (st == ACEUQ_OK) st = ace_ymap_note_unknown_keys(d, root, "", top_keys, err);
   if (st == ACEUQ_OK) st = ace_ymap_require(d, root, "", "global", YAML_MAPPING_NODE, &global, err);
   if (st == ACEUQ_OK) st = ace_ymap_note_unknown_keys(d, global, "global", global_keys, err);

@@ -271,6 +271,11 @@ typedef enum aceuq_projection_kind {
 /* Load a .yaml/.yml (B-basis; the C-tilde basis is built at load) or .yace
  * file.  Errors name file, line and key. */
 ACEUQ_API aceuq_status aceuq_potential_load(const char *path, aceuq_potential **out, aceuq_error *err);
+/* A basis to fit (aceuq fit): a basis specification (docs/basis_spec.md:
+ * elements, cutoff, radial basis, nmax/lmax per rank; its B-functions are
+ * enumerated, coefficients 0, linear embedding) or any potential file that
+ * aceuq_potential_load reads (its basis is used). */
+ACEUQ_API aceuq_status aceuq_potential_load_basis(const char *path, aceuq_potential **out, aceuq_error *err);
 ACEUQ_API void aceuq_potential_free(aceuq_potential *pot);
 ACEUQ_API int aceuq_potential_num_elements(const aceuq_potential *pot);
 /* Element symbol of species index mu (0-based, the potential's order). */

@@ -5,6 +5,7 @@
 #include "ace_basis.h"
 #include "ace_evaluator.h"
 #include "ace_io.h"
+#include "ace_spec.h"
 #include "error_internal.h"
 #include "potential_internal.h"
 
@@ -32,6 +33,22 @@ aceuq_status aceuq_potential_load(const char *path, aceuq_potential **out, aceuq
   if (!p) return aceuq_error_set(err, ACEUQ_ERR_NOMEM, "out of memory");
   ace_model *model = NULL;
   aceuq_status st = ace_model_read(path, &model, err);
+  if (!st) st = ace_evaluator_create(model, &p->ev, err); /* takes the model */
+  if (st) {
+    free(p);
+    return st;
+  }
+  *out = p;
+  return ACEUQ_OK;
+}
+
+aceuq_status aceuq_potential_load_basis(const char *path, aceuq_potential **out, aceuq_error *err)
+{
+  *out = NULL;
+  aceuq_potential *p = calloc(1, sizeof *p);
+  if (!p) return aceuq_error_set(err, ACEUQ_ERR_NOMEM, "out of memory");
+  ace_model *model = NULL;
+  aceuq_status st = ace_model_read_basis(path, &model, err);
   if (!st) st = ace_evaluator_create(model, &p->ev, err); /* takes the model */
   if (st) {
     free(p);

@@ -3,6 +3,7 @@
  * the embedding and the number of functions per rank, per ordered pair the
  * radial basis and cutoffs. */
 #include "ace_io.h"
+#include "ace_spec.h"
 #include "cli.h"
 
 #include <stdio.h>
@@ -37,7 +38,7 @@ int cli_cmd_ace_info(int argc, char **argv)
   ace_model *m;
   aceuq_error err;
   aceuq_error_clear(&err);
-  if (ace_model_read(argv[1], &m, &err) != ACEUQ_OK) return cli_report("info", &err);
+  if (ace_model_read_basis(argv[1], &m, &err) != ACEUQ_OK) return cli_report("info", &err);
   int ne = m->nelements;
   printf("potential: %s (%s)\n", m->source, m->bfuncs ? "pacemaker B-basis" : "ML-PACE C-tilde");
   printf("elements (%d):", ne);

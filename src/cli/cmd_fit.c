@@ -290,7 +290,7 @@ int cli_cmd_fit(int argc, char **argv)
   frame_rows r;
   memset(&r, 0, sizeof r);
   rc = 1;
-  if (aceuq_potential_load(o.basis, &pot, &err) != ACEUQ_OK) {
+  if (aceuq_potential_load_basis(o.basis, &pot, &err) != ACEUQ_OK) {
     cli_report(o.basis, &err);
     goto done;
   }

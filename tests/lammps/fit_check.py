@@ -9,7 +9,10 @@ potentials/AlNi_linear_test.yaml (E_i = sum_f c_f b_f exactly). `aceuq fit` on t
     determine: a held-out frame within 0.01 meV/atom, 0.1 meV/A);
   - ridge: write a .yaml that aceuq eval evaluates like the original potential on a held-out frame
     (energy 1e-9 relative, forces 1e-8 eV/A), and its .yace twin exactly like the .yaml;
-Bayesian ridge also writes NAME.posterior.npz (mean, covariance, 32 samples);
+Bayesian ridge also writes NAME.posterior.npz (mean, covariance, 32 samples). A basis specification
+(elements Ni, Al; SBessel; nmax/lmax per rank) fitted once gives P1; frames labelled by P1 are fitted
+back to P1 from the specification (to round-off), and P1's file with its functions in reversed
+order fits the same potential;
 and refuse with a clear message: a frame without energy, an element the basis lacks, a .yace basis,
 missing --train.
 
@@ -104,6 +107,51 @@ def main():
             y = json.loads(run([aceuq, "eval", out[:-5] + ".yace", lab_held]).stdout)
             check(y["energy"] == a["energy"] and y["forces"] == a["forces"],
                   "the .yace twin (pair_style pace format) evaluates exactly like the written .yaml")
+        # a basis specification: fit it (P1), label with P1, fit the spec again -> P1 recovered; the same
+        # basis with its functions in reversed order fits the same predictions
+        spec = os.path.join(d, "spec.yaml")
+        open(spec, "w").write("elements: [Ni, Al]\ncutoff: 5.2\nradial: {basis: SBessel}\n"
+                              "functions: {nmax: [4, 2, 1, 1], lmax: [0, 1, 1, 1]}\n")
+        p1 = os.path.join(d, "p1.yaml")
+        res = run([aceuq, "fit", spec, "--train", lab, "-o", p1, "--ridge", "1e-8"])
+        check(res.returncode == 0, "fit of a basis specification: %s" % (res.stdout.splitlines()[:1] if res.returncode == 0
+                                                                          else res.stderr.strip()))
+        lab1, lab1_held = os.path.join(d, "lab1.xyz"), os.path.join(d, "lab1_held.xyz")
+        raw1 = os.path.join(d, "raw1.xyz")  # enough frames to determine all 116 functions well
+        open(raw1, "w").write("".join(frame(rng, 3.8 + 0.01 * i, 2) for i in range(24)) +
+                              frame(rng, 3.9, 2, slab=True) + frame(rng, 3.9, 1, cluster=True))
+        for src, dst in ((raw1, lab1), (held, lab1_held)):
+            res = run([aceuq, "label", src, "-o", dst, "--lmp", lmp, "--elements", "Al,Ni", "--command",
+                       "plugin load aceuqplugin.so", "--pair-style", "ace/uq", "--pair-coeff", "* * %s Al Ni" % p1])
+            check(res.returncode == 0, "labelled with the fitted specification")
+        p2 = os.path.join(d, "p2.yaml")
+        res = run([aceuq, "fit", spec, "--train", lab1, "--test", lab1_held, "-o", p2, "--ridge", "1e-12",
+                   "--virial-weight", "1"])
+        e, f = rmse(res.stdout, "train")
+        te, tf = rmse(res.stdout, "test")
+        check(res.returncode == 0 and e is not None and e < 1e-6 and f < 1e-5 and te < 1e-5 and tf < 1e-4,
+              "specification recovers its own potential: train %s meV/atom, %s meV/A; held-out %s, %s" % (e, f, te, tf))
+        # reversed function order inside every block (same basis, other column order)
+        lines = open(p1).read().split("\n")
+        outl, block = [], []
+        for ln in lines + [""]:
+            if ln.startswith("      - {"):
+                block.append(ln)
+                continue
+            outl += block[::-1]
+            block = []
+            outl.append(ln)
+        rev = os.path.join(d, "p1_reversed.yaml")
+        open(rev, "w").write("\n".join(outl[:-1]))
+        p3 = os.path.join(d, "p3.yaml")
+        res = run([aceuq, "fit", rev, "--train", lab1, "-o", p3, "--ridge", "1e-12"])
+        e3, f3 = rmse(res.stdout, "train")
+        a = json.loads(run([aceuq, "eval", p3, lab1_held]).stdout)
+        b = json.loads(run([aceuq, "eval", p2, lab1_held]).stdout)
+        de = abs(a["energy"] - b["energy"]) / abs(b["energy"])
+        check(res.returncode == 0 and e3 is not None and e3 < 1e-6 and f3 < 1e-5 and de < 1e-9,
+              "the basis in reversed order fits the same potential as in file order: train %s meV/atom, %s meV/A, held-out energy "
+              "%.1e rel" % (e3, f3, de))
         # bad input
         out = os.path.join(d, "bad.yaml")
         res = run([aceuq, "fit", pot, "--train", raw, "-o", out])

@@ -4,6 +4,7 @@
  * clean error with a located message, never a crash (run under ASan/UBSan
  * for out-of-bounds reads).  Deterministic seed. */
 #include "ace_io.h"
+#include "ace_spec.h"
 #include "ace_test_inputs.h"
 #include "check.h"
 
@@ -66,8 +67,14 @@ int main(void)
   int clean = 1;
   int ok_yaml = run(ace_model_read_yaml_buffer, "fuzz.yaml", ace_test_yaml, 3000, &clean);
   int ok_yace = run(ace_model_read_yace_buffer, "fuzz.yace", ace_test_yace, 3000, &clean);
+  /* basis specifications (aceuq fit): large nmax / lmax mutants must be refused, not enumerated for hours */
+  static const char spec[] = "elements: [Cu, Ni]\ncutoff: 5.0\nradial: {basis: ChebExpCos, lambda: 3.5}\n"
+                             "inner_cutoff: {type: zbl, r_in: 1.0, delta_in: 0.5}\n"
+                             "functions: {nmax: [4, 2, 1], lmax: [0, 1, 1], degree: [4, 6, 6]}\n";
+  int ok_spec = run(ace_model_read_spec_buffer, "fuzz.spec.yaml", spec, 2000, &clean);
   CHECK(clean);
-  CHECK(ok_yaml > 0 && ok_yace > 0);
-  printf("fuzz: %d/3000 .yaml and %d/3000 .yace mutants accepted, the rest rejected cleanly\n", ok_yaml, ok_yace);
+  CHECK(ok_yaml > 0 && ok_yace > 0 && ok_spec > 0);
+  printf("fuzz: %d/3000 .yaml, %d/3000 .yace and %d/2000 specification mutants accepted, the rest rejected cleanly\n",
+         ok_yaml, ok_yace, ok_spec);
   return check_summary("test_ace_fuzz");
 }
