@@ -391,14 +391,78 @@ ACEUQ_API aceuq_status aceuq_potential_write_yace(const aceuq_potential *pot, co
 ACEUQ_API aceuq_status aceuq_fit_posterior_samples(const double *mean, const double *covariance, size_t K,
                                                    size_t nsamples, unsigned long long seed, double *samples,
                                                    aceuq_error *err);
-/* The posterior file of a fitted potential (npz, docs/posterior_format.md):
- * format [1, alpha, lambda, seed], sizes (functions per element, the
- * potential's element order), mean (K), covariance (K x K), samples
- * (nsamples x K; omitted when 0), columns in projection (= .asi) order. */
-ACEUQ_API aceuq_status aceuq_fit_posterior_write(const char *path, const aceuq_potential *pot, const double *mean,
-                                                 const double *covariance, const double *samples, size_t nsamples,
-                                                 double alpha, double lambda, unsigned long long seed,
-                                                 aceuq_error *err);
+/* ---- POPS misspecification posterior (fit_pops.c) ---------------------- */
+/* Pointwise optimal corrections of a Bayesian-ridge fit (coef, alpha, lambda
+ * of aceuq_fit_solve_bayes on the accumulator a) in the metric
+ * (X^T X + lambda/alpha I)^-1; rows whose weighted residual is below
+ * min_relative_error (popsregression: 0.01) x the RMSE of the weighted
+ * residuals are left out; hypercube posterior along the eigenvectors of the
+ * corrections' second moment (eigenvalue > 1e-8 of the largest).  The
+ * training rows (the same rows, weights and targets the accumulator got, in
+ * any order) are streamed twice: aceuq_fit_pops_add ... end_pass, then again
+ * add ... end_pass; then samples.  Memory O(K^2). */
+typedef struct aceuq_fit_pops aceuq_fit_pops;
+ACEUQ_API aceuq_status aceuq_fit_pops_create(const aceuq_fit_accumulator *a, const double *coef, double alpha,
+                                             double lambda, double min_relative_error, aceuq_fit_pops **out,
+                                             aceuq_error *err);
+ACEUQ_API void aceuq_fit_pops_free(aceuq_fit_pops *p);
+ACEUQ_API aceuq_status aceuq_fit_pops_add(aceuq_fit_pops *p, const double *rows, const double *targets,
+                                          const double *weights, size_t n, aceuq_error *err);
+ACEUQ_API aceuq_status aceuq_fit_pops_end_pass(aceuq_fit_pops *p, aceuq_error *err);
+/* rows seen, rows kept by the residual filter, modes of the hypercube */
+ACEUQ_API void aceuq_fit_pops_info(const aceuq_fit_pops *p, size_t *rows, size_t *kept, size_t *modes);
+/* (1/kept) sum_i dw_i dw_i^T (K x K; the "ensemble" Sigma_mis), after the first pass */
+ACEUQ_API aceuq_status aceuq_fit_pops_moment(const aceuq_fit_pops *p, double *moment, aceuq_error *err);
+/* min and max of x . dw over the hypercube (exact, from its corners), after both passes */
+ACEUQ_API aceuq_status aceuq_fit_pops_bounds(const aceuq_fit_pops *p, const double *x, double *lo, double *hi,
+                                             aceuq_error *err);
+/* nsamples coefficient vectors coef + dw_s (row-major nsamples x K), dw_s
+ * uniform in the hypercube (seeded stream, machine-independent), and
+ * sigma_mis = mean dw_s dw_s^T (K x K; may be NULL). */
+ACEUQ_API aceuq_status aceuq_fit_pops_samples(const aceuq_fit_pops *p, size_t nsamples, unsigned long long seed,
+                                              double *samples, double *sigma_mis, aceuq_error *err);
+
+/* Bootstrap multiplicity of structure `index` in committee member `member`:
+ * Poisson(1) (the streamed form of resampling with replacement), a pure
+ * function of (seed, member, index). */
+ACEUQ_API int aceuq_fit_bootstrap_count(unsigned long long seed, size_t member, size_t index);
+
+/* The posterior file of a fitted potential (npz, docs/posterior_format.md),
+ * columns in projection (= .asi) order.  Members: format [2, alpha, lambda,
+ * seed], sizes (functions per element, the potential's element order), mean
+ * (K), covariance (K x K; Sigma_epi); when given: samples (Bayesian, nsamples
+ * x K), pops_samples (npops x K), pops_sigma_mis (K x K), committee
+ * (ncommittee x K). */
+typedef struct aceuq_fit_posterior {
+  const double *mean, *covariance;
+  double alpha, lambda;
+  unsigned long long seed;
+  const double *samples;
+  size_t nsamples;
+  const double *pops_samples, *pops_sigma_mis;
+  size_t npops;
+  const double *committee;
+  size_t ncommittee;
+} aceuq_fit_posterior;
+ACEUQ_API aceuq_status aceuq_fit_posterior_write(const char *path, const aceuq_potential *pot,
+                                                 const aceuq_fit_posterior *post, aceuq_error *err);
+/* A posterior file, read back and checked against the potential it belongs
+ * to (element count and functions per element). */
+typedef struct aceuq_posterior aceuq_posterior;
+typedef enum aceuq_member_kind {
+  ACEUQ_MEMBERS_BAYES = 0,    /* `samples`: draws from N(mean, Sigma_epi) */
+  ACEUQ_MEMBERS_POPS = 1,     /* `pops_samples`: POPS hypercube */
+  ACEUQ_MEMBERS_COMMITTEE = 2 /* `committee`: bootstrap fits */
+} aceuq_member_kind;
+ACEUQ_API aceuq_status aceuq_posterior_load(const char *path, const aceuq_potential *pot, aceuq_posterior **out,
+                                            aceuq_error *err);
+ACEUQ_API void aceuq_posterior_free(aceuq_posterior *p);
+/* K, the number of coefficients (all elements) */
+ACEUQ_API size_t aceuq_posterior_size(const aceuq_posterior *p);
+ACEUQ_API const double *aceuq_posterior_mean(const aceuq_posterior *p);
+/* members of a kind: count, and their coefficient vectors (row-major count x K; NULL if none) */
+ACEUQ_API size_t aceuq_posterior_num_members(const aceuq_posterior *p, aceuq_member_kind kind);
+ACEUQ_API const double *aceuq_posterior_members(const aceuq_posterior *p, aceuq_member_kind kind);
 
 /* ---- D-optimality active sets and extrapolation grades ------------------ */
 /* An active set (pacemaker .asi): per element mu the square matrix Ainv_mu

@@ -19,6 +19,7 @@
 #include "aceuq.h"
 
 #include "error_internal.h"
+#include "fit_internal.h"
 #include "tsqr_internal.h"
 
 #include <float.h>
@@ -106,14 +107,7 @@ aceuq_status aceuq_fit_accumulator_add(aceuq_fit_accumulator *a, const double *r
   return ACEUQ_OK;
 }
 
-/* SVD of the P x P factor: U (P x P), s (P), VT (P x P) column-major; z = U^T-side vector */
-typedef struct fit_svd {
-  size_t P;
-  double *U, *s, *VT, *z, *utz;
-  double rho2;
-} fit_svd;
-
-static void fit_svd_free(fit_svd *d)
+void fit_svd_free(fit_svd *d)
 {
   free(d->U);
   free(d->s);
@@ -122,7 +116,7 @@ static void fit_svd_free(fit_svd *d)
   free(d->utz);
 }
 
-static aceuq_status fit_svd_make(const aceuq_fit_accumulator *a, fit_svd *d, aceuq_error *err)
+aceuq_status fit_svd_make(const aceuq_fit_accumulator *a, fit_svd *d, aceuq_error *err)
 {
   const size_t P = a->P, Q = P + 1;
   memset(d, 0, sizeof *d);

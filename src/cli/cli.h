@@ -31,10 +31,11 @@ int cli_cmd_lammps_data(int argc, char **argv);
  * box if cluster.  The first line names the boundary ("boundary p p f;") and
  * the types.  Returns 0, or 1 with a message on stderr. */
 int cli_lammps_data_write(const char *src, const aceuq_frame *f, const char *elements, int cluster, FILE *out);
-int cli_cmd_label(int argc, char **argv);
-int cli_cmd_fit(int argc, char **argv); /* cmd_fit.c: linear ACE fit on a given B-basis */ /* cmd_label.c: label frames with a LAMMPS potential */
-int cli_cmd_ace_info(int argc, char **argv);
-int cli_cmd_yace(int argc, char **argv); /* cmd_ace_info.c: write the .yace (C-tilde) form */ /* cmd_ace_info.c: summary of an ACE potential */
+int cli_cmd_label(int argc, char **argv); /* cmd_label.c: label frames with a LAMMPS potential */
+int cli_cmd_fit(int argc, char **argv);   /* cmd_fit.c: linear ACE fit with posteriors, .asi/.asil */
+int cli_cmd_member(int argc, char **argv); /* cmd_member.c: one posterior member as a potential */
+int cli_cmd_ace_info(int argc, char **argv); /* cmd_ace_info.c: summary of an ACE potential or specification */
+int cli_cmd_yace(int argc, char **argv);     /* cmd_ace_info.c: write the .yace (C-tilde) form */
 int cli_cmd_ace_eval(int argc, char **argv);
 int cli_cmd_activeset(int argc, char **argv); /* cmd_activeset.c: build an .asi active set */
 /* cmd_quests.c: QUESTS descriptor entropy */

@@ -50,6 +50,27 @@ def frame(rng, a, n, slab=False, cluster=False):
     return "%d\n%s\n" % (len(pos), head) + "".join("%s %.12g %.12g %.12g\n" % (s, *p) for s, p in zip(sym, pos))
 
 
+def npz_arrays(path):
+    """the float64 members of an .npz (numpy-free: the tests run with any python3)"""
+    import ast
+    import struct
+    import zipfile
+    out = {}
+    with zipfile.ZipFile(path) as z:
+        for name in z.namelist():
+            b = z.read(name)
+            hlen = struct.unpack("<H", b[8:10])[0]
+            hdr = ast.literal_eval(b[10:10 + hlen].decode("latin1"))
+            shape = hdr["shape"]
+            n = 1
+            for d in shape:
+                n *= d
+            vals = struct.unpack("<%dd" % n, b[10 + hlen:10 + hlen + 8 * n])
+            cols = shape[-1] if shape else 1
+            out[name[:-4]] = [list(vals[i:i + cols]) for i in range(0, n, cols)] if len(shape) == 2 else list(vals)
+    return out
+
+
 def run(cmd):
     return subprocess.run(cmd, capture_output=True, text=True)
 
@@ -76,7 +97,7 @@ def main():
             check(res.returncode == 0, "labelled with ace/uq + AlNi_linear_test.yaml: %s" % (res.stdout + res.stderr).strip())
             if res.returncode:
                 return 1
-        for solver, held_tol in ((["--ridge", "1e-12"], (1e-5, 1e-4)), (["--bayes"], (1e-2, 1e-1))):
+        for solver, held_tol in ((["--ridge", "1e-12"], (1e-5, 1e-4)), (["--bayes", "--committee", "3"], (1e-2, 1e-1))):
             out = os.path.join(d, "fit.yaml")
             res = run([aceuq, "fit", pot, "--train", lab, "--test", lab_held, "-o", out, "--virial-weight", "1"] + solver)
             e, f = rmse(res.stdout, "train")
@@ -92,10 +113,35 @@ def main():
                     names = sorted(z.namelist())
                     nbytes = z.getinfo("samples.npy").file_size
                 k = int(re.search(r"(\d+) functions", res.stdout).group(1))
-                check(names == ["covariance.npy", "format.npy", "mean.npy", "samples.npy", "sizes.npy"] and
+                check(names == ["committee.npy", "covariance.npy", "format.npy", "mean.npy", "pops_samples.npy",
+                                "pops_sigma_mis.npy", "samples.npy", "sizes.npy"] and
                       32 * k * 8 < nbytes < 32 * k * 8 + 256,
                       "posterior file %s: members %s, 32 samples of %d coefficients" % (
                           os.path.basename(post), ",".join(names), k))
+                check(os.path.exists(out[:-5] + ".asi") and os.path.exists(out[:-5] + ".asil"),
+                      "the fit wrote its active sets %s.asi and .asil" % os.path.basename(out[:-5]))
+                # a member of each kind, written as a potential, evaluates to mean + sum_i b_i . (c_s - mean):
+                # the posterior's columns are in projection order
+                arr = npz_arrays(post)
+                sizes = [int(v) for v in arr["sizes"][0]]
+                mean = arr["mean"][0]
+                proj = json.loads(run([aceuq, "eval", out, lab_held, "--projections", "linear"]).stdout)
+                species = [ln.split()[0] for ln in open(lab_held).read().split("\n")[2:] if ln.strip()]
+                offset = {"Al": 0, "Ni": sizes[0]}
+                for kind, key in (("bayes", "samples"), ("pops", "pops_samples"), ("committee", "committee")):
+                    idx = len(arr[key]) - 1
+                    mem = os.path.join(d, "member_%s.yaml" % kind)
+                    r2 = run([aceuq, "member", out, post, kind, str(idx), "-o", mem])
+                    c = arr[key][idx]
+                    pred = proj["energy"] + sum(b * (c[offset[sp] + j] - mean[offset[sp] + j])
+                                                for sp, bi in zip(species, proj["projections"]) for j, b in enumerate(bi))
+                    em = json.loads(run([aceuq, "eval", mem, lab_held]).stdout)["energy"] if r2.returncode == 0 else None
+                    check(em is not None and abs(em - pred) < 1e-9 * abs(pred) and abs(em - proj["energy"]) > 0,
+                          "%s member %d as a potential: E = %s, mean + b.(c - mean) = %.12g" % (kind, idx, em, pred))
+                r2 = run([aceuq, "member", out, post, "committee", "3", "-o", os.path.join(d, "m.yaml")])
+                check(r2.returncode == 1 and "has 3 committee members: index 3 is out of range" in r2.stderr,
+                      "member out of range: %s" % r2.stderr.strip())
+                bayes_post = post
             if res.returncode or solver[0] != "--ridge":
                 continue
             a = json.loads(run([aceuq, "eval", out, lab_held]).stdout)
@@ -131,6 +177,9 @@ def main():
         te, tf = rmse(res.stdout, "test")
         check(res.returncode == 0 and e is not None and e < 1e-6 and f < 1e-5 and te < 1e-5 and tf < 1e-4,
               "specification recovers its own potential: train %s meV/atom, %s meV/A; held-out %s, %s" % (e, f, te, tf))
+        r2 = run([aceuq, "member", p1, bayes_post, "pops", "0", "-o", os.path.join(d, "m.yaml")])
+        check(r2.returncode == 1 and "a posterior of another potential?" in r2.stderr,
+              "posterior of another potential: %s" % r2.stderr.strip())
         # reversed function order inside every block (same basis, other column order)
         lines = open(p1).read().split("\n")
         outl, block = [], []
@@ -164,6 +213,28 @@ def main():
               res.stderr.strip())
         res = run([aceuq, "fit", pot, "-o", out])
         check(res.returncode == 2 and "needs BASIS.yaml, --train and -o" in res.stderr, "no --train: usage")
+        res = run([aceuq, "fit", pot, "--train", lab, "-o", out, "--weight", "slabs=2"])
+        check(res.returncode == 1 and "no training frame has config_type=slabs" in res.stderr and
+              not os.path.exists(out), "--weight of a class that is not there: %s" % res.stderr.strip())
+        res = run([aceuq, "fit", pot, "--train", lab, "-o", out, "--weight", "slab=3", "--no-activeset"])
+        check(res.returncode == 0 and "slab x3" in res.stdout, "--weight slab=3 is applied")
+        os.remove(out)
+        empty = os.path.join(d, "empty.xyz")
+        open(empty, "w").write("")
+        res = run([aceuq, "fit", pot, "--train", empty, "-o", out])
+        check(res.returncode == 1 and "empty.xyz: no frames" in res.stderr and not os.path.exists(out),
+              "empty training file: %s" % res.stderr.strip())
+        nan = os.path.join(d, "nan.xyz")
+        open(nan, "w").write(re.sub(r"energy=[-0-9.eE+]+", "energy=nan", open(lab).read(), count=1))
+        res = run([aceuq, "fit", pot, "--train", nan, "-o", out])
+        check(res.returncode == 1 and "nan.xyz" in res.stderr and not os.path.exists(out),
+              "NaN label: %s" % res.stderr.strip()[:160])
+        one = os.path.join(d, "one.xyz")
+        open(one, "w").write(open(lab).read().split("\n", 34)[-1].split("\n\n")[0] if False else
+                             "".join(open(lab).readlines()[:34]))
+        res = run([aceuq, "fit", spec, "--train", one, "-o", out])
+        check(res.returncode == 1 and "more functions than" in res.stderr and not os.path.exists(out),
+              "more columns than rows: %s" % res.stderr.strip()[:160])
         res = run([aceuq, "fit", pot, "--train", lab, "-o", out, "--ridge", "0"])
         check(res.returncode == 1 and "rank-deficient" in res.stderr, "plain least squares on a rank-deficient basis: "
               "%s" % res.stderr.strip()[:120])
