@@ -66,7 +66,7 @@ static void bench(const char *path, int quick)
   aceuq_error err;
   aceuq_error_clear(&err);
   aceuq_potential *pot = NULL;
-  if (aceuq_potential_load(path, &pot, &err) != ACEUQ_OK) {
+  if (aceuq_potential_load_basis(path, &pot, &err) != ACEUQ_OK) {
     printf("%s: %s (skipped)\n", path, err.message);
     return;
   }

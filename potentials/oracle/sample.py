@@ -50,9 +50,10 @@ ORIENT = {"slab100": ("orient x 1 0 0 orient y 0 1 0 orient z 0 0 1", (1.0, 1.0,
           "slab110": ("orient x 0 0 1 orient y 1 -1 0 orient z 1 1 0", (1.0, 0.5 ** 0.5, 0.5 ** 0.5)),
           "slab111": ("orient x 1 -1 0 orient y 1 1 -2 orient z 1 1 1", (0.5 ** 0.5, 1.5 ** 0.5, 3 ** 0.5))}
 # (runs per split, snapshots per run) for the full data set
-FULL = {"strain": (40, 3), "md300": (4, 20), "md600": (4, 20), "md900": (4, 20), "md1200": (4, 20),
-        "vacancy": (8, 10), "interstitial": (8, 8), "slab100": (4, 10), "slab110": (4, 10),
-        "slab111": (4, 10), "cluster": (20, 4), "liquid": (6, 12)}
+# (1064 frames per split: the fits train on more than 1000 structures)
+FULL = {"strain": (50, 3), "md300": (5, 20), "md600": (5, 20), "md900": (5, 20), "md1200": (5, 20),
+        "vacancy": (10, 10), "interstitial": (10, 8), "slab100": (5, 10), "slab110": (5, 10),
+        "slab111": (5, 10), "cluster": (25, 4), "liquid": (7, 12)}
 
 
 def run_settings(system, cls, rng, quick):
@@ -135,7 +136,7 @@ def main():
     lmp, aceuq = opt("--lmp", os.path.join(build, "lmp")), opt("--aceuq", os.path.join(build, "aceuq"))
     spec = SYSTEMS[system]
     manifest = dict(system=system, seed=seed, quick=quick, oracle="pair_style %s; pair_coeff %s" % (
-        spec["pstyle"], spec["pcoeff"]), classes={})
+        spec["pstyle"], spec["pcoeff"]), classes={}, runs={k: list(v) for k, v in FULL.items()})
     t0 = time.time()
     with tempfile.TemporaryDirectory(prefix="aceuq_oracle_") as scratch:
         for split in ("train", "test"):

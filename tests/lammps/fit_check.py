@@ -142,6 +142,13 @@ def main():
                 check(r2.returncode == 1 and "has 3 committee members: index 3 is out of range" in r2.stderr,
                       "member out of range: %s" % r2.stderr.strip())
                 bayes_post = post
+                # deterministic: the same command gives the same files, byte for byte
+                out2 = os.path.join(d, "fit_again.yaml")
+                run([aceuq, "fit", pot, "--train", lab, "--test", lab_held, "-o", out2, "--virial-weight", "1"] + solver)
+                same = all(open(out[:-5] + ext, "rb").read() == open(out2[:-5] + ext, "rb").read()
+                           for ext in (".yaml", ".yace", ".posterior.npz", ".asi", ".asil")
+                           ) if os.path.exists(out2) else False
+                check(same, "the fit is deterministic: .yaml, .yace, posterior, .asi and .asil identical on a rerun")
             if res.returncode or solver[0] != "--ridge":
                 continue
             a = json.loads(run([aceuq, "eval", out, lab_held]).stdout)
