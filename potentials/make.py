@@ -7,7 +7,8 @@ For every system:
   1. oracle data: oracle/sample.py SYSTEM DATA/SYSTEM (seed 2026; reused when DATA/SYSTEM/manifest.json
      exists with the same seed and runs per class, --resample to redo it);
   2. the fit: aceuq fit SYSTEM.spec.yaml --train DATA/SYSTEM/train/*.xyz --test DATA/SYSTEM/test/*.xyz
-     -o OUT/SYSTEM.yaml --committee 8 --seed 2026 (Bayesian ridge, POPS, committee, .asi, .asil);
+     -o OUT/SYSTEM.yaml --energy-weight 10 --committee 8 --seed 2026 (Bayesian ridge, POPS, committee,
+     .asi, .asil);
      its report is kept as OUT/SYSTEM.fit.log;
   3. the MD cost: 100 NVE steps of a ~4000-atom crystal at 600 K with pair_style ace/uq (the fitted
      potential, no grades / grades every step with the .asi) and with the oracle, same input, one rank;
@@ -34,6 +35,7 @@ SEED = 2026
 ORACLE = {"Cu": ("eam/alloy", "* * Cu_mishin1.eam.alloy Cu", "fcc 3.615", ["Cu"], [63.546]),
           "CuNi": ("eam/alloy", "* * CuNi.eam.alloy Cu Ni", "fcc 3.57", ["Cu", "Ni"], [63.546, 58.693]),
           "Si": ("sw", "* * Si.sw Si", "diamond 5.431", ["Si"], [28.085])}
+FIT_ARGS = ["--energy-weight", "10"]  # energies per atom 10x the frame's forces (the force error is already low)
 CLASS_ORDER = ["md300", "md600", "md900", "md1200", "strain", "vacancy", "interstitial", "slab100", "slab110",
                "slab111", "cluster", "liquid"]
 
@@ -124,7 +126,7 @@ def learning_curves(aceuq, spec, train, test, work, outdir):
     for every in (8, 4, 2, 1):
         sub = subsample(train, every, work, "every%d" % every)
         nframes = sum(open(p).read().count("config_type=") for p in sub)
-        r = fit(aceuq, spec, sub, test, os.path.join(work, "lc.yaml"), ["--no-pops", "--no-activeset", "--samples", "0"])
+        r = fit(aceuq, spec, sub, test, os.path.join(work, "lc.yaml"), FIT_ARGS + ["--no-pops", "--no-activeset", "--samples", "0"])
         rows.append(dict(kind="data", frames=nframes, functions=r["functions"], energy=r["test"]["all"][1],
                          forces=r["test"]["all"][2], seconds=r["seconds"], rows=r["rows"], peak_mb=r["peak_mb"]))
         print("  learning curve: %5d frames -> %.3f meV/atom, %.2f meV/A" % (nframes, rows[-1]["energy"],
@@ -134,7 +136,7 @@ def learning_curves(aceuq, spec, train, test, work, outdir):
         s = os.path.join(work, "basis.yaml")
         with open(s, "w") as f:
             f.write(re.sub(r"functions:.*", "functions: {nmax: %s, lmax: %s}" % (nmax, lmax), base, flags=re.S) + "\n")
-        r = fit(aceuq, s, train, test, os.path.join(work, "lc.yaml"), ["--no-pops", "--no-activeset", "--samples", "0"])
+        r = fit(aceuq, s, train, test, os.path.join(work, "lc.yaml"), FIT_ARGS + ["--no-pops", "--no-activeset", "--samples", "0"])
         rows.append(dict(kind="basis", frames=sum(open(p).read().count("config_type=") for p in train),
                          functions=r["functions"], nmax=nmax, lmax=lmax, energy=r["test"]["all"][1],
                          forces=r["test"]["all"][2], seconds=r["seconds"], rows=r["rows"], peak_mb=r["peak_mb"]))
@@ -225,7 +227,7 @@ def main():
         test = sorted(os.path.join(d, "test", f) for f in os.listdir(os.path.join(d, "test")))
         out = os.path.join(outdir, system + ".yaml")
         print("%s: fitting %s.spec.yaml" % (system, system), flush=True)
-        r = fit(aceuq, os.path.join(HERE, system + ".spec.yaml"), train, test, out, ["--committee", "8"])
+        r = fit(aceuq, os.path.join(HERE, system + ".spec.yaml"), train, test, out, FIT_ARGS + ["--committee", "8"])
         nel = len(ORACLE[system][3])
         s = dict(fit=r, functions_per_element=r["functions"] // nel, oracle=ORACLE[system][1])
         print("%s: %d functions, test %.3f meV/atom, %.2f meV/A, %.0f s" % (system, r["functions"], r["test"]["all"][1],

@@ -26,13 +26,15 @@ _Static_assert((int)ACEUQ_PROJECTIONS_LINEAR == (int)ACE_PROJECTIONS_LINEAR &&
                    (int)ACEUQ_PROJECTIONS_NONLINEAR == (int)ACE_PROJECTIONS_NONLINEAR,
                "projection kinds differ");
 
-aceuq_status aceuq_potential_load(const char *path, aceuq_potential **out, aceuq_error *err)
+/* a potential around the model that read() makes of path */
+static aceuq_status potential_from(aceuq_status (*read)(const char *, ace_model **, aceuq_error *), const char *path,
+                                   aceuq_potential **out, aceuq_error *err)
 {
   *out = NULL;
   aceuq_potential *p = calloc(1, sizeof *p);
   if (!p) return aceuq_error_set(err, ACEUQ_ERR_NOMEM, "out of memory");
   ace_model *model = NULL;
-  aceuq_status st = ace_model_read(path, &model, err);
+  aceuq_status st = read(path, &model, err);
   if (!st) st = ace_evaluator_create(model, &p->ev, err); /* takes the model */
   if (st) {
     free(p);
@@ -42,20 +44,14 @@ aceuq_status aceuq_potential_load(const char *path, aceuq_potential **out, aceuq
   return ACEUQ_OK;
 }
 
+aceuq_status aceuq_potential_load(const char *path, aceuq_potential **out, aceuq_error *err)
+{
+  return potential_from(ace_model_read, path, out, err);
+}
+
 aceuq_status aceuq_potential_load_basis(const char *path, aceuq_potential **out, aceuq_error *err)
 {
-  *out = NULL;
-  aceuq_potential *p = calloc(1, sizeof *p);
-  if (!p) return aceuq_error_set(err, ACEUQ_ERR_NOMEM, "out of memory");
-  ace_model *model = NULL;
-  aceuq_status st = ace_model_read_basis(path, &model, err);
-  if (!st) st = ace_evaluator_create(model, &p->ev, err); /* takes the model */
-  if (st) {
-    free(p);
-    return st;
-  }
-  *out = p;
-  return ACEUQ_OK;
+  return potential_from(ace_model_read_basis, path, out, err);
 }
 
 void aceuq_potential_free(aceuq_potential *pot)

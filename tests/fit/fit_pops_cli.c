@@ -5,16 +5,10 @@
  * on the order), prints JSON: coef, alpha, lambda, rows, kept, modes, moment (K x K, row-major), the
  * hypercube bounds lo/hi of every probe row of P.npy, samples (NSAMPLES x K) and sigma_mis. */
 #include "aceuq.h"
+#include "print_json.h"
 
 #include <stdio.h>
 #include <stdlib.h>
-
-static void print_array(const char *name, const double *v, size_t n, int last)
-{
-  printf("\"%s\": [", name);
-  for (size_t i = 0; i < n; ++i) printf("%s%.17g", i ? ", " : "", v[i]);
-  printf("]%s\n", last ? "" : ",");
-}
 
 int main(int argc, char **argv)
 {

@@ -5,16 +5,10 @@
  * other defaults), prints JSON: ridge, ridge_rss, bayes, alpha, lambda, gamma,
  * n_iter, sigma (row-major), rows. */
 #include "aceuq.h"
+#include "print_json.h"
 
 #include <stdio.h>
 #include <stdlib.h>
-
-static void print_array(const char *name, const double *v, size_t n, int last)
-{
-  printf("\"%s\": [", name);
-  for (size_t i = 0; i < n; ++i) printf("%s%.17g", i ? ", " : "", v[i]);
-  printf("]%s\n", last ? "" : ",");
-}
 
 int main(int argc, char **argv)
 {

@@ -26,19 +26,8 @@ try:
 except ImportError as e:
     print("SKIP: %s (Debian's python3-numpy and python3-sklearn are needed)" % e)
     sys.exit(77)
-
-failures = 0
-
-
-def check(ok, what):
-    global failures
-    failures += not ok
-    print("%-4s %s" % ("ok" if ok else "FAIL", what))
-
-
-def rel(a, b):
-    a, b = np.asarray(a, float), np.asarray(b, float)
-    return float(np.max(np.abs(a - b)) / max(np.max(np.abs(b)), 1e-300))
+import fit_checks  # noqa: E402  (tests/fit: check, rel, the failure count)
+from fit_checks import check, rel  # noqa: E402
 
 
 def reference(X, y, w, probes):
@@ -123,8 +112,8 @@ def main():
     Xd[:, 5] = Xd[:, 3]
     case(cli, "rank-deficient", Xd, y, w, 300)
     case(cli, "chunks of 7", X[:200], y[:200], w[:200], 7)
-    print("%d failure(s)" % failures)
-    return 1 if failures else 0
+    print("%d failure(s)" % fit_checks.failures)
+    return 1 if fit_checks.failures else 0
 
 
 if __name__ == "__main__":

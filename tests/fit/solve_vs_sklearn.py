@@ -22,19 +22,8 @@ try:
 except ImportError as e:  # cmake/deps.sh installs python3-numpy and python3-sklearn
     print("SKIP: %s (Debian's python3-numpy and python3-sklearn are needed)" % e)
     sys.exit(77)
-
-failures = 0
-
-
-def check(ok, what):
-    global failures
-    failures += not ok
-    print("%-4s %s" % ("ok" if ok else "FAIL", what))
-
-
-def rel(a, b):
-    a, b = np.asarray(a, float), np.asarray(b, float)
-    return float(np.max(np.abs(a - b)) / max(np.max(np.abs(b)), 1e-300))
+import fit_checks  # noqa: E402  (tests/fit: check, rel, the failure count)
+from fit_checks import check, rel  # noqa: E402
 
 
 def bayes(tol, max_iter):
@@ -99,8 +88,8 @@ def main():
     case(cli, "rank-deficient", Xd, yd, w, 0.5, 1e-12, 1000, 1300, 1e-8)
     # default tol 1e-3 and 300 iterations: the same stopping step as sklearn
     case(cli, "sklearn defaults", X, y, w, 1.0, 1e-3, 300, 100, 1e-8)
-    print("%d failure(s)" % failures)
-    return 1 if failures else 0
+    print("%d failure(s)" % fit_checks.failures)
+    return 1 if fit_checks.failures else 0
 
 
 if __name__ == "__main__":
