@@ -142,28 +142,33 @@ def learning_curves(aceuq, spec, train, test, work, outdir):
                          forces=r["test"]["all"][2], seconds=r["seconds"], rows=r["rows"], peak_mb=r["peak_mb"]))
         print("  learning curve: %5d functions -> %.3f meV/atom, %.2f meV/A" % (r["functions"], rows[-1]["energy"],
                                                                              rows[-1]["forces"]), flush=True)
-    if shutil.which("gnuplot"):
-        dat = os.path.join(work, "lc.dat")
-        with open(dat, "w") as f:
-            for r in rows:
-                if r["kind"] == "data":
-                    f.write("%d %g %g\n" % (r["frames"], r["energy"], r["forces"]))
-            f.write("\n\n")
-            for r in sorted((r for r in rows if r["kind"] == "basis"), key=lambda r: r["functions"]):
-                f.write("%d %g %g\n" % (r["functions"], r["energy"], r["forces"]))
-        png = os.path.join(outdir, "learning_curve.png")
-        script = """set terminal pngcairo size 1000,420 font ',10'
+    return rows
+
+
+def plot_curves(rows, ntest, work, outdir):
+    """learning_curve.png: test RMSE vs training frames and vs functions (gnuplot)"""
+    if not shutil.which("gnuplot"):
+        return
+    dat = os.path.join(work, "lc.dat")
+    with open(dat, "w") as f:
+        for r in rows:
+            if r["kind"] == "data":
+                f.write("%d %g %g\n" % (r["frames"], r["energy"], r["forces"]))
+        f.write("\n\n")
+        for r in sorted((r for r in rows if r["kind"] == "basis"), key=lambda r: r["functions"]):
+            f.write("%d %g %g\n" % (r["functions"], r["energy"], r["forces"]))
+    png = os.path.join(outdir, "learning_curve.png")
+    script = """set terminal pngcairo size 1000,420 font ',10'
 set output '%s'
-set multiplot layout 1,2 title 'Cu (oracle Cu\\_mishin1.eam.alloy): test RMSE on 856 held-out frames'
+set multiplot layout 1,2 title 'Cu (oracle Cu\\_mishin1.eam.alloy): test RMSE on %d held-out frames'
 set logscale xy; set grid; set key top right
-set xlabel 'training frames (all classes)'; set ylabel 'RMSE'
+set xlabel 'training frames (all classes, basis of Cu.spec.yaml)'; set ylabel 'RMSE'
 plot '%s' index 0 u 1:2 w lp pt 7 t 'energy (meV/atom)', '' index 0 u 1:3 w lp pt 5 t 'forces (meV/A)'
-set xlabel 'functions (basis size)'
+set xlabel 'functions (all training frames)'
 plot '%s' index 1 u 1:2 w lp pt 7 t 'energy (meV/atom)', '' index 1 u 1:3 w lp pt 5 t 'forces (meV/A)'
 unset multiplot
-""" % (png, dat, dat)
-        subprocess.run(["gnuplot"], input=script, text=True, check=True)
-    return rows
+""" % (png, ntest, dat, dat)
+    subprocess.run(["gnuplot"], input=script, text=True, check=True)
 
 
 def tables(summary):
@@ -193,9 +198,10 @@ def tables(summary):
                 "posteriors, one core) | peak memory (MB) |",
                 "|---|---|---|---|---|---|---|"]
         for r in summary["learning_curve"]:
+            what = " (`Cu.yaml` itself: fit with POPS, committee, .asi/.asil)" if r.get("potential") else \
+                " (nmax %s, lmax %s)" % (r["nmax"], r["lmax"]) if r["kind"] == "basis" else ""
             out.append("| %d | %d | %d%s | %.3f | %.2f | %.0f | %.0f |" % (
-                r["frames"], r["rows"], r["functions"], " (nmax %s, lmax %s)" % (r["nmax"], r["lmax"])
-                if r["kind"] == "basis" else "", r["energy"], r["forces"], r["seconds"], r["peak_mb"]))
+                r["frames"], r["rows"], r["functions"], what, r["energy"], r["forces"], r["seconds"], r["peak_mb"]))
     return "\n".join(out)
 
 
@@ -210,8 +216,7 @@ def main():
     outdir = os.path.abspath(opt(args, "--out", HERE))
     systems = opt(args, "--systems", "Cu,CuNi,Si").split(",")
     summary_path = os.path.join(outdir, "summary.json")
-    summary = json.load(open(summary_path)) if os.path.exists(summary_path) else {"systems": {}}
-    summary["seed"] = SEED
+    summary = {"systems": {}}
     for system in systems:
         d = os.path.join(data, system)
         man = os.path.join(d, "manifest.json")
@@ -236,15 +241,27 @@ def main():
             with tempfile.TemporaryDirectory(prefix="aceuq_cost_") as work:
                 s["cost"] = md_cost(os.path.abspath(lmp), system, out, out[:-5] + ".asi", work)
             print("%s: MD cost %s" % (system, s["cost"]), flush=True)
-        summary["systems"][system] = s
+        update = {"systems": {system: s}}
         if system == "Cu" and "--no-curves" not in args:
             with tempfile.TemporaryDirectory(prefix="aceuq_lc_") as work:
-                summary["learning_curve"] = learning_curves(aceuq, os.path.join(HERE, "Cu.spec.yaml"), train, test,
-                                                            work, outdir)
+                lc = learning_curves(aceuq, os.path.join(HERE, "Cu.spec.yaml"), train, test, work, outdir)
+                # the potential itself is the basis curve's point with the specification's basis
+                lc.append(dict(kind="basis", frames=lc[-4]["frames"], functions=r["functions"], nmax="Cu.spec.yaml",
+                               lmax="Cu.spec.yaml", energy=r["test"]["all"][1], forces=r["test"]["all"][2],
+                               seconds=r["seconds"], rows=r["rows"], peak_mb=r["peak_mb"], potential=True))
+                plot_curves(lc, r["test"]["all"][0], work, outdir)
+                update["learning_curve"] = lc
+        # merge into the file as it is now (another make.py may have written other systems meanwhile)
+        summary = json.load(open(summary_path)) if os.path.exists(summary_path) else {"systems": {}}
+        summary["seed"] = SEED
+        summary["systems"].update(update["systems"])
+        if "learning_curve" in update:
+            summary["learning_curve"] = update["learning_curve"]
         with open(summary_path, "w") as f:
             json.dump(summary, f, indent=1, sort_keys=True)
+    summary = json.load(open(summary_path)) if os.path.exists(summary_path) else summary
     readme = os.path.join(outdir, "README.md")
-    if os.path.exists(readme):
+    if os.path.exists(readme) and summary["systems"]:
         text = open(readme).read()
         a, b = "<!-- make.py:begin -->", "<!-- make.py:end -->"
         if a in text and b in text:
