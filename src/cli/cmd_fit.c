@@ -340,6 +340,10 @@ static int pass(fit_state *S, pass_kind kind, const char *const *files, int nfil
   memset(&all, 0, sizeof all);
   int ncls = 0;
   size_t index = 0; /* structure index over all files (the bootstrap's key) */
+  static const char *const pass_names[] = {"design rows + QR", "training errors + POPS pass 1", "POPS pass 2",
+                                           "errors"};
+  const double t_start = now();
+  double t_note = t_start;
   for (int k = 0; k < nfiles; ++k) {
     aceuq_frame *frames = NULL;
     size_t nf = 0;
@@ -362,6 +366,11 @@ static int pass(fit_state *S, pass_kind kind, const char *const *files, int nfil
         return 1;
       }
       const size_t nrow = frame_to_rows(S->o, &S->r, K, fr);
+      if (now() - t_note > 15.0) { /* a progress line on long fits (stderr: the report stays clean) */
+        t_note = now();
+        fprintf(stderr, "aceuq fit: %s (%s): %zu frames, file %d of %d, %.0f s\n", pass_names[kind], set, index + 1,
+                k + 1, nfiles, t_note - t_start);
+      }
       if (use_rows(S, kind, K, fr, index, nrow, &all, cls, &ncls, &err)) {
         char ctx[4200];
         snprintf(ctx, sizeof ctx, "%s frame %zu", files[k], f);

@@ -3,8 +3,9 @@
  *   d b_f / d r_ij,a  ~  (b_f(r_ij + h e_a) - b_f(r_ij - h e_a)) / 2h,  h = 1e-5 A,
  * for every function f (ranks 1..6 over the potentials, several elements, mixed-species neighbourhoods) and
  * every neighbour, including one beyond the cutoff (gradient exactly 0).  Potentials: the
- * project's own two-element test potential (ChebLinear, per-pair inner cutoffs, ranks 1..4)
- * and, when the reference data are there, Cu-I, Cu.pbe.in and multispecies_AlNi.
+ * project's own two-element test potential (ChebLinear, per-pair inner cutoffs, ranks 1..4), its
+ * fitted CuNi (SBessel, two elements, ranks 1..5, enumerated from a specification) and Si, and,
+ * when the reference data are there, Cu-I, Cu.pbe.in and multispecies_AlNi.
  * Also: the projections equal those of ace_evaluate_atom bit for bit. */
 #include "ace_evaluator.h"
 #include "ace_io.h"
@@ -102,6 +103,8 @@ static void check_potential(const char *path)
 int main(int argc, char **argv)
 {
   check_potential(ACEUQ_POTENTIALS_DIR "/AlNi_cheblinear_test.yaml");
+  check_potential(ACEUQ_POTENTIALS_DIR "/CuNi.yaml"); /* aceuq fit's own: SBessel, two elements, rank 5 */
+  check_potential(ACEUQ_POTENTIALS_DIR "/Si.yaml");
   char path[4096];
   const char *shared = argc > 1 ? argv[1] : ACEUQ_SHARED_DIR;
   const char *names[] = {"Cu-I.yaml", "Cu.pbe.in.yaml", "multispecies_AlNi.yaml"};
