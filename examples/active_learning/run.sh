@@ -6,10 +6,13 @@
 #   3. in.active_learning: MD with halt -> label -> refit -> reload, until the run reaches its end;
 #   4. report.md (a table per iteration) and active_learning.png (gnuplot).
 #   usage: run.sh [NSTEPS=8000] [MAXIT=8]
+#   AL_VARS="-var NAME VALUE ..." passes more LAMMPS variables (harvest_lower, harvest_max, halt_gamma);
+#   AL_NAME=DIR writes into <build>/examples/DIR instead (the tests run two loops side by side).
+#   Exit status 1 when the loop stopped on an error (the message names the iteration and the step).
 set -euo pipefail
 # shellcheck source=../common.sh
 . "$(dirname "${BASH_SOURCE[0]}")/../common.sh"
-example_setup active_learning
+example_setup "${AL_NAME:-active_learning}"
 nsteps=${1:-8000}; maxit=${2:-8}
 root=$(cd "$here/../.." && pwd)
 export ACEUQ="$build/aceuq" LMP="$build/lmp" AL_SPEC="$here/al.spec.yaml" AL_TRAIN0="$out/train0.xyz" \
@@ -27,8 +30,14 @@ t1=$(date +%s.%N)
 bash "$here/report_line.sh" 1 "$(date +%s.%N)" "$t1" train0.xyz > report.dat
 cp "$here/refit.sh" "$here/report_line.sh" .
 echo "active learning: initial potential iter_1/pot.yaml on $(grep -c '^[0-9][0-9]*$' train0.xyz) frames; MD on 2 ranks in $out"
+# shellcheck disable=SC2086
 "${mpi[@]}" "$LMP" -nocite -log log.lammps -in "$here/in.active_learning" -var nsteps "$nsteps" -var maxit "$maxit" \
-  | grep -E "^active learning|Fix halt|ERROR" || true
+  ${AL_VARS:-} > lammps.out 2>&1 || true
+grep -E "^active learning|Fix halt|ERROR" lammps.out || true
+if grep -q "^active learning: ERROR\|^ERROR" lammps.out; then
+  echo "active learning: the loop stopped on an error ($out/lammps.out); everything before it is kept in $out/iter_*" >&2
+  exit 1
+fi
 wall=$(( $(date +%s) - t0 ))
 # the table: md_report.dat (potential, step, T, max gamma at the end of its run), report.dat
 # (potential, training frames, frames added, held-out energy / force RMSE, refit seconds)
