@@ -464,6 +464,26 @@ ACEUQ_API const double *aceuq_posterior_mean(const aceuq_posterior *p);
 ACEUQ_API size_t aceuq_posterior_num_members(const aceuq_posterior *p, aceuq_member_kind kind);
 ACEUQ_API const double *aceuq_posterior_members(const aceuq_posterior *p, aceuq_member_kind kind);
 
+/* ---- energy spreads of posterior members (uq_spread.c) ------------------ */
+/* The members of one kind as offsets d_s = c_s - mean: E_i(c_s) = E_i + b(i) . d_s for the
+ * linear potential whose coefficients are the posterior mean (the fitted .yaml).  pot must be
+ * the potential the posterior was loaded for. */
+typedef struct aceuq_spread aceuq_spread;
+ACEUQ_API aceuq_status aceuq_spread_create(const aceuq_posterior *post, const aceuq_potential *pot,
+                                           aceuq_member_kind kind, aceuq_spread **out, aceuq_error *err);
+ACEUQ_API void aceuq_spread_free(aceuq_spread *sp);
+ACEUQ_API size_t aceuq_spread_members(const aceuq_spread *sp);
+/* n atoms of species mu, their linear projections proj (row-major n x K_mu): per atom over the
+ * members of b(i) . d_s: std (centred), rms (uncentred, POPS's Sigma_mis form), lo = min, hi = max
+ * (any output may be NULL; lo/hi are offsets from E_i).  work: n x members doubles (caller's). */
+ACEUQ_API aceuq_status aceuq_spread_atoms(const aceuq_spread *sp, int mu, size_t n, const double *proj, double *std,
+                                          double *rms, double *lo, double *hi, double *work, aceuq_error *err);
+/* The same for an extensive quantity: x = the projections summed over a set of atoms, all
+ * elements' blocks concatenated (K values): the atoms' deviations are correlated, so the spread of
+ * their total energy comes from x . d_s, not from the atomic spreads. */
+ACEUQ_API aceuq_status aceuq_spread_total(const aceuq_spread *sp, const double *x, double *std, double *rms,
+                                          double *lo, double *hi, aceuq_error *err);
+
 /* ---- D-optimality active sets and extrapolation grades ------------------ */
 /* An active set (pacemaker .asi): per element mu the square matrix Ainv_mu
  * (pseudo-inverse of the active-set projection rows) of size K_mu (linear)

@@ -8,7 +8,11 @@
  *   (LAMMPS pair->virial), projections[i][K];
  *   with --asi: gamma[i], max_gamma, gamma_roundoff_scale[i] (the projections
  *   are then of the active set's kind); with --asil (local model):
- *   gamma_local[i], cluster[i].
+ *   gamma_local[i], cluster[i]; with --posterior NAME.posterior.npz [--members
+ *   bayes|pops|committee] (default: pops when the file has them, else bayes):
+ *   spread {members, count, energy_std/rms/lo/hi[i], total_std/rms/lo/hi} of
+ *   the members' energies around this potential's (aceuq_spread_*: per atom
+ *   from b(i) . d_s, the total from the summed projections).
  * Periodicity follows the frame's pbc flags and cell (a slab keeps its
  * in-plane periodicity); frames without a cell are clusters. */
 #include "cli.h"
@@ -20,7 +24,8 @@
 static void usage(void)
 {
   fprintf(stderr, "usage: aceuq eval pot.(yaml|yace) config.xyz [--frame N] "
-                  "[--projections none|linear|nonlinear] [--asi pot.asi] [--asil pot.asil]\n");
+                  "[--projections none|linear|nonlinear] [--asi pot.asi] [--asil pot.asil]\n"
+                  "       [--posterior NAME.posterior.npz [--members bayes|pops|committee]]\n");
 }
 
 static void print_array(const double *v, size_t n)
@@ -204,7 +209,7 @@ done:
 
 int cli_cmd_ace_eval(int argc, char **argv)
 {
-  const char *pot = NULL, *xyz = NULL, *asi = NULL, *asil = NULL;
+  const char *pot = NULL, *xyz = NULL, *asi = NULL, *asil = NULL, *posterior = NULL, *members = NULL;
   long frame = 0;
   aceuq_projection_kind kind = ACEUQ_PROJECTIONS_LINEAR;
   int kind_given = 0;
@@ -212,6 +217,8 @@ int cli_cmd_ace_eval(int argc, char **argv)
     if (!strcmp(argv[i], "--frame") && i + 1 < argc) frame = strtol(argv[++i], NULL, 10);
     else if (!strcmp(argv[i], "--asi") && i + 1 < argc) asi = argv[++i];
     else if (!strcmp(argv[i], "--asil") && i + 1 < argc) asil = argv[++i];
+    else if (!strcmp(argv[i], "--posterior") && i + 1 < argc) posterior = argv[++i];
+    else if (!strcmp(argv[i], "--members") && i + 1 < argc) members = argv[++i];
     else if (!strcmp(argv[i], "--projections") && i + 1 < argc) {
       const char *k = argv[++i];
       kind_given = 1;
@@ -224,7 +231,7 @@ int cli_cmd_ace_eval(int argc, char **argv)
     else if (!xyz) xyz = argv[i];
     else { usage(); return 2; }
   }
-  if (!pot || !xyz) { usage(); return 2; }
+  if (!pot || !xyz || (members && !posterior)) { usage(); return 2; }
 
   aceuq_error err;
   aceuq_error_clear(&err);
@@ -239,6 +246,10 @@ int cli_cmd_ace_eval(int argc, char **argv)
   }
   aceuq_activeset *as = NULL;
   aceuq_localset *ls = NULL;
+  aceuq_posterior *post = NULL;
+  aceuq_spread *spread = NULL;
+  const char *spread_kind = NULL;
+  double *sp_out = NULL;
   double *gamma = NULL, *scale = NULL, *gamma_local = NULL;
   int *cluster = NULL;
   int rc = 1;
@@ -274,6 +285,32 @@ int cli_cmd_ace_eval(int argc, char **argv)
       goto done;
     }
     kind = aceuq_localset_kind(ls);
+  }
+  if (posterior) { /* spreads need the linear projections */
+    if (kind != ACEUQ_PROJECTIONS_LINEAR && (kind_given || as || ls)) {
+      fprintf(stderr, "aceuq: --posterior needs linear projections (the active sets / --projections are not)\n");
+      goto done;
+    }
+    kind = ACEUQ_PROJECTIONS_LINEAR;
+    if (aceuq_posterior_load(posterior, potential, &post, &err) != ACEUQ_OK) {
+      cli_report("eval", &err);
+      goto done;
+    }
+    static const char *const kinds[3] = {"bayes", "pops", "committee"};
+    int k = -1;
+    if (members) {
+      for (int q = 0; q < 3; ++q)
+        if (!strcmp(members, kinds[q])) k = q;
+      if (k < 0) {
+        fprintf(stderr, "aceuq: --members must be bayes, pops or committee, got %s\n", members);
+        goto done;
+      }
+    } else k = aceuq_posterior_num_members(post, ACEUQ_MEMBERS_POPS) ? 1 : 0;
+    spread_kind = kinds[k];
+    if (aceuq_spread_create(post, potential, (aceuq_member_kind)k, &spread, &err) != ACEUQ_OK) {
+      cli_report(posterior, &err);
+      goto done;
+    }
   }
   if (aceuq_potential_projection_size(potential, 0, ACEUQ_PROJECTIONS_LINEAR) == 0) {
     if (kind_given && kind != ACEUQ_PROJECTIONS_NONE)
@@ -338,9 +375,48 @@ int cli_cmd_ace_eval(int argc, char **argv)
     for (size_t i = 0; i < f->natoms; ++i) printf("%s%d", i ? ", " : "", cluster[i]);
     printf("]");
   }
+  if (spread) { /* per atom and the total of the frame */
+    const size_t M = aceuq_spread_members(spread), na = f->natoms, K = aceuq_posterior_size(post);
+    sp_out = calloc(4 * (na ? na : 1) + M + K + 4, sizeof *sp_out);
+    if (!sp_out) {
+      fprintf(stderr, "aceuq: out of memory\n");
+      goto done;
+    }
+    double *sd = sp_out, *rms = sd + na, *lo = rms + na, *hi = lo + na, *work = hi + na, *x = work + M;
+    for (size_t i = 0; i < na; ++i) {
+      const double *b = &res.proj[i * res.nproj_max];
+      if (aceuq_spread_atoms(spread, mu[i], 1, b, &sd[i], &rms[i], &lo[i], &hi[i], work, &err) != ACEUQ_OK) {
+        cli_report("spread", &err);
+        goto done;
+      }
+      size_t off = 0;
+      for (int e = 0; e < mu[i]; ++e) off += aceuq_potential_projection_size(potential, e, ACEUQ_PROJECTIONS_LINEAR);
+      for (size_t q = 0; q < aceuq_potential_projection_size(potential, mu[i], ACEUQ_PROJECTIONS_LINEAR); ++q)
+        x[off + q] += b[q];
+    }
+    double t[4];
+    if (aceuq_spread_total(spread, x, &t[0], &t[1], &t[2], &t[3], &err) != ACEUQ_OK) {
+      cli_report("spread", &err);
+      goto done;
+    }
+    printf(",\n \"spread\": {\"posterior\": \"%s\", \"members\": \"%s\", \"count\": %zu,\n  \"energy_std\": ",
+           posterior, spread_kind, M);
+    print_array(sd, na);
+    printf(",\n  \"energy_rms\": ");
+    print_array(rms, na);
+    printf(",\n  \"energy_lo\": ");
+    print_array(lo, na);
+    printf(",\n  \"energy_hi\": ");
+    print_array(hi, na);
+    printf(",\n  \"total_std\": %.17g, \"total_rms\": %.17g, \"total_lo\": %.17g, \"total_hi\": %.17g}", t[0], t[1],
+           t[2], t[3]);
+  }
   printf("}\n");
   rc = 0;
 done:
+  free(sp_out);
+  aceuq_spread_free(spread);
+  aceuq_posterior_free(post);
   free(mu);
   free(res.energies);
   free(res.forces);

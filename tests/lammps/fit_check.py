@@ -19,6 +19,7 @@ missing --train.
 usage: fit_check.py ACEUQ LMP POTENTIALS_DIR
 """
 import json
+import math
 import os
 import random
 import re
@@ -184,6 +185,37 @@ def main():
         te, tf = rmse(res.stdout, "test")
         check(res.returncode == 0 and e is not None and e < 1e-6 and f < 1e-5 and te < 1e-5 and tf < 1e-4,
               "specification recovers its own potential: train %s meV/atom, %s meV/A; held-out %s, %s" % (e, f, te, tf))
+        # energy spreads (aceuq eval --posterior) against brute force: every member written as a potential
+        # and evaluated; per atom std / rms / min / max of E_s(i) - E(i), and of the total energy
+        sp = os.path.join(d, "sp.yaml")
+        res = run([aceuq, "fit", pot, "--train", lab, "-o", sp, "--samples", "5", "--pops-samples", "6",
+                   "--committee", "4", "--no-activeset"])
+        base = json.loads(run([aceuq, "eval", sp, lab_held]).stdout)
+        for kind, count in (("bayes", 5), ("pops", 6), ("committee", 4)):
+            got = json.loads(run([aceuq, "eval", sp, lab_held, "--posterior", sp[:-5] + ".posterior.npz",
+                                  "--members", kind]).stdout)["spread"]
+            dev = []
+            for m in range(count):
+                run([aceuq, "member", sp, sp[:-5] + ".posterior.npz", kind, str(m), "-o", os.path.join(d, "m.yaml")])
+                e = json.loads(run([aceuq, "eval", os.path.join(d, "m.yaml"), lab_held]).stdout)
+                dev.append([a - b for a, b in zip(e["energies"] + [e["energy"]], base["energies"] + [base["energy"]])])
+            worst = 0.0
+            scale = max(abs(v) for row in dev for v in row)
+            for i in range(len(base["energies"]) + 1):
+                col = [row[i] for row in dev]
+                mean = sum(col) / count
+                ref = (math.sqrt(max(sum(v * v for v in col) / count - mean * mean, 0.0)),
+                       math.sqrt(sum(v * v for v in col) / count), min(col), max(col))
+                if i < len(base["energies"]):
+                    ours = (got["energy_std"][i], got["energy_rms"][i], got["energy_lo"][i], got["energy_hi"][i])
+                else:
+                    ours = (got["total_std"], got["total_rms"], got["total_lo"], got["total_hi"])
+                worst = max(worst, max(abs(a - b) for a, b in zip(ours, ref)) / scale)
+            atom_std = math.sqrt(sum(v * v for v in got["energy_std"]))
+            check(got["count"] == count and worst < 1e-8,
+                  "spread of the %d %s members vs brute force (each member as a potential): %.1e of the largest "
+                  "deviation; total-energy std %.3g eV (from the summed projections; the atoms' quadrature sum would "
+                  "say %.3g)" % (count, kind, worst, got["total_std"], atom_std))
         r2 = run([aceuq, "member", p1, bayes_post, "pops", "0", "-o", os.path.join(d, "m.yaml")])
         check(r2.returncode == 1 and "a posterior of another potential?" in r2.stderr,
               "posterior of another potential: %s" % r2.stderr.strip())

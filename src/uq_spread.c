@@ -1,0 +1,132 @@
+/* uq_spread.c -- energy spreads of the members of a posterior (aceuq.h:
+ * aceuq_spread_*): the first piece of the uncertainty engine.
+ *
+ * Every member of a linear-ACE posterior shares the basis, so with the
+ * offsets d_s = c_s - mean (per element block) a member's atomic energy is
+ *   E_i(c_s) = E_i(mean) + b(i) . d_s              (exact for a linear potential),
+ * and n atoms of one element need one GEMM  W = P D^T  (n x K times K x M).
+ * Per atom, over the M members: std (centred), rms = sqrt(mean_s w_s^2)
+ * (uncentred: POPS's Sigma_mis form), lo = min_s w_s, hi = max_s w_s (bounds
+ * relative to the mean potential's energy).  Extensive quantities use the
+ * summed projections x = sum_i b(i) (all elements concatenated): the atoms'
+ * deviations are fully correlated, so sigma_E is computed from x . d_s, never
+ * as sqrt(sum_i sigma_i^2). */
+#include "aceuq.h"
+
+#include "error_internal.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+extern void dgemm_(const char *transa, const char *transb, const int *m, const int *n, const int *k,
+                   const double *alpha, const double *a, const int *lda, const double *b, const int *ldb,
+                   const double *beta, double *c, const int *ldc);
+
+struct aceuq_spread {
+  int nel;
+  size_t K, M;
+  size_t *offset, *size; /* element blocks of the columns */
+  double *D;             /* M x K row-major: d_s = c_s - mean */
+};
+
+void aceuq_spread_free(aceuq_spread *sp)
+{
+  if (!sp) return;
+  free(sp->offset);
+  free(sp->size);
+  free(sp->D);
+  free(sp);
+}
+
+aceuq_status aceuq_spread_create(const aceuq_posterior *post, const aceuq_potential *pot, aceuq_member_kind kind,
+                                 aceuq_spread **out, aceuq_error *err)
+{
+  *out = NULL;
+  static const char *const names[3] = {"Bayesian samples", "POPS samples", "committee members"};
+  const size_t M = aceuq_posterior_num_members(post, kind), K = aceuq_posterior_size(post);
+  if ((unsigned)kind > 2u) return aceuq_error_set(err, ACEUQ_ERR_VALUE, "spread: unknown member kind %d", (int)kind);
+  if (M < 2)
+    return aceuq_error_set(err, ACEUQ_ERR_VALUE, "spread: the posterior has %zu %s (at least 2 are needed)", M,
+                           names[kind]);
+  aceuq_spread *sp = calloc(1, sizeof *sp);
+  const int nel = aceuq_potential_num_elements(pot);
+  if (sp) {
+    sp->nel = nel;
+    sp->K = K;
+    sp->M = M;
+    sp->offset = malloc((size_t)nel * sizeof *sp->offset);
+    sp->size = malloc((size_t)nel * sizeof *sp->size);
+    sp->D = malloc(M * K * sizeof *sp->D);
+  }
+  if (!sp || !sp->offset || !sp->size || !sp->D) {
+    aceuq_spread_free(sp);
+    return aceuq_error_set(err, ACEUQ_ERR_NOMEM, "spread: out of memory (%zu members x %zu)", M, K);
+  }
+  size_t off = 0;
+  for (int e = 0; e < nel; ++e) {
+    sp->offset[e] = off;
+    sp->size[e] = aceuq_potential_projection_size(pot, e, ACEUQ_PROJECTIONS_LINEAR);
+    off += sp->size[e];
+  }
+  if (off != K) { /* aceuq_posterior_load checked the sizes against a potential: this must be the same one */
+    aceuq_spread_free(sp);
+    return aceuq_error_set(err, ACEUQ_ERR_MISMATCH, "spread: the potential has %zu functions, the posterior %zu", off,
+                           K);
+  }
+  const double *mean = aceuq_posterior_mean(post), *c = aceuq_posterior_members(post, kind);
+  for (size_t s = 0; s < M; ++s)
+    for (size_t k = 0; k < K; ++k) sp->D[s * K + k] = c[s * K + k] - mean[k];
+  *out = sp;
+  return ACEUQ_OK;
+}
+
+size_t aceuq_spread_members(const aceuq_spread *sp) { return sp->M; }
+
+/* std, rms, lo, hi of the M values w[0..M-1] */
+static void reduce(const double *w, size_t M, double *std, double *rms, double *lo, double *hi)
+{
+  double s1 = 0.0, s2 = 0.0, mn = w[0], mx = w[0];
+  for (size_t s = 0; s < M; ++s) {
+    s1 += w[s];
+    s2 += w[s] * w[s];
+    if (w[s] < mn) mn = w[s];
+    if (w[s] > mx) mx = w[s];
+  }
+  const double m1 = s1 / (double)M, var = s2 / (double)M - m1 * m1;
+  if (std) *std = sqrt(var > 0.0 ? var : 0.0);
+  if (rms) *rms = sqrt(s2 / (double)M);
+  if (lo) *lo = mn;
+  if (hi) *hi = mx;
+}
+
+aceuq_status aceuq_spread_atoms(const aceuq_spread *sp, int mu, size_t n, const double *proj, double *std, double *rms,
+                                double *lo, double *hi, double *work, aceuq_error *err)
+{
+  if (mu < 0 || mu >= sp->nel) return aceuq_error_set(err, ACEUQ_ERR_VALUE, "spread: species %d out of range", mu);
+  if (n == 0) return ACEUQ_OK;
+  if (n > (size_t)1 << 30) return aceuq_error_set(err, ACEUQ_ERR_VALUE, "spread: %zu rows in one call", n);
+  const int Kmu = (int)sp->size[mu], M = (int)sp->M, nn = (int)n, ldd = (int)sp->K;
+  const double one = 1.0, zero = 0.0;
+  /* column-major view: work (M x n) = D_mu (M x Kmu, rows of D with leading dim K) . proj^T (Kmu x n) */
+  dgemm_("T", "N", &M, &nn, &Kmu, &one, sp->D + sp->offset[mu], &ldd, proj, &Kmu, &zero, work, &M);
+  for (size_t i = 0; i < n; ++i)
+    reduce(&work[i * sp->M], sp->M, std ? &std[i] : NULL, rms ? &rms[i] : NULL, lo ? &lo[i] : NULL,
+           hi ? &hi[i] : NULL);
+  return ACEUQ_OK;
+}
+
+aceuq_status aceuq_spread_total(const aceuq_spread *sp, const double *x, double *std, double *rms, double *lo,
+                                double *hi, aceuq_error *err)
+{
+  double *w = malloc(sp->M * sizeof *w);
+  if (!w) return aceuq_error_set(err, ACEUQ_ERR_NOMEM, "spread: out of memory");
+  for (size_t s = 0; s < sp->M; ++s) {
+    double v = 0.0;
+    for (size_t k = 0; k < sp->K; ++k) v += sp->D[s * sp->K + k] * x[k];
+    w[s] = v;
+  }
+  reduce(w, sp->M, std, rms, lo, hi);
+  free(w);
+  return ACEUQ_OK;
+}
