@@ -15,6 +15,7 @@
 #include "command_aceuq.h"
 #include "compute_uq_entropy.h"
 #include "compute_uq_grade.h"
+#include "compute_uq_spread.h"
 #include "fix_uq_harvest.h"
 #include "pair_ace_uq.h"
 
@@ -61,6 +62,11 @@ static Pair *create_pair_ace_uq(LAMMPS *lmp)
 static Compute *create_compute_uq_grade(LAMMPS *lmp, int narg, char **arg)
 {
   return new ComputeUQGrade(lmp, narg, arg);
+}
+
+static Compute *create_compute_uq_spread(LAMMPS *lmp, int narg, char **arg)
+{
+  return new ComputeUQSpread(lmp, narg, arg);
 }
 
 static Fix *create_fix_uq_harvest(LAMMPS *lmp, int narg, char **arg)
@@ -121,6 +127,12 @@ extern "C" __attribute__((visibility("default"))) void lammpsplugin_init(void *p
   plugin.name = "uq/grade";
   plugin.info = "compute uq/grade: D-optimality extrapolation grades from pair_style ace/uq";
   plugin.creator.v2 = (lammpsplugin_factory2 *)&create_compute_uq_grade;
+  (*register_plugin)(&plugin, lmp);
+
+  plugin.style = "compute";
+  plugin.name = "uq/spread";
+  plugin.info = "compute uq/spread: energy spreads of posterior members from pair_style ace/uq ... posterior";
+  plugin.creator.v2 = (lammpsplugin_factory2 *)&create_compute_uq_spread;
   (*register_plugin)(&plugin, lmp);
 
   plugin.style = "fix";

@@ -56,6 +56,11 @@ void PairACEUQ::release_potential()
   asi_.release();
   asi_loaded_ = false;
   asi_kind_ = ACEUQ_PROJECTIONS_NONE;
+  aceuq_spread_free(spread_);
+  spread_ = nullptr;
+  spread_members_ = 0;
+  std::vector<double>().swap(member_dev_);
+  std::vector<double>().swap(chunk_dev_);
 }
 
 void PairACEUQ::allocate()
@@ -72,18 +77,33 @@ void PairACEUQ::settings(int narg, char **arg)
 {
   grade_every_ = 0;
   local_file_.clear();
+  posterior_file_.clear();
+  members_arg_.clear();
   for (int i = 0; i < narg; i += 2) {
     std::string key = arg[i];
-    if (key != "grade_every" && key != "local")
-      error->all(FLERR, "pair_style ace/uq: unknown keyword '{}' (expected grade_every N, local file.asil)", key);
+    if (key != "grade_every" && key != "local" && key != "posterior" && key != "members")
+      error->all(FLERR, "pair_style ace/uq: unknown keyword '{}' (expected grade_every N, local file.asil, "
+                 "posterior file.posterior.npz, members bayes|pops|committee)", key);
     if (i + 1 >= narg) error->all(FLERR, "pair_style ace/uq: {} needs a value", key);
     if (key == "local") {
       local_file_ = arg[i + 1];
       continue;
     }
+    if (key == "posterior") {
+      posterior_file_ = arg[i + 1];
+      continue;
+    }
+    if (key == "members") {
+      members_arg_ = arg[i + 1];
+      if (members_arg_ != "bayes" && members_arg_ != "pops" && members_arg_ != "committee")
+        error->all(FLERR, "pair_style ace/uq: members must be bayes, pops or committee (got '{}')", members_arg_);
+      continue;
+    }
     grade_every_ = utils::inumeric(FLERR, arg[i + 1], false, lmp);
     if (grade_every_ < 0) error->all(FLERR, "pair_style ace/uq: grade_every must be >= 0 (got {})", grade_every_);
   }
+  if (!members_arg_.empty() && posterior_file_.empty())
+    error->all(FLERR, "pair_style ace/uq: members {} needs posterior file.posterior.npz", members_arg_);
 }
 
 void PairACEUQ::coeff(int narg, char **arg)
@@ -133,6 +153,7 @@ void PairACEUQ::coeff(int narg, char **arg)
                  potential_file_);
     load_local_set(local_file_.c_str());
   }
+  if (!posterior_file_.empty()) load_posterior();
   if (comm->me == 0) {
     utils::logmesg(lmp, "pair ace/uq: {} with elements {}, cutoff max {}\n", potential_file_, known,
                    aceuq_potential_cutoff(potential_, -1, -1));
@@ -187,6 +208,7 @@ void PairACEUQ::compute(int eflag, int vflag)
   if (grade_now) {
     grow_peratom();
     for (int i = 0; i < nlocal; ++i) gamma_[i] = atom_energy_[i] = gamma_local_[i] = cluster_[i] = 0.0;
+    if (spread_) std::fill(member_dev_.begin(), member_dev_.begin() + (std::size_t)nlocal * spread_members_, 0.0);
     for (auto &c : chunk_atom_) c.clear();
   }
 

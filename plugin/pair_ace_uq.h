@@ -1,7 +1,7 @@
 /* pair_ace_uq.h -- `pair_style ace/uq`: ACE energies, forces and virial from
  * pacemaker (.yaml, B-basis) or ML-PACE (.yace, C-tilde) potential files.
  *
- *   pair_style ace/uq [grade_every N] [local pot.asil]
+ *   pair_style ace/uq [grade_every N] [local pot.asil] [posterior pot.posterior.npz [members bayes|pops|committee]]
  *   pair_coeff * * pot.yaml [pot.asi] El1 El2 ...   (one element per atom type; NULL skips a type)
  *
  * With an active set (.asi) the pair computes D-optimality extrapolation
@@ -12,7 +12,10 @@
  * inverses are held once per node (MPI shared memory).  With a local model
  * (.asil, clustering-enhanced local D-optimality) each graded atom is also
  * assigned to its nearest cluster centroid and graded with that cluster's
- * inverse (one GEMM per cluster and species per chunk): gamma_local.
+ * inverse (one GEMM per cluster and species per chunk): gamma_local.  With a
+ * posterior (aceuq fit's NAME.posterior.npz) the same projection chunks give,
+ * on grade steps, every atom's energy deviation b(i) . d_s for all members s
+ * (one more GEMM per chunk; aceuq_spread_deviations), read by compute uq/spread.
  *
  * Many-body with a full neighbour list and newton pair on: for every owned
  * atom i the core returns E_i and dE_i/dr_ij; forces f_i += dE_i/dr_ij,
@@ -61,6 +64,12 @@ class PairACEUQ : public Pair {
   bool has_local_set() const { return local_loaded_; }
   const double *gamma_local() const { return gamma_local_; }
   const double *cluster_index() const { return cluster_; }   // 0-based cluster of the atom's element
+  /* with a posterior: members, and per owned atom (valid on grades_step()) the deviations of the
+   * members' energies from E_i, row i = members values */
+  bool has_spread() const { return spread_ != nullptr; }
+  std::size_t spread_members() const { return spread_members_; }
+  const double *member_deviations() const { return member_dev_.data(); }
+  const std::string &spread_kind() const { return spread_kind_; }
   /* element symbol of a LAMMPS type (NULL if the type is not handled) */
   const char *element_of_type(int type) const;
 
@@ -103,6 +112,13 @@ class PairACEUQ : public Pair {
   std::vector<int> cluster_rows_atom_;
   double *gamma_local_ = nullptr, *cluster_ = nullptr;
 
+  // energy spreads of posterior members (posterior FILE [members KIND])
+  std::string posterior_file_, spread_kind_;
+  std::string members_arg_;                 // as given; empty = pops when present, else bayes
+  aceuq_spread *spread_ = nullptr;
+  std::size_t spread_members_ = 0;
+  std::vector<double> member_dev_, chunk_dev_;   // nmax x members; kGradeChunk x members
+
   // rows of projections graded per GEMM call (bounds the buffers to kGradeChunk x K per species)
   static constexpr std::size_t kGradeChunk = 128;
 
@@ -113,6 +129,7 @@ class PairACEUQ : public Pair {
   void flush_grades(int mu);
   void flush_local_grades(int mu, std::size_t n);
   void load_local_set(const char *file);
+  void load_posterior();
 };
 
 }    // namespace LAMMPS_NS

@@ -30,11 +30,20 @@ void PairACEUQ::flush_grades(int mu)
     error->one(FLERR, "pair_style ace/uq: extrapolation grades: {}", err.message);
   for (std::size_t r = 0; r < n; ++r) gamma_[chunk_atom_[mu][r]] = chunk_gamma_[r];
   if (local_loaded_) flush_local_grades(mu, n);
+  if (spread_) { /* all members' energy deviations of the chunk: one GEMM */
+    if (aceuq_spread_deviations(spread_, mu, n, chunk_proj_[mu].data(), chunk_dev_.data(), &err) != ACEUQ_OK)
+      error->one(FLERR, "pair_style ace/uq: posterior spreads: {}", err.message);
+    for (std::size_t r = 0; r < n; ++r)
+      std::memcpy(&member_dev_[(std::size_t)chunk_atom_[mu][r] * spread_members_], &chunk_dev_[r * spread_members_],
+                  spread_members_ * sizeof(double));
+  }
   chunk_atom_[mu].clear();
 }
 
 void PairACEUQ::grow_peratom()
 {
+  if (spread_ && member_dev_.size() < (std::size_t)atom->nmax * spread_members_)
+    member_dev_.assign((std::size_t)atom->nmax * spread_members_, 0.0);
   if (atom->nmax <= nmax_) return;
   nmax_ = atom->nmax;
   memory->destroy(gamma_);
@@ -263,4 +272,32 @@ void PairACEUQ::load_local_set(const char *file)
     utils::logmesg(lmp, "pair ace/uq: local model {}: {}; {:.2f} MB of cluster inverses held once per node\n", file,
                    counts, total * 8.0 / 1048576.0);
   }
+}
+
+/* Every rank reads the posterior (checked against the potential) and keeps the members' offsets
+ * (members x K doubles per rank: small next to the active sets). */
+void PairACEUQ::load_posterior()
+{
+  if (!asi_loaded_ || asi_kind_ != ACEUQ_PROJECTIONS_LINEAR)
+    error->all(FLERR, "pair_style ace/uq posterior {}: the spreads use the linear projections of a linear active "
+               "set: pair_coeff * * {} pot.asi El ... (aceuq fit writes both)", posterior_file_, potential_file_);
+  aceuq_error err;
+  aceuq_error_clear(&err);
+  aceuq_posterior *post = nullptr;
+  if (aceuq_posterior_load(posterior_file_.c_str(), potential_, &post, &err) != ACEUQ_OK)
+    error->all(FLERR, "pair_style ace/uq posterior: {}", err.message);
+  int kind = 0;
+  if (members_arg_.empty()) kind = aceuq_posterior_num_members(post, ACEUQ_MEMBERS_POPS) ? 1 : 0;
+  else kind = members_arg_ == "bayes" ? 0 : members_arg_ == "pops" ? 1 : 2;
+  static const char *const names[3] = {"bayes", "pops", "committee"};
+  spread_kind_ = names[kind];
+  const aceuq_status st = aceuq_spread_create(post, potential_, (aceuq_member_kind)kind, &spread_, &err);
+  aceuq_posterior_free(post);
+  if (st != ACEUQ_OK) error->all(FLERR, "pair_style ace/uq posterior {}: {}", posterior_file_, err.message);
+  spread_members_ = aceuq_spread_members(spread_);
+  chunk_dev_.assign(kGradeChunk * spread_members_, 0.0);
+  member_dev_.clear();
+  if (comm->me == 0)
+    utils::logmesg(lmp, "pair ace/uq: energy spreads of {} {} members from {}\n", spread_members_, spread_kind_,
+                   posterior_file_);
 }

@@ -478,6 +478,12 @@ ACEUQ_API size_t aceuq_spread_members(const aceuq_spread *sp);
  * (any output may be NULL; lo/hi are offsets from E_i).  work: n x members doubles (caller's). */
 ACEUQ_API aceuq_status aceuq_spread_atoms(const aceuq_spread *sp, int mu, size_t n, const double *proj, double *std,
                                           double *rms, double *lo, double *hi, double *work, aceuq_error *err);
+/* The deviations themselves: dev[i * members + s] = b(i) . d_s (row-major n x members; one GEMM). */
+ACEUQ_API aceuq_status aceuq_spread_deviations(const aceuq_spread *sp, int mu, size_t n, const double *proj,
+                                               double *dev, aceuq_error *err);
+/* std (centred), rms, min and max of M deviations (any output may be NULL); the total of a set of
+ * atoms is reduced from the sum of their deviation rows. */
+ACEUQ_API void aceuq_spread_reduce(const double *w, size_t M, double *std, double *rms, double *lo, double *hi);
 /* The same for an extensive quantity: x = the projections summed over a set of atoms, all
  * elements' blocks concatenated (K values): the atoms' deviations are correlated, so the spread of
  * their total energy comes from x . d_s, not from the atomic spreads. */

@@ -83,8 +83,7 @@ aceuq_status aceuq_spread_create(const aceuq_posterior *post, const aceuq_potent
 
 size_t aceuq_spread_members(const aceuq_spread *sp) { return sp->M; }
 
-/* std, rms, lo, hi of the M values w[0..M-1] */
-static void reduce(const double *w, size_t M, double *std, double *rms, double *lo, double *hi)
+void aceuq_spread_reduce(const double *w, size_t M, double *std, double *rms, double *lo, double *hi)
 {
   double s1 = 0.0, s2 = 0.0, mn = w[0], mx = w[0];
   for (size_t s = 0; s < M; ++s) {
@@ -100,20 +99,27 @@ static void reduce(const double *w, size_t M, double *std, double *rms, double *
   if (hi) *hi = mx;
 }
 
-aceuq_status aceuq_spread_atoms(const aceuq_spread *sp, int mu, size_t n, const double *proj, double *std, double *rms,
-                                double *lo, double *hi, double *work, aceuq_error *err)
+aceuq_status aceuq_spread_deviations(const aceuq_spread *sp, int mu, size_t n, const double *proj, double *dev,
+                                     aceuq_error *err)
 {
   if (mu < 0 || mu >= sp->nel) return aceuq_error_set(err, ACEUQ_ERR_VALUE, "spread: species %d out of range", mu);
   if (n == 0) return ACEUQ_OK;
   if (n > (size_t)1 << 30) return aceuq_error_set(err, ACEUQ_ERR_VALUE, "spread: %zu rows in one call", n);
   const int Kmu = (int)sp->size[mu], M = (int)sp->M, nn = (int)n, ldd = (int)sp->K;
   const double one = 1.0, zero = 0.0;
-  /* column-major view: work (M x n) = D_mu (M x Kmu, rows of D with leading dim K) . proj^T (Kmu x n) */
-  dgemm_("T", "N", &M, &nn, &Kmu, &one, sp->D + sp->offset[mu], &ldd, proj, &Kmu, &zero, work, &M);
-  for (size_t i = 0; i < n; ++i)
-    reduce(&work[i * sp->M], sp->M, std ? &std[i] : NULL, rms ? &rms[i] : NULL, lo ? &lo[i] : NULL,
-           hi ? &hi[i] : NULL);
+  /* column-major view: dev (M x n) = D_mu (M x Kmu, rows of D with leading dim K) . proj^T (Kmu x n) */
+  dgemm_("T", "N", &M, &nn, &Kmu, &one, sp->D + sp->offset[mu], &ldd, proj, &Kmu, &zero, dev, &M);
   return ACEUQ_OK;
+}
+
+aceuq_status aceuq_spread_atoms(const aceuq_spread *sp, int mu, size_t n, const double *proj, double *std, double *rms,
+                                double *lo, double *hi, double *work, aceuq_error *err)
+{
+  aceuq_status st = aceuq_spread_deviations(sp, mu, n, proj, work, err);
+  for (size_t i = 0; !st && i < n; ++i)
+    aceuq_spread_reduce(&work[i * sp->M], sp->M, std ? &std[i] : NULL, rms ? &rms[i] : NULL, lo ? &lo[i] : NULL,
+                        hi ? &hi[i] : NULL);
+  return st;
 }
 
 aceuq_status aceuq_spread_total(const aceuq_spread *sp, const double *x, double *std, double *rms, double *lo,
@@ -126,7 +132,7 @@ aceuq_status aceuq_spread_total(const aceuq_spread *sp, const double *x, double 
     for (size_t k = 0; k < sp->K; ++k) v += sp->D[s * sp->K + k] * x[k];
     w[s] = v;
   }
-  reduce(w, sp->M, std, rms, lo, hi);
+  aceuq_spread_reduce(w, sp->M, std, rms, lo, hi);
   free(w);
   return ACEUQ_OK;
 }

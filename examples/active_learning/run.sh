@@ -15,7 +15,7 @@ set -euo pipefail
 example_setup "${AL_NAME:-active_learning}"
 nsteps=${1:-8000}; maxit=${2:-8}
 root=$(cd "$here/../.." && pwd)
-export ACEUQ="$build/aceuq" LMP="$build/lmp" AL_SPEC="$here/al.spec.yaml" AL_TRAIN0="$out/train0.xyz" \
+export ACEUQ="$build/aceuq" LMP="$build/lmp" AL_SPEC="${AL_SPEC:-$here/al.spec.yaml}" AL_TRAIN0="$out/train0.xyz" \
        AL_TEST="$out/heldout.xyz"
 rm -rf iter_* md_report.dat report.dat report.md gamma_T.dat halts.dat
 t0=$(date +%s)

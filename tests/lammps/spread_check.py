@@ -1,0 +1,103 @@
+#!/usr/bin/env python3
+"""compute uq/spread (pair_style ace/uq ... posterior FILE) on NP MPI ranks against aceuq eval --posterior.
+
+A rattled 108-atom fcc Cu crystal (fixed seed) with the project's potentials/Cu.yaml, Cu.asi and
+Cu.posterior.npz, run 0 in LAMMPS: for each member kind (bayes, pops, committee) the per-atom std / lo /
+hi (dump, sorted by id) and the group totals (thermo: std, lo, hi, rms, max and mean atom std) must equal
+aceuq eval --posterior on the same frame (itself tested against brute-force member evaluation) to 1e-10
+eV; a group of half the atoms checks the group total against the sum over those atoms' members.
+Bad input: a posterior without a linear active set, members without posterior, compute uq/spread
+without a posterior: clear errors.
+usage: spread_check.py ACEUQ LMP POTENTIALS_DIR NP
+"""
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+
+failures = 0
+
+
+def check(ok, what):
+    global failures
+    failures += not ok
+    print("%-4s %s" % ("ok" if ok else "FAIL", what))
+
+
+def main():
+    aceuq, lmp, pots, np_ = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+    mpi = []
+    if np_ > 1:
+        mpi = ["mpirun", "-np", str(np_), "--oversubscribe"] + (["--allow-run-as-root"] if os.geteuid() == 0 else [])
+    rng = random.Random(3)
+    a, n = 3.615, 3
+    base = [(0, 0, 0), (0, .5, .5), (.5, 0, .5), (.5, .5, 0)]
+    pos = [[(i + b[0]) * a + rng.uniform(-.15, .15), (j + b[1]) * a + rng.uniform(-.15, .15),
+            (k + b[2]) * a + rng.uniform(-.15, .15)] for i in range(n) for j in range(n) for k in range(n) for b in base]
+    L = n * a
+    P = os.path.join(pots, "Cu")
+    with tempfile.TemporaryDirectory(prefix="aceuq_spread_") as d:
+        xyz, data = os.path.join(d, "f.xyz"), os.path.join(d, "f.data")
+        open(xyz, "w").write('%d\nLattice="%.12g 0 0 0 %.12g 0 0 0 %.12g" Properties=species:S:1:pos:R:3 pbc="T T T"\n'
+                             % (len(pos), L, L, L) + "".join("Cu %.12f %.12f %.12f\n" % tuple(p) for p in pos))
+        subprocess.run([aceuq, "lammps-data", xyz, data, "--elements", "Cu"], check=True, capture_output=True)
+
+        def lammps(pair, extra, tag):
+            inp = os.path.join(d, "in." + tag)
+            open(inp, "w").write("\n".join([
+                "plugin load aceuqplugin.so", "units metal", "atom_style atomic", "atom_modify map array",
+                "read_data %s" % data, "mass 1 63.546", pair, "pair_coeff * * %s.yaml %s.asi Cu" % (P, P)] + extra +
+                ["run 0"]) + "\n")
+            return subprocess.run(mpi + [lmp, "-nocite", "-log", "none", "-in", inp], capture_output=True, text=True,
+                                  cwd=d)
+
+        for kind in ("bayes", "pops", "committee"):
+            dump = os.path.join(d, "s_%s.dump" % kind)
+            res = lammps("pair_style ace/uq grade_every 1 posterior %s.posterior.npz members %s" % (P, kind), [
+                "compute s all uq/spread", "group half id <= 54", "compute h half uq/spread",
+                "dump d all custom 1 %s id c_s[1] c_s[2] c_s[3]" % dump, "dump_modify d sort id format float %.17g",
+                "thermo_style custom step c_s[1] c_s[2] c_s[3] c_s[4] c_s[5] c_s[6] c_h[1] c_h[2] c_h[3]",
+                "thermo_modify format float %.17g"], kind)
+            if res.returncode:
+                check(False, "%s on %d rank(s): LAMMPS failed: %s" % (kind, np_, (res.stdout + res.stderr)[-600:]))
+                continue
+            lines = res.stdout.split("\n")
+            head = [i for i, ln in enumerate(lines) if ln.split()[:2] == ["Step", "c_s[1]"]][0]
+            vals = [float(v) for v in lines[head + 1].split()[1:]]
+            ev = json.loads(subprocess.run([aceuq, "eval", P + ".yaml", xyz, "--posterior", P + ".posterior.npz",
+                                            "--members", kind], capture_output=True, text=True).stdout)["spread"]
+            rows = [[float(v) for v in ln.split()] for ln in open(dump).read().split("ITEM: ATOMS")[1].split("\n")[1:]
+                    if ln.strip()]
+            datom = max(max(abs(r[1] - ev["energy_std"][k]), abs(r[2] - ev["energy_lo"][k]),
+                            abs(r[3] - ev["energy_hi"][k])) for k, r in enumerate(rows))
+            ref = [ev["total_std"], ev["total_lo"], ev["total_hi"], ev["total_rms"], max(ev["energy_std"]),
+                   sum(ev["energy_std"]) / len(ev["energy_std"])]
+            dtot = max(abs(x - y) for x, y in zip(vals[:6], ref))
+            check(len(rows) == len(pos) and datom < 1e-10 and dtot < 1e-10,
+                  "%s, %d rank(s): per-atom std/lo/hi of %d atoms %.1e eV, totals (std %.4g, lo %.4g, hi %.4g eV) "
+                  "%.1e eV from aceuq eval" % (kind, np_, len(rows), datom, vals[0], vals[1], vals[2], dtot))
+            # the group total: sum over the members of the half's deviations; bounded by the atoms' bounds
+            lo_sum = sum(ev["energy_lo"][:54])
+            hi_sum = sum(ev["energy_hi"][:54])
+            check(lo_sum - 1e-12 <= vals[7] <= vals[8] <= hi_sum + 1e-12 and vals[6] > 0,
+                  "%s, %d rank(s): group total std %.4g eV, bounds [%.4g, %.4g] inside the sums of the atoms' bounds "
+                  "[%.4g, %.4g]" % (kind, np_, vals[6], vals[7], vals[8], lo_sum, hi_sum))
+        res = subprocess.run(mpi + [lmp, "-nocite", "-log", "none", "-in", "/dev/stdin"], input="\n".join([
+            "plugin load aceuqplugin.so", "units metal", "atom_style atomic", "read_data %s" % data, "mass 1 63.546",
+            "pair_style ace/uq posterior %s.posterior.npz" % P, "pair_coeff * * %s.yaml Cu" % P]) + "\n",
+            capture_output=True, text=True, cwd=d)
+        check(res.returncode != 0 and "the spreads use the linear projections of a linear active set" in res.stdout,
+              "posterior without an active set: a clear error")
+        res = lammps("pair_style ace/uq members pops", [], "members")
+        check(res.returncode != 0 and "members pops needs posterior" in res.stdout, "members without posterior")
+        res = lammps("pair_style ace/uq grade_every 1", ["compute s all uq/spread", "thermo_style custom step c_s"],
+                     "nopost")
+        check(res.returncode != 0 and "has no posterior" in res.stdout, "compute uq/spread without a posterior")
+    print("%d failure(s)" % failures)
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
