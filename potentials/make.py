@@ -246,7 +246,8 @@ def main():
             with tempfile.TemporaryDirectory(prefix="aceuq_lc_") as work:
                 lc = learning_curves(aceuq, os.path.join(HERE, "Cu.spec.yaml"), train, test, work, outdir)
                 # the potential itself is the basis curve's point with the specification's basis
-                lc.append(dict(kind="basis", frames=lc[-4]["frames"], functions=r["functions"], nmax="Cu.spec.yaml",
+                lc.append(dict(kind="basis", frames=[x for x in lc if x["kind"] == "data"][-1]["frames"],
+                               functions=r["functions"], nmax="Cu.spec.yaml",
                                lmax="Cu.spec.yaml", energy=r["test"]["all"][1], forces=r["test"]["all"][2],
                                seconds=r["seconds"], rows=r["rows"], peak_mb=r["peak_mb"], potential=True))
                 plot_curves(lc, r["test"]["all"][0], work, outdir)

@@ -269,8 +269,7 @@ def main():
         check(res.returncode == 1 and "nan.xyz" in res.stderr and not os.path.exists(out),
               "NaN label: %s" % res.stderr.strip()[:160])
         one = os.path.join(d, "one.xyz")
-        open(one, "w").write(open(lab).read().split("\n", 34)[-1].split("\n\n")[0] if False else
-                             "".join(open(lab).readlines()[:34]))
+        open(one, "w").write("".join(open(lab).readlines()[:34]))  # the first frame (32 atoms) alone
         res = run([aceuq, "fit", spec, "--train", one, "-o", out])
         check(res.returncode == 1 and "more functions than" in res.stderr and not os.path.exists(out),
               "more columns than rows: %s" % res.stderr.strip()[:160])
