@@ -30,6 +30,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "oracle"))
 from sample import FULL  # noqa: E402  (the runs per class: stale data are remade)
+from lammps_dump import xyz_frames  # noqa: E402
 
 SEED = 2026
 ORACLE = {"Cu": ("eam/alloy", "* * Cu_mishin1.eam.alloy Cu", "fcc 3.615", ["Cu"], [63.546]),
@@ -108,12 +109,7 @@ def subsample(files, every, work, tag):
     """every k-th frame of every file (the class mix is kept)"""
     out = []
     for path in files:
-        text = open(path).read().split("\n")
-        frames, i = [], 0
-        while i < len(text) and text[i].strip():
-            n = int(text[i])
-            frames.append("\n".join(text[i:i + n + 2]) + "\n")
-            i += n + 2
+        frames = [text for text, _, _ in xyz_frames(path)]
         dst = os.path.join(work, "%s_%s" % (tag, os.path.basename(path)))
         with open(dst, "w") as f:
             f.write("".join(frames[::every]))

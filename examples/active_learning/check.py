@@ -13,14 +13,8 @@ import os
 import subprocess
 import sys
 
-
-def frames(path):
-    lines = open(path).read().split("\n")
-    i = 0
-    while i < len(lines) and lines[i].strip():
-        n = int(lines[i])
-        yield "\n".join(lines[i:i + n + 2]) + "\n", lines[i + 1], lines[i + 2:i + 2 + n]
-        i += n + 2
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "potentials", "oracle"))
+from lammps_dump import xyz_frames as frames  # noqa: E402
 
 
 def main():

@@ -29,6 +29,9 @@ import tempfile
 
 import numpy as np
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "potentials", "oracle"))
+from lammps_dump import xyz_frames as frames  # noqa: E402
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.join(HERE, "..", "..")
 IN_DOMAIN = ["md300", "md600", "md900", "strain", "vacancy", "slab100"]
@@ -45,15 +48,6 @@ def run(cmd, **kw):
     if res.returncode:
         raise SystemExit("study.py: %s failed:\n%s%s" % (" ".join(cmd[:3]), res.stdout[-2000:], res.stderr[-2000:]))
     return res.stdout
-
-
-def frames(path):
-    lines = open(path).read().split("\n")
-    i = 0
-    while i < len(lines) and lines[i].strip():
-        n = int(lines[i])
-        yield "\n".join(lines[i:i + n + 2]) + "\n", lines[i + 1], lines[i + 2:i + 2 + n]
-        i += n + 2
 
 
 def ranks(x):

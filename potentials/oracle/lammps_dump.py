@@ -1,5 +1,16 @@
 """Read LAMMPS `dump custom ... id type x y z` snapshots (orthogonal or triclinic box, any boundary)
-and write them as extended XYZ.  Used by sample.py and the examples (entropy, uq_benchmark)."""
+and write them as extended XYZ; split extended XYZ files into frames.  Used by sample.py, make.py and
+the examples (entropy, uq_benchmark, active_learning, uq_study)."""
+
+
+def xyz_frames(path):
+    """Yield (frame text, comment line, atom lines) per frame of an extended XYZ file."""
+    lines = open(path).read().split("\n")
+    i = 0
+    while i < len(lines) and lines[i].strip():
+        n = int(lines[i])
+        yield "\n".join(lines[i:i + n + 2]) + "\n", lines[i + 1], lines[i + 2:i + 2 + n]
+        i += n + 2
 
 
 def frames(path):
