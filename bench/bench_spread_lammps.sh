@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Cost of run-time energy spreads in LAMMPS, side by side in one run: 4000-atom fcc Cu (10x10x10,
+# Cost of run-time energy and force spreads in LAMMPS, side by side in one run: 4000-atom fcc Cu (10x10x10,
 # 600 K, NVE, 100 steps) with the project's potentials/Cu.yaml: energies + forces only; grades every
 # step (Cu.asi); grades + spreads every step (posterior Cu.posterior.npz: POPS 256, Bayesian 32,
-# committee 8 members).  Prints us/atom/step and the ratios to E+F.   usage: bench_spread_lammps.sh [NP]
+# committee 8 members), then the same with force spreads (pair_style ... spread forces).  Prints us/atom/step and the ratios to E+F.   usage: bench_spread_lammps.sh [NP]
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 build=$(cd "${ACEUQ_BUILD_DIR:-$here/../build}" && pwd)
@@ -27,5 +27,10 @@ report "+ grades every step" "$tg"
 for m in pops bayes committee; do
   t=$(run_case "grade_every 1 posterior $pots/Cu.posterior.npz members $m" "$pots/Cu.yaml $pots/Cu.asi" \
        "compute s all uq/spread")
-  report "+ grades + $m spreads every step" "$t"
+  report "+ grades + $m energy spreads every step" "$t"
+done
+for m in committee bayes pops; do
+  t=$(run_case "grade_every 1 posterior $pots/Cu.posterior.npz members $m spread forces" "$pots/Cu.yaml $pots/Cu.asi" \
+       "compute s all uq/spread")
+  report "+ grades + $m energy+force spreads" "$t"
 done

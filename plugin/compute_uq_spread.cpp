@@ -20,11 +20,11 @@ ComputeUQSpread::ComputeUQSpread(LAMMPS *lmp, int narg, char **arg) : Compute(lm
   scalar_flag = 1;
   extscalar = 0;
   vector_flag = 1;
-  size_vector = 6;
+  size_vector = 8;
   extvector = 0;
   vector = results_;
   peratom_flag = 1;
-  size_peratom_cols = 3;
+  size_peratom_cols = 4;
 }
 
 ComputeUQSpread::~ComputeUQSpread() { memory->destroy(columns_); }
@@ -52,23 +52,31 @@ void ComputeUQSpread::reduce()
 {
   const std::size_t M = pair_->spread_members();
   const double *dev = pair_->member_deviations();
-  sum_.assign(M + 2, 0.0);
-  sum_all_.assign(M + 2, 0.0);
-  double local_max = 0.0, global_max = 0.0;
+  const double *fstd = pair_->has_force_spread() ? pair_->force_std() : nullptr;
+  sum_.assign(M + 3, 0.0);
+  sum_all_.assign(M + 3, 0.0);
+  double local_max[2] = {0.0, 0.0}, global_max[2] = {0.0, 0.0};   // atom energy std, atom force std
   for (int i = 0; i < atom->nlocal; ++i) {
     if (!(atom->mask[i] & groupbit)) continue;
     for (std::size_t s = 0; s < M; ++s) sum_[s] += dev[(std::size_t)i * M + s];
     double sd;
     aceuq_spread_reduce(&dev[(std::size_t)i * M], M, &sd, nullptr, nullptr, nullptr);
-    local_max = std::max(local_max, sd);
+    local_max[0] = std::max(local_max[0], sd);
     sum_[M] += sd;
     sum_[M + 1] += 1.0;
+    if (fstd) {
+      local_max[1] = std::max(local_max[1], fstd[i]);
+      sum_[M + 2] += fstd[i];
+    }
   }
-  MPI_Allreduce(sum_.data(), sum_all_.data(), (int)(M + 2), MPI_DOUBLE, MPI_SUM, world);
-  MPI_Allreduce(&local_max, &global_max, 1, MPI_DOUBLE, MPI_MAX, world);
+  MPI_Allreduce(sum_.data(), sum_all_.data(), (int)(M + 3), MPI_DOUBLE, MPI_SUM, world);
+  MPI_Allreduce(local_max, global_max, 2, MPI_DOUBLE, MPI_MAX, world);
   aceuq_spread_reduce(sum_all_.data(), M, &results_[0], &results_[3], &results_[1], &results_[2]);
-  results_[4] = global_max;
-  results_[5] = sum_all_[M + 1] > 0 ? sum_all_[M] / sum_all_[M + 1] : 0.0;
+  const double count = sum_all_[M + 1];
+  results_[4] = global_max[0];
+  results_[5] = count > 0 ? sum_all_[M] / count : 0.0;
+  results_[6] = global_max[1];
+  results_[7] = count > 0 ? sum_all_[M + 2] / count : 0.0;
 }
 
 double ComputeUQSpread::compute_scalar()
@@ -97,18 +105,20 @@ void ComputeUQSpread::compute_peratom()
   if (atom->nmax > nmax_) {
     nmax_ = atom->nmax;
     memory->destroy(columns_);
-    memory->create(columns_, nmax_, 3, "uq/spread:columns");
+    memory->create(columns_, nmax_, 4, "uq/spread:columns");
     array_atom = columns_;
   }
   const std::size_t M = pair_->spread_members();
   const double *dev = pair_->member_deviations();
+  const double *fstd = pair_->has_force_spread() ? pair_->force_std() : nullptr;
   for (int i = 0; i < atom->nlocal; ++i) {
     if (!(atom->mask[i] & groupbit)) {
-      columns_[i][0] = columns_[i][1] = columns_[i][2] = 0.0;
+      columns_[i][0] = columns_[i][1] = columns_[i][2] = columns_[i][3] = 0.0;
       continue;
     }
     aceuq_spread_reduce(&dev[(std::size_t)i * M], M, &columns_[i][0], nullptr, &columns_[i][1], &columns_[i][2]);
+    columns_[i][3] = fstd ? fstd[i] : 0.0;
   }
 }
 
-double ComputeUQSpread::memory_usage() { return 3.0 * nmax_ * sizeof(double); }
+double ComputeUQSpread::memory_usage() { return 4.0 * nmax_ * sizeof(double); }

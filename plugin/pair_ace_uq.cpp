@@ -46,13 +46,16 @@ void PairACEUQ::release_potential()
 {
   aceuq_workspace_free(workspace_);
   aceuq_potential_free(potential_);
-  aceuq_grade_workspace_free(grade_ws_);
+  aceuq_uq_engine_free(uq_);
+  uq_ = nullptr;
+  block_rows_ = 0;
   local_asi_.release();
+  local_t_.clear();
+  local_inv_.clear();
   local_.clear();
   local_loaded_ = false;
   workspace_ = nullptr;
   potential_ = nullptr;
-  grade_ws_ = nullptr;
   asi_.release();
   asi_loaded_ = false;
   asi_kind_ = ACEUQ_PROJECTIONS_NONE;
@@ -61,6 +64,10 @@ void PairACEUQ::release_potential()
   spread_members_ = 0;
   std::vector<double>().swap(member_dev_);
   std::vector<double>().swap(chunk_dev_);
+  std::vector<double>().swap(member_force_);
+  std::vector<double>().swap(member_dev_drij_);
+  std::vector<double>().swap(force_std_);
+  comm_reverse = 0;
 }
 
 void PairACEUQ::allocate()
@@ -79,11 +86,12 @@ void PairACEUQ::settings(int narg, char **arg)
   local_file_.clear();
   posterior_file_.clear();
   members_arg_.clear();
+  std::string spread_arg;
   for (int i = 0; i < narg; i += 2) {
     std::string key = arg[i];
-    if (key != "grade_every" && key != "local" && key != "posterior" && key != "members")
+    if (key != "grade_every" && key != "local" && key != "posterior" && key != "members" && key != "spread")
       error->all(FLERR, "pair_style ace/uq: unknown keyword '{}' (expected grade_every N, local file.asil, "
-                 "posterior file.posterior.npz, members bayes|pops|committee)", key);
+                 "posterior file.posterior.npz, members bayes|pops|committee, spread energy|forces)", key);
     if (i + 1 >= narg) error->all(FLERR, "pair_style ace/uq: {} needs a value", key);
     if (key == "local") {
       local_file_ = arg[i + 1];
@@ -99,11 +107,20 @@ void PairACEUQ::settings(int narg, char **arg)
         error->all(FLERR, "pair_style ace/uq: members must be bayes, pops or committee (got '{}')", members_arg_);
       continue;
     }
+    if (key == "spread") {
+      spread_arg = arg[i + 1];
+      if (spread_arg != "energy" && spread_arg != "forces")
+        error->all(FLERR, "pair_style ace/uq: spread must be energy or forces (got '{}')", spread_arg);
+      continue;
+    }
     grade_every_ = utils::inumeric(FLERR, arg[i + 1], false, lmp);
     if (grade_every_ < 0) error->all(FLERR, "pair_style ace/uq: grade_every must be >= 0 (got {})", grade_every_);
   }
   if (!members_arg_.empty() && posterior_file_.empty())
     error->all(FLERR, "pair_style ace/uq: members {} needs posterior file.posterior.npz", members_arg_);
+  if (!spread_arg.empty() && posterior_file_.empty())
+    error->all(FLERR, "pair_style ace/uq: spread {} needs posterior file.posterior.npz", spread_arg);
+  force_spread_ = spread_arg == "forces";
 }
 
 void PairACEUQ::coeff(int narg, char **arg)
@@ -154,6 +171,7 @@ void PairACEUQ::coeff(int narg, char **arg)
     load_local_set(local_file_.c_str());
   }
   if (!posterior_file_.empty()) load_posterior();
+  if (asi_loaded_) build_uq_engine();
   if (comm->me == 0) {
     utils::logmesg(lmp, "pair ace/uq: {} with elements {}, cutoff max {}\n", potential_file_, known,
                    aceuq_potential_cutoff(potential_, -1, -1));
@@ -211,6 +229,14 @@ void PairACEUQ::compute(int eflag, int vflag)
     if (spread_) std::fill(member_dev_.begin(), member_dev_.begin() + (std::size_t)nlocal * spread_members_, 0.0);
     for (auto &c : chunk_atom_) c.clear();
   }
+  const bool force_spread_now = grade_now && spread_ && force_spread_;
+  // member lanes, then the potential's own dE_i/dr_ij (lane M): on these steps the forces come from there
+  const std::size_t M3 = 3 * spread_members_, L3 = M3 + 3;
+  if (force_spread_now) {
+    const std::size_t nall = (std::size_t)(nlocal + atom->nghost);
+    if (member_force_.size() < (std::size_t)atom->nmax * M3) member_force_.resize((std::size_t)atom->nmax * M3);
+    std::fill(member_force_.begin(), member_force_.begin() + nall * M3, 0.0);
+  }
 
   for (int ii = 0; ii < inum; ++ii) {
     const int i = ilist[ii];
@@ -224,6 +250,8 @@ void PairACEUQ::compute(int eflag, int vflag)
       nb_rij_.resize(3 * (size_t)jnum);
       nb_dE_.resize(3 * (size_t)jnum);
     }
+    if (force_spread_now && member_dev_drij_.size() < (std::size_t)jnum * L3)
+      member_dev_drij_.resize((std::size_t)jnum * L3);
     size_t n = 0;
     for (int jj = 0; jj < jnum; ++jj) {
       const int j = jlist[jj] & NEIGHMASK;
@@ -243,13 +271,28 @@ void PairACEUQ::compute(int eflag, int vflag)
     aceuq_error err;
     aceuq_error_clear(&err);
     if (aceuq_evaluate_atom(potential_, workspace_, mu_i, n, nb_species_.data(), nb_rij_.data(), &energy,
-                            nb_dE_.data(), grade_now ? asi_kind_ : ACEUQ_PROJECTIONS_NONE, proj,
+                            force_spread_now ? nullptr : nb_dE_.data(), grade_now ? asi_kind_ : ACEUQ_PROJECTIONS_NONE, proj,
                             &err) != ACEUQ_OK)
       error->one(FLERR, "pair_style ace/uq: atom {} (step {}): {}", atom->tag[i], update->ntimestep, err.message);
+    if (force_spread_now) { /* every member's force deviations, from the A of this atom */
+      if (aceuq_spread_gradients(spread_, workspace_, mu_i, n, member_dev_drij_.data(), &err) != ACEUQ_OK)
+        error->one(FLERR, "pair_style ace/uq: force spreads, atom {} (step {}): {}", atom->tag[i],
+                   update->ntimestep, err.message);
+      double *fi = &member_force_[(std::size_t)i * M3];
+      for (size_t k = 0; k < n; ++k) {
+        const double *g = &member_dev_drij_[k * L3];
+        std::memcpy(&nb_dE_[3 * k], g + M3, 3 * sizeof(double));
+        double *fj = &member_force_[(std::size_t)nb_index_[k] * M3];
+        for (std::size_t q = 0; q < M3; ++q) {
+          fi[q] += g[q];
+          fj[q] -= g[q];
+        }
+      }
+    }
     if (grade_now) {
       atom_energy_[i] = energy;
       chunk_atom_[mu_i].push_back(i);
-      if (chunk_atom_[mu_i].size() == kGradeChunk) flush_grades(mu_i);
+      if (chunk_atom_[mu_i].size() == block_rows_) flush_grades(mu_i);
     }
     for (size_t k = 0; k < n; ++k) {
       const int j = nb_index_[k];
@@ -271,7 +314,29 @@ void PairACEUQ::compute(int eflag, int vflag)
     gamma_step_ = update->ntimestep;
     grade_request_ = 0;
   }
+  if (force_spread_now) {
+    aceuq_compat::reverse_comm(lmp, this);   // ghosts' member forces onto their owners
+    if ((int)force_std_.size() < nlocal) force_std_.resize(atom->nmax);
+    for (int i = 0; i < nlocal; ++i)
+      force_std_[i] = aceuq_spread_force_std(&member_force_[(std::size_t)i * M3], spread_members_);
+  }
   if (vflag_fdotr) virial_fdotr_compute();
+}
+
+int PairACEUQ::pack_reverse_comm(int n, int first, double *buf)
+{
+  const std::size_t M3 = 3 * spread_members_;
+  std::memcpy(buf, &member_force_[(std::size_t)first * M3], (std::size_t)n * M3 * sizeof(double));
+  return (int)((std::size_t)n * M3);
+}
+
+void PairACEUQ::unpack_reverse_comm(int n, int *list, double *buf)
+{
+  const std::size_t M3 = 3 * spread_members_;
+  for (int k = 0; k < n; ++k) {
+    double *f = &member_force_[(std::size_t)list[k] * M3];
+    for (std::size_t q = 0; q < M3; ++q) f[q] += buf[(std::size_t)k * M3 + q];
+  }
 }
 
 double PairACEUQ::memory_usage()
@@ -280,7 +345,8 @@ double PairACEUQ::memory_usage()
   bytes += (double)(nb_rij_.capacity() + nb_dE_.capacity()) * sizeof(double);
   bytes += (double)(nb_species_.capacity() + nb_index_.capacity()) * sizeof(int);
   bytes += 4.0 * nmax_ * sizeof(double) + (double)asi_.bytes_owned() + (double)local_asi_.bytes_owned();
-  bytes += (double)(cluster_rows_.capacity() + assign_work_.capacity()) * sizeof(double);
   for (const auto &c : chunk_proj_) bytes += (double)c.capacity() * sizeof(double);
+  bytes += (double)(member_dev_.capacity() + member_force_.capacity() + member_dev_drij_.capacity() +
+                    force_std_.capacity()) * sizeof(double);
   return bytes;
 }

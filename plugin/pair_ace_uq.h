@@ -1,7 +1,8 @@
 /* pair_ace_uq.h -- `pair_style ace/uq`: ACE energies, forces and virial from
  * pacemaker (.yaml, B-basis) or ML-PACE (.yace, C-tilde) potential files.
  *
- *   pair_style ace/uq [grade_every N] [local pot.asil] [posterior pot.posterior.npz [members bayes|pops|committee]]
+ *   pair_style ace/uq [grade_every N] [local pot.asil]
+ *                     [posterior pot.posterior.npz [members bayes|pops|committee] [spread energy|forces]]
  *   pair_coeff * * pot.yaml [pot.asi] El1 El2 ...   (one element per atom type; NULL skips a type)
  *
  * With an active set (.asi) the pair computes D-optimality extrapolation
@@ -15,7 +16,11 @@
  * inverse (one GEMM per cluster and species per chunk): gamma_local.  With a
  * posterior (aceuq fit's NAME.posterior.npz) the same projection chunks give,
  * on grade steps, every atom's energy deviation b(i) . d_s for all members s
- * (one more GEMM per chunk; aceuq_spread_deviations), read by compute uq/spread.
+ * (one more GEMM per chunk; aceuq_spread_deviations), read by compute uq/spread;
+ * with `spread forces` also every member's force deviation dF_s on every atom
+ * (aceuq_spread_gradients after each atom: M-wide adjoints on the same A; ghost
+ * contributions by reverse communication of members x 3 values per atom) and
+ * per owned atom the force spread sqrt(mean_s |dF_s - mean dF|^2).
  *
  * Many-body with a full neighbour list and newton pair on: for every owned
  * atom i the core returns E_i and dE_i/dr_ij; forces f_i += dE_i/dr_ij,
@@ -70,6 +75,14 @@ class PairACEUQ : public Pair {
   std::size_t spread_members() const { return spread_members_; }
   const double *member_deviations() const { return member_dev_.data(); }
   const std::string &spread_kind() const { return spread_kind_; }
+  /* with spread forces: per owned atom (valid on grades_step()) the members' force deviations
+   * (row i = members x 3 values) and the spread of the member force vectors */
+  bool has_force_spread() const { return force_spread_; }
+  const double *member_force_deviations() const { return member_force_.data(); }
+  const double *force_std() const { return force_std_.data(); }
+
+  int pack_reverse_comm(int n, int first, double *buf) override;
+  void unpack_reverse_comm(int n, int *list, double *buf) override;
   /* element symbol of a LAMMPS type (NULL if the type is not handled) */
   const char *element_of_type(int type) const;
 
@@ -89,8 +102,7 @@ class PairACEUQ : public Pair {
   aceuq_projection_kind asi_kind_ = ACEUQ_PROJECTIONS_NONE;
   aceuq_mpi::NodeSharedArray asi_;          // all inverses, one copy per node
   std::vector<std::size_t> asi_offset_, asi_size_;  // per species: offset in asi_, K
-  aceuq_grade_workspace *grade_ws_ = nullptr;
-  std::vector<std::vector<double>> chunk_proj_;    // per species: up to kGradeChunk rows x K
+  std::vector<std::vector<double>> chunk_proj_;    // per species: up to block_rows_ rows x K
   std::vector<std::vector<int>> chunk_atom_;       // per species: local atom of each row
   std::vector<double> chunk_gamma_;
   double *gamma_ = nullptr, *atom_energy_ = nullptr;
@@ -107,9 +119,10 @@ class PairACEUQ : public Pair {
   bool local_loaded_ = false;
   std::vector<LocalSpecies> local_;
   aceuq_mpi::NodeSharedArray local_asi_;    // all cluster inverses, one copy per node
+  std::vector<aceuq_cluster_transform> local_t_;   // per species: views of local_ (for the engine)
+  std::vector<std::vector<const double *>> local_inv_;   // per species and cluster: into local_asi_
   std::vector<int> chunk_cluster_;
-  std::vector<double> cluster_rows_, assign_work_;
-  std::vector<int> cluster_rows_atom_;
+  std::vector<double> chunk_gamma_local_;
   double *gamma_local_ = nullptr, *cluster_ = nullptr;
 
   // energy spreads of posterior members (posterior FILE [members KIND])
@@ -117,17 +130,23 @@ class PairACEUQ : public Pair {
   std::string members_arg_;                 // as given; empty = pops when present, else bayes
   aceuq_spread *spread_ = nullptr;
   std::size_t spread_members_ = 0;
-  std::vector<double> member_dev_, chunk_dev_;   // nmax x members; kGradeChunk x members
+  std::vector<double> member_dev_, chunk_dev_;   // nmax x members; block_rows_ x members
+  bool force_spread_ = false;                    // spread forces
+  std::vector<double> member_force_;             // (nlocal + nghost) x members x 3: dF_s
+  std::vector<double> member_dev_drij_;          // neighbours x members x 3 of one atom
+  std::vector<double> force_std_;                // nlocal
 
-  // rows of projections graded per GEMM call (bounds the buffers to kGradeChunk x K per species)
-  static constexpr std::size_t kGradeChunk = 128;
+  // the core's uncertainty engine over the node-shared inverses: grades, local grades and member
+  // deviations of blocks of projection rows (block_rows_ rows buffered per species)
+  aceuq_uq_engine *uq_ = nullptr;
+  std::size_t block_rows_ = 0;
 
   void allocate();
   void release_potential();
   void load_active_set(const char *file);
   void grow_peratom();
   void flush_grades(int mu);
-  void flush_local_grades(int mu, std::size_t n);
+  void build_uq_engine();
   void load_local_set(const char *file);
   void load_posterior();
 };

@@ -18,26 +18,69 @@
 
 using namespace LAMMPS_NS;
 
-/* gamma of the buffered atoms of species mu: one GEMM with the node-shared inverse */
+/* The buffered atoms of species mu: gamma, and with a local model gamma_local and the cluster, and
+ * with a posterior every member's energy deviation -- one call of the core's engine (one GEMM per
+ * signal, one per cluster present), then scattered to the atoms. */
 void PairACEUQ::flush_grades(int mu)
 {
   const std::size_t n = chunk_atom_[mu].size();
   if (n == 0) return;
   aceuq_error err;
   aceuq_error_clear(&err);
-  if (aceuq_dopt_grade_batch(grade_ws_, asi_.data() + asi_offset_[mu], asi_size_[mu], chunk_proj_[mu].data(), n,
-                             chunk_gamma_.data(), nullptr, &err) != ACEUQ_OK)
-    error->one(FLERR, "pair_style ace/uq: extrapolation grades: {}", err.message);
-  for (std::size_t r = 0; r < n; ++r) gamma_[chunk_atom_[mu][r]] = chunk_gamma_[r];
-  if (local_loaded_) flush_local_grades(mu, n);
-  if (spread_) { /* all members' energy deviations of the chunk: one GEMM */
-    if (aceuq_spread_deviations(spread_, mu, n, chunk_proj_[mu].data(), chunk_dev_.data(), &err) != ACEUQ_OK)
-      error->one(FLERR, "pair_style ace/uq: posterior spreads: {}", err.message);
-    for (std::size_t r = 0; r < n; ++r)
-      std::memcpy(&member_dev_[(std::size_t)chunk_atom_[mu][r] * spread_members_], &chunk_dev_[r * spread_members_],
+  aceuq_uq_block out = {chunk_gamma_.data(), nullptr, local_loaded_ ? chunk_gamma_local_.data() : nullptr,
+                        local_loaded_ ? chunk_cluster_.data() : nullptr, spread_ ? chunk_dev_.data() : nullptr};
+  if (aceuq_uq_evaluate(uq_, mu, n, chunk_proj_[mu].data(), &out, &err) != ACEUQ_OK)
+    error->one(FLERR, "pair_style ace/uq: extrapolation grades and spreads: {}", err.message);
+  for (std::size_t r = 0; r < n; ++r) {
+    const int i = chunk_atom_[mu][r];
+    gamma_[i] = chunk_gamma_[r];
+    if (local_loaded_) {
+      gamma_local_[i] = chunk_gamma_local_[r];
+      cluster_[i] = (double)chunk_cluster_[r];
+    }
+    if (spread_)
+      std::memcpy(&member_dev_[(std::size_t)i * spread_members_], &chunk_dev_[r * spread_members_],
                   spread_members_ * sizeof(double));
   }
   chunk_atom_[mu].clear();
+}
+
+/* The engine over what pair_coeff / pair_style loaded (node-shared inverses, the local transforms,
+ * the posterior), and the per-species row buffers of its block size. */
+void PairACEUQ::build_uq_engine()
+{
+  const int nel = aceuq_potential_num_elements(potential_);
+  std::vector<aceuq_uq_element> el(nel);
+  local_t_.assign(nel, aceuq_cluster_transform());
+  local_inv_.assign(nel, std::vector<const double *>());
+  for (int mu = 0; mu < nel; ++mu) {
+    el[mu].K = asi_size_[mu];
+    el[mu].Ainv = asi_size_[mu] ? asi_.data() + asi_offset_[mu] : nullptr;
+    if (local_loaded_ && local_[mu].nclusters > 0) {
+      const LocalSpecies &L = local_[mu];
+      local_t_[mu] = {L.K, L.d, L.nclusters, L.mean.data(), L.scale.data(), L.components.data(), L.centroids.data()};
+      el[mu].local = &local_t_[mu];
+      for (std::size_t c = 0; c < L.nclusters; ++c) local_inv_[mu].push_back(local_asi_.data() + L.offset[c]);
+      el[mu].local_Ainv = local_inv_[mu].data();
+    }
+  }
+  aceuq_error err;
+  aceuq_error_clear(&err);
+  aceuq_uq_engine_free(uq_);
+  uq_ = nullptr;
+  if (aceuq_uq_engine_create(nel, el.data(), spread_, &uq_, &err) != ACEUQ_OK)
+    error->all(FLERR, "pair_coeff ace/uq: {}", err.message);
+  block_rows_ = aceuq_uq_engine_block_rows(uq_);
+  chunk_proj_.assign(nel, std::vector<double>());
+  chunk_atom_.assign(nel, std::vector<int>());
+  for (int mu = 0; mu < nel; ++mu) {
+    chunk_proj_[mu].resize(block_rows_ * std::max<std::size_t>(asi_size_[mu], 1));
+    chunk_atom_[mu].reserve(block_rows_);
+  }
+  chunk_gamma_.assign(block_rows_, 0.0);
+  chunk_gamma_local_.assign(local_loaded_ ? block_rows_ : 0, 0.0);
+  chunk_cluster_.assign(local_loaded_ ? block_rows_ : 0, 0);
+  chunk_dev_.assign(spread_ ? block_rows_ * spread_members_ : 0, 0.0);
 }
 
 void PairACEUQ::grow_peratom()
@@ -79,12 +122,11 @@ void PairACEUQ::load_active_set(const char *file)
   asi_kind_ = (aceuq_projection_kind)sizes[0];
   asi_size_.assign(nel, 0);
   asi_offset_.assign(nel, 0);
-  std::size_t total = 0, maxK = 1;
+  std::size_t total = 0;
   for (int mu = 0; mu < nel; ++mu) {
     asi_size_[mu] = sizes[mu + 1];
     asi_offset_[mu] = total;
     total += asi_size_[mu] * asi_size_[mu];
-    maxK = std::max(maxK, asi_size_[mu]);
   }
   if (!asi_.allocate(world, total))
     error->all(FLERR, "pair_coeff ace/uq: cannot allocate {:.1f} MB of node-shared memory for {}",
@@ -101,15 +143,6 @@ void PairACEUQ::load_active_set(const char *file)
   if (!msg.empty()) error->all(FLERR, "pair_coeff ace/uq: {}", msg);
   asi_.publish();
 
-  if (aceuq_grade_workspace_create(maxK, &grade_ws_, &err) != ACEUQ_OK)
-    error->all(FLERR, "pair_coeff ace/uq: {}", err.message);
-  chunk_proj_.assign(nel, std::vector<double>());
-  chunk_atom_.assign(nel, std::vector<int>());
-  for (int mu = 0; mu < nel; ++mu) {
-    chunk_proj_[mu].resize(kGradeChunk * std::max<std::size_t>(asi_size_[mu], 1));
-    chunk_atom_[mu].reserve(kGradeChunk);
-  }
-  chunk_gamma_.resize(kGradeChunk);
   asi_loaded_ = true;
 
   double owned = (double)asi_.bytes_owned(), max_owned;
@@ -144,36 +177,6 @@ void *PairACEUQ::extract_peratom(const char *name, int &ncol)
   return nullptr;
 }
 #endif
-
-/* Local grades of the n buffered rows of species mu: nearest centroid, then one
- * GEMM per cluster over the rows assigned to it. */
-void PairACEUQ::flush_local_grades(int mu, std::size_t n)
-{
-  const LocalSpecies &L = local_[mu];
-  const aceuq_cluster_transform t = {L.K,           L.d, L.nclusters, L.mean.data(), L.scale.data(),
-                                     L.components.data(), L.centroids.data()};
-  aceuq_error err;
-  aceuq_error_clear(&err);
-  if (aceuq_cluster_assign(&t, chunk_proj_[mu].data(), n, chunk_cluster_.data(), assign_work_.data(), &err) !=
-      ACEUQ_OK)
-    error->one(FLERR, "pair_style ace/uq: local grades: {}", err.message);
-  for (std::size_t c = 0; c < L.nclusters; ++c) {
-    std::size_t m = 0;
-    for (std::size_t r = 0; r < n; ++r) {
-      if (chunk_cluster_[r] != (int)c) continue;
-      std::memcpy(&cluster_rows_[m * L.K], &chunk_proj_[mu][r * L.K], L.K * sizeof(double));
-      cluster_rows_atom_[m++] = chunk_atom_[mu][r];
-    }
-    if (m == 0) continue;
-    if (aceuq_dopt_grade_batch(grade_ws_, local_asi_.data() + L.offset[c], L.K, cluster_rows_.data(), m,
-                               chunk_gamma_.data(), nullptr, &err) != ACEUQ_OK)
-      error->one(FLERR, "pair_style ace/uq: local grades: {}", err.message);
-    for (std::size_t r = 0; r < m; ++r) {
-      gamma_local_[cluster_rows_atom_[r]] = chunk_gamma_[r];
-      cluster_[cluster_rows_atom_[r]] = (double)c;
-    }
-  }
-}
 
 /* Rank 0 reads and validates the .asil file and broadcasts the (small) feature
  * transforms; the cluster inverses go into node-shared memory, filled by each
@@ -254,15 +257,6 @@ void PairACEUQ::load_local_set(const char *file)
   if (!msg.empty()) error->all(FLERR, "pair_style ace/uq local: {}", msg);
   local_asi_.publish();
 
-  std::size_t maxK = 1, maxd = 1;
-  for (const auto &L : local_) {
-    maxK = std::max(maxK, L.K);
-    maxd = std::max(maxd, L.d);
-  }
-  chunk_cluster_.assign(kGradeChunk, 0);
-  cluster_rows_.assign(kGradeChunk * maxK, 0.0);
-  cluster_rows_atom_.assign(kGradeChunk, 0);
-  assign_work_.assign(maxd, 0.0);
   local_loaded_ = true;
   if (comm->me == 0) {
     std::string counts;
@@ -295,9 +289,11 @@ void PairACEUQ::load_posterior()
   aceuq_posterior_free(post);
   if (st != ACEUQ_OK) error->all(FLERR, "pair_style ace/uq posterior {}: {}", posterior_file_, err.message);
   spread_members_ = aceuq_spread_members(spread_);
-  chunk_dev_.assign(kGradeChunk * spread_members_, 0.0);
   member_dev_.clear();
+  if (force_spread_ && aceuq_spread_enable_forces(spread_, &err) != ACEUQ_OK)
+    error->all(FLERR, "pair_style ace/uq posterior {} spread forces: {}", posterior_file_, err.message);
+  comm_reverse = force_spread_ ? (int)(3 * spread_members_) : 0;
   if (comm->me == 0)
-    utils::logmesg(lmp, "pair ace/uq: energy spreads of {} {} members from {}\n", spread_members_, spread_kind_,
-                   posterior_file_);
+    utils::logmesg(lmp, "pair ace/uq: {} spreads of {} {} members from {}\n",
+                   force_spread_ ? "energy and force" : "energy", spread_members_, spread_kind_, posterior_file_);
 }

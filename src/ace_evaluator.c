@@ -13,6 +13,7 @@
  * and per neighbour dA(m)/dr_ij = R'_nl Y_lm rhat + R_nl dY_lm / r.
  */
 #include "ace_evaluator.h"
+#include "ace_evaluator_internal.h"
 
 #include "ace_basis.h"
 #include "ace_embedding.h"
@@ -24,68 +25,6 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* Products of A entries: function f owns terms first[f] .. first[f+1]-1;
- * term t multiplies A at idx[t*ACE_MAX_RANK + a], a < rank[f], with
- * coefficients coef[t*ncoef .. +ncoef). */
-typedef struct flat_terms {
-  size_t nfunc;
-  size_t *first;
-  int *rank;
-  size_t nterms;
-  int *idx;
-  double *coef;
-} flat_terms;
-
-typedef struct species_eval {
-  int ndensity;
-  size_t n1;          /* rank-1 C-tilde functions */
-  int *r1_idx;        /* A1 index */
-  double *r1_c;       /* [n1][ndensity] */
-  flat_terms ct;      /* rank > 1 C-tilde, ndensity coefficients per term */
-  size_t nproj1;      /* rank-1 B functions (projection order) */
-  int *p1_idx;
-  flat_terms pb;      /* rank > 1 B functions, one gen_cg per term */
-} species_eval;
-
-struct ace_evaluator {
-  ace_model *model;
-  ace_bbasis *bbasis;
-  int nel, lmax, nradmax, nradbase, nlm, nylm, ndensmax;
-  ace_bond_splines *splines; /* [nel*nel] */
-  double *cut;               /* [nel*nel] */
-  species_eval *sp;          /* [nel] */
-};
-
-struct ace_atom_workspace {
-  size_t cap;
-  size_t *nb_src;
-  int *nb_mu;
-  double *nb_r, *nb_rhat, *nb_dc;
-  double *nb_g, *nb_dg, *nb_R, *nb_dR;
-  ace_complex *nb_Y, *nb_dY;
-  ace_complex *A, *W;
-  double *A1, *W1;
-  double *rho, *dF, *dE_drho;
-  ace_complex *prefix;       /* [ACE_MAX_RANK + 1] */
-  /* projection gradients (ace_projection_gradients), allocated on first use: */
-  size_t gcap;               /* neighbours the D and G buffers hold */
-  double *gW;                /* [2 nC][Kmax] column-major: adjoints of all projections on A (re, im) */
-  double *gD;                /* [3 gcap][2 nCs]: dA/dr of the neighbours of one species (re, -im) */
-  double *gG;                /* [3 gcap][Kmax]: gradients of one species group */
-  size_t *gq;                /* [gcap]: neighbours of the group */
-};
-
-static int a_index(const ace_evaluator *ev, int mu, int n0, int l, int m)
-{
-  return ((mu * ev->nradmax + n0) * ev->nlm) + l * l + l + m;
-}
-
-static ace_complex cmul(ace_complex a, ace_complex b)
-{
-  ace_complex c = {a.re * b.re - a.im * b.im, a.re * b.im + a.im * b.re};
-  return c;
-}
 
 static void flat_terms_free(flat_terms *t)
 {
@@ -331,6 +270,12 @@ void ace_atom_workspace_free(ace_atom_workspace *ws)
   free(ws->gD);
   free(ws->gG);
   free(ws->gq);
+  free(ws->mWr);
+  free(ws->mWi);
+  free(ws->mW1);
+  free(ws->macc);
+  free(ws->mWc);
+  free(ws->mC);
   free(ws);
 }
 
@@ -338,6 +283,7 @@ aceuq_status ace_atom_workspace_create(const ace_evaluator *ev, ace_atom_workspa
 {
   ace_atom_workspace *ws = calloc(1, sizeof *ws);
   if (!ws) return aceuq_error_set(err, ACEUQ_ERR_NOMEM, "out of memory");
+  ws->last_mu = -1;
   const size_t na = (size_t)ev->nel * ev->nradmax * ev->nlm, na1 = (size_t)ev->nel * ev->nradbase;
   const size_t nd = ev->ndensmax > 0 ? ev->ndensmax : 1;
   ws->A = calloc(na, sizeof *ws->A);
@@ -545,6 +491,9 @@ static aceuq_status atomic_base(const ace_evaluator *ev, ace_atom_workspace *ws,
           neg->im = -sg * a.im;
         }
   *rho_core_out = rho_core;
+  ws->last_mu = mu_i;
+  ws->last_n = n;
+  ws->last_nq = q;
   *nq_out = q;
   *qmin_out = qmin;
   return ACEUQ_OK;
@@ -655,6 +604,24 @@ extern void dgemm_(const char *transa, const char *transb, const int *m, const i
                    const double *alpha, const double *a, const int *lda, const double *b, const int *ldb,
                    const double *beta, double *c, const int *ldc);
 
+/* D and G buffers and the neighbour groups for n neighbours (G: kmax columns per row) */
+aceuq_status ace_gradient_buffers_reserve(const ace_evaluator *ev, ace_atom_workspace *ws, size_t kmax, size_t n,
+                                          aceuq_error *err)
+{
+  const size_t ncs = (size_t)ev->nradmax * ev->nylm;
+  if (n <= ws->gcap && kmax <= ws->gkmax) return ACEUQ_OK;
+  const size_t cap = n > ws->gcap ? n + n / 2 + 8 : ws->gcap, kk = kmax > ws->gkmax ? kmax : ws->gkmax;
+  double *D = realloc(ws->gD, 3 * cap * 2 * ncs * sizeof *D), *G = realloc(ws->gG, 3 * cap * (kk ? kk : 1) * sizeof *G);
+  size_t *q = realloc(ws->gq, cap * sizeof *q);
+  if (D) ws->gD = D;
+  if (G) ws->gG = G;
+  if (q) ws->gq = q;
+  if (!D || !G || !q) return aceuq_error_set(err, ACEUQ_ERR_NOMEM, "out of memory (%zu neighbours)", n);
+  ws->gcap = cap;
+  ws->gkmax = kk;
+  return ACEUQ_OK;
+}
+
 static aceuq_status gradient_reserve(const ace_evaluator *ev, ace_atom_workspace *ws, size_t kmax, size_t n,
                                      aceuq_error *err)
 {
@@ -663,16 +630,48 @@ static aceuq_status gradient_reserve(const ace_evaluator *ev, ace_atom_workspace
     ws->gW = malloc(2 * nc * (kmax ? kmax : 1) * sizeof *ws->gW);
     if (!ws->gW) return aceuq_error_set(err, ACEUQ_ERR_NOMEM, "out of memory (projection gradients)");
   }
-  if (n <= ws->gcap) return ACEUQ_OK;
-  const size_t cap = n + n / 2 + 8;
-  double *D = realloc(ws->gD, 3 * cap * 2 * ncs * sizeof *D), *G = realloc(ws->gG, 3 * cap * kmax * sizeof *G);
-  size_t *q = realloc(ws->gq, cap * sizeof *q);
-  if (D) ws->gD = D;
-  if (G) ws->gG = G;
-  if (q) ws->gq = q;
-  if (!D || !G || !q) return aceuq_error_set(err, ACEUQ_ERR_NOMEM, "out of memory (%zu neighbours)", n);
-  ws->gcap = cap;
-  return ACEUQ_OK;
+  return ace_gradient_buffers_reserve(ev, ws, kmax, n, err);
+}
+
+size_t ace_neighbour_group(const ace_evaluator *ev, ace_atom_workspace *ws, int mu)
+{
+  (void)ev;
+  size_t cnt = 0;
+  for (size_t q = 0; q < ws->last_nq; ++q)
+    if (ws->nb_mu[q] == mu) ws->gq[cnt++] = q;
+  return cnt;
+}
+
+void ace_dA_dr_columns(const ace_evaluator *ev, ace_atom_workspace *ws, int mu_i, int mu, size_t cnt)
+{
+  const ace_bond *b = &ev->model->bonds[mu_i * ev->nel + mu];
+  const size_t nrl = (size_t)ev->nradmax * (ev->lmax + 1), rows = 2 * (size_t)ev->nradmax * ev->nylm;
+  /* entries beyond the bond's nradmax / lmax stay 0 */
+  if (b->nradmax < ev->nradmax || b->lmax < ev->lmax) memset(ws->gD, 0, 3 * cnt * rows * sizeof *ws->gD);
+  for (size_t u = 0; u < cnt; ++u) {
+    const size_t q = ws->gq[u];
+    const double ir = 1.0 / ws->nb_r[q], *rh = &ws->nb_rhat[3 * q];
+    const double *R = &ws->nb_R[q * nrl], *dR = &ws->nb_dR[q * nrl];
+    const ace_complex *Y = &ws->nb_Y[q * ev->nylm], *dY = &ws->nb_dY[3 * q * ev->nylm];
+    double *cx = &ws->gD[3 * u * rows], *cy = cx + rows, *cz = cy + rows;
+    for (int nn = 0; nn < b->nradmax; ++nn)
+      for (int l = 0; l <= b->lmax; ++l) {
+        /* dA/dr_a = R' rhat_a Y + (R / r) dY_a */
+        const double Rr = R[nn * (b->lmax + 1) + l] * ir, dRv = dR[nn * (b->lmax + 1) + l];
+        const double gx = dRv * rh[0], gy = dRv * rh[1], gz = dRv * rh[2];
+        for (int m = 0; m <= l; ++m) {
+          const int ylm = ace_ylm_index(l, m);
+          const size_t c = 2 * ((size_t)nn * ev->nylm + (size_t)ylm);
+          const ace_complex y = Y[ylm], *d = &dY[3 * ylm];
+          cx[c] = gx * y.re + Rr * d[0].re;
+          cx[c + 1] = -(gx * y.im + Rr * d[0].im);
+          cy[c] = gy * y.re + Rr * d[1].re;
+          cy[c + 1] = -(gy * y.im + Rr * d[1].im);
+          cz[c] = gz * y.re + Rr * d[2].re;
+          cz[c + 1] = -(gz * y.im + Rr * d[2].im);
+        }
+      }
+  }
 }
 
 aceuq_status ace_projection_gradients(const ace_evaluator *ev, ace_atom_workspace *ws, int mu_i, size_t n,
@@ -688,9 +687,8 @@ aceuq_status ace_projection_gradients(const ace_evaluator *ev, ace_atom_workspac
   if (st) return st;
   rho_and_projections(ev, ws, mu_i, ACE_PROJECTIONS_LINEAR, projections);
   const species_eval *s = &ev->sp[mu_i];
-  const ace_model *model = ev->model;
   const int nk = ev->nradbase;
-  const size_t nrl = (size_t)ev->nradmax * (ev->lmax + 1), K = s->nproj1 + s->pb.nfunc, K2 = s->pb.nfunc;
+  const size_t K = s->nproj1 + s->pb.nfunc, K2 = s->pb.nfunc;
   size_t kmax = 0;
   for (int m = 0; m < ev->nel; ++m)
     if (ev->sp[m].pb.nfunc > kmax) kmax = ev->sp[m].pb.nfunc;
@@ -734,31 +732,9 @@ aceuq_status ace_projection_gradients(const ace_evaluator *ev, ace_atom_workspac
   const int rows = (int)(2 * ncs), Ki = (int)K2;
   const double one = 1.0, zero = 0.0;
   for (int mu = 0; mu < ev->nel; ++mu) {
-    size_t cnt = 0;
-    for (size_t q = 0; q < nq; ++q)
-      if (ws->nb_mu[q] == mu) ws->gq[cnt++] = q;
+    const size_t cnt = ace_neighbour_group(ev, ws, mu);
     if (!cnt) continue;
-    const ace_bond *b = &model->bonds[mu_i * ev->nel + mu];
-    memset(ws->gD, 0, 3 * cnt * (size_t)rows * sizeof *ws->gD);
-    for (size_t u = 0; u < cnt; ++u) {
-      const size_t q = ws->gq[u];
-      const double r = ws->nb_r[q], *rh = &ws->nb_rhat[3 * q];
-      const double *R = &ws->nb_R[q * nrl], *dR = &ws->nb_dR[q * nrl];
-      const ace_complex *Y = &ws->nb_Y[q * ev->nylm], *dY = &ws->nb_dY[3 * q * ev->nylm];
-      for (int nn = 0; nn < b->nradmax; ++nn)
-        for (int l = 0; l <= b->lmax; ++l) {
-          const double Rv = R[nn * (b->lmax + 1) + l], dRv = dR[nn * (b->lmax + 1) + l];
-          for (int m = 0; m <= l; ++m) {
-            const int ylm = ace_ylm_index(l, m);
-            const size_t c = (size_t)nn * ev->nylm + (size_t)ylm;
-            for (int a = 0; a < 3; ++a) {
-              double *col = &ws->gD[(3 * u + (size_t)a) * (size_t)rows];
-              col[2 * c] = dRv * rh[a] * Y[ylm].re + Rv * dY[3 * ylm + a].re / r;
-              col[2 * c + 1] = -(dRv * rh[a] * Y[ylm].im + Rv * dY[3 * ylm + a].im / r);
-            }
-          }
-        }
-    }
+    ace_dA_dr_columns(ev, ws, mu_i, mu, cnt);
     const int ncol = (int)(3 * cnt);
     dgemm_("N", "N", &Ki, &ncol, &rows, &one, W + 2 * (size_t)mu * ncs * K2, &Ki, ws->gD, &rows, &zero, ws->gG, &Ki);
     for (size_t u = 0; u < cnt; ++u) {

@@ -489,6 +489,21 @@ ACEUQ_API void aceuq_spread_reduce(const double *w, size_t M, double *std, doubl
  * their total energy comes from x . d_s, not from the atomic spreads. */
 ACEUQ_API aceuq_status aceuq_spread_total(const aceuq_spread *sp, const double *x, double *std, double *rms,
                                           double *lo, double *hi, aceuq_error *err);
+/* Force spreads.  Enabling builds the members' merged product coefficients (per element: unique
+ * products x (members + 1) doubles).  Then, right after aceuq_evaluate_atom of atom i (mu_i, n
+ * neighbours; dE_drij may be NULL) on workspace ws, the gradients of every member's energy
+ * deviation b(i) . d_s and, in lane s = members, of the potential's own E_i = b(i) . c:
+ *   dev_drij[(j * (members + 1) + s) * 3 + a] = d (b(i) . d_s) / d r_ij,a   (n x (members+1) x 3)
+ * Member force deviations, LAMMPS-style: dF_i,s += dev_drij[j][s], dF_j,s -= dev_drij[j][s];
+ * member s's forces are the potential's plus dF_s (exact for the linear potential).  Lane
+ * `members` is dE_i/dr_ij of the potential, so on spread steps the caller can evaluate atoms
+ * without forces and take them from there: one force contraction (a GEMM) for all. */
+ACEUQ_API aceuq_status aceuq_spread_enable_forces(aceuq_spread *sp, aceuq_error *err);
+ACEUQ_API int aceuq_spread_has_forces(const aceuq_spread *sp);
+ACEUQ_API aceuq_status aceuq_spread_gradients(const aceuq_spread *sp, aceuq_workspace *ws, int mu_i, size_t n,
+                                              double *dev_drij, aceuq_error *err);
+/* Spread of one atom's member force vectors dF (members x 3): sqrt(mean_s |dF_s - mean dF|^2). */
+ACEUQ_API double aceuq_spread_force_std(const double *dF, size_t M);
 
 /* ---- D-optimality active sets and extrapolation grades ------------------ */
 /* An active set (pacemaker .asi): per element mu the square matrix Ainv_mu
@@ -704,6 +719,40 @@ ACEUQ_API aceuq_status aceuq_cluster_assign(const aceuq_cluster_transform *t, co
  * aceuq_cluster_assign compares with the centroids (bit for bit). */
 ACEUQ_API aceuq_status aceuq_cluster_features(const aceuq_cluster_transform *t, const double *proj, size_t n,
                                               double *features, aceuq_error *err);
+
+/* ---- the uncertainty engine (uq_engine.c) -------------------------------- */
+/* Every per-atom uncertainty the loaded files allow, from blocks of projection rows of one
+ * element: gamma (active set), gamma_local and cluster (local model), and the members' energy
+ * deviations b(i) . d_s (posterior).  One recipe for the pair style, `aceuq eval` and `aceuq
+ * activeset`.  The inverses and transforms are caller-owned and must outlive the engine (the pair
+ * style keeps them in node-shared memory); the engine owns only bounded scratch buffers (its block
+ * of rows x K), so use one engine per thread. */
+typedef struct aceuq_uq_element {
+  size_t K;                              /* projections of the element (the rows' length) */
+  const double *Ainv;                    /* K x K inverse active set, or NULL: no gamma */
+  const aceuq_cluster_transform *local;  /* local model (copied; its arrays are not), or NULL */
+  const double *const *local_Ainv;       /* local->nclusters pointers to the K x K cluster inverses */
+} aceuq_uq_element;
+typedef struct aceuq_uq_engine aceuq_uq_engine;
+/* el[nelements]; spread may be NULL (no deviations); it must belong to the same potential. */
+ACEUQ_API aceuq_status aceuq_uq_engine_create(int nelements, const aceuq_uq_element *el,
+                                              const aceuq_spread *spread, aceuq_uq_engine **out,
+                                              aceuq_error *err);
+ACEUQ_API void aceuq_uq_engine_free(aceuq_uq_engine *e);
+/* Rows per internal block: callers that buffer rows (the pair style) use this many. */
+ACEUQ_API size_t aceuq_uq_engine_block_rows(const aceuq_uq_engine *e);
+typedef enum aceuq_uq_signal { ACEUQ_UQ_GAMMA = 0, ACEUQ_UQ_GAMMA_LOCAL = 1, ACEUQ_UQ_DEVIATIONS = 2 } aceuq_uq_signal;
+ACEUQ_API int aceuq_uq_engine_has(const aceuq_uq_engine *e, int mu, aceuq_uq_signal what);
+/* Outputs for n rows (each NULL to skip; asking for what the engine lacks is an error). */
+typedef struct aceuq_uq_block {
+  double *gamma;        /* n: max_k |b(i) . Ainv[:, k]| */
+  double *gamma_scale;  /* n: round-off scale of gamma (slow: checks, not MD) */
+  double *gamma_local;  /* n: gamma with the inverse of the atom's cluster */
+  int *cluster;         /* n: nearest-centroid cluster (0-based) */
+  double *deviations;   /* n x members: b(i) . d_s */
+} aceuq_uq_block;
+ACEUQ_API aceuq_status aceuq_uq_evaluate(aceuq_uq_engine *e, int mu, size_t n, const double *proj,
+                                         const aceuq_uq_block *out, aceuq_error *err);
 
 /* One element of a local active set for aceuq_localset_write: the transform
  * (K, d, nclusters and its arrays) and the inverses, cluster c at

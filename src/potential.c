@@ -9,6 +9,7 @@
 #include "error_internal.h"
 #include "potential_internal.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -160,4 +161,35 @@ aceuq_status aceuq_potential_require_bbasis(const aceuq_potential *pot, const ch
   return aceuq_error_set(err, ACEUQ_ERR_MISMATCH,
                          "%s: the potential has no B-basis (a .yace file?): %s and extrapolation grades need the "
                          "pacemaker .yaml potential", path, what);
+}
+
+ace_atom_workspace *aceuq_workspace_atom(aceuq_workspace *ws) { return ws->ws; }
+
+/* E_i = b(i) . c exactly: one density, F(rho) = rho (m = 1, weight 1), no core
+ * repulsion (rho_core = 0, so the rho_core switch is 1) and no zbl blend. */
+aceuq_status aceuq_potential_require_linear(const aceuq_potential *pot, const char *what, aceuq_error *err)
+{
+  const ace_model *m = ace_evaluator_model(pot->ev);
+  if (m->inner_cutoff_type == ACE_INNER_CUTOFF_ZBL)
+    return aceuq_error_set(err, ACEUQ_ERR_MISMATCH, "%s: %s needs a linear potential; this one has a zbl inner cutoff",
+                           m->source, what);
+  for (int e = 0; e < m->nelements; ++e) {
+    const ace_embedding *emb = &m->embeddings[e];
+    if (emb->ndensity != 1 || fabs(emb->params[0] - 1.0) > 1e-12 || fabs(emb->params[1] - 1.0) > 1e-12)
+      return aceuq_error_set(err, ACEUQ_ERR_MISMATCH,
+                             "%s: %s needs a linear potential (one density, embedding parameters [1, 1], as aceuq "
+                             "fit writes); element %s has %d densities, parameters [%g, %g%s]",
+                             m->source, what, m->elements[e], emb->ndensity, emb->params[0], emb->params[1],
+                             emb->ndensity > 1 ? ", ..." : "");
+    if (!(emb->rho_core_cut - emb->drho_core_cut > 0.0))
+      return aceuq_error_set(err, ACEUQ_ERR_MISMATCH, "%s: %s needs a linear potential; element %s switches the "
+                             "energy off at rho_core = 0 (rho_core_cut %g, drho_core_cut %g)",
+                             m->source, what, m->elements[e], emb->rho_core_cut, emb->drho_core_cut);
+  }
+  for (int p = 0; p < m->nelements * m->nelements; ++p)
+    if (m->bonds[p].defined && m->bonds[p].prehc != 0.0)
+      return aceuq_error_set(err, ACEUQ_ERR_MISMATCH, "%s: %s needs a linear potential; bond %s-%s has core "
+                             "repulsion (prefactor %g)", m->source, what, m->elements[p / m->nelements],
+                             m->elements[p % m->nelements], m->bonds[p].prehc);
+  return ACEUQ_OK;
 }

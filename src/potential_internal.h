@@ -17,6 +17,14 @@ void aceuq_potential_element_list(const aceuq_potential *pot, char *buf, size_t 
 aceuq_status aceuq_potential_require_bbasis(const aceuq_potential *pot, const char *path, const char *what,
                                             aceuq_error *err);
 
+/* ACEUQ_OK if E_i = b(i) . c exactly (what member spreads assume: one density,
+ * F(rho) = rho, no core repulsion, no zbl); otherwise a mismatch error naming
+ * what needs it and the first element or bond that is not linear. */
+aceuq_status aceuq_potential_require_linear(const aceuq_potential *pot, const char *what, aceuq_error *err);
+
+/* The per-atom workspace behind a public one (the last atom's caches). */
+struct ace_atom_workspace *aceuq_workspace_atom(aceuq_workspace *ws);
+
 /* The evaluator behind a potential (for the core's own modules: fitting). */
 const struct ace_evaluator *aceuq_potential_evaluator(const aceuq_potential *pot);
 

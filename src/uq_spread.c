@@ -10,10 +10,15 @@
  * relative to the mean potential's energy).  Extensive quantities use the
  * summed projections x = sum_i b(i) (all elements concatenated): the atoms'
  * deviations are fully correlated, so sigma_E is computed from x . d_s, never
- * as sqrt(sum_i sigma_i^2). */
+ * as sqrt(sum_i sigma_i^2).
+ * Forces: the gradients of b(i) . d_s for all members at once (ace_members.h),
+ * per atom the spread of the member force vectors
+ *   sigma_F,i = sqrt(mean_s |dF_s,i - mean_s dF_s,i|^2)   (DeePMD's model deviation). */
 #include "aceuq.h"
 
+#include "ace_members.h"
 #include "error_internal.h"
+#include "potential_internal.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -28,6 +33,8 @@ struct aceuq_spread {
   size_t K, M;
   size_t *offset, *size; /* element blocks of the columns */
   double *D;             /* M x K row-major: d_s = c_s - mean */
+  const aceuq_potential *pot;
+  ace_member_basis *forces; /* NULL until aceuq_spread_enable_forces */
 };
 
 void aceuq_spread_free(aceuq_spread *sp)
@@ -36,6 +43,7 @@ void aceuq_spread_free(aceuq_spread *sp)
   free(sp->offset);
   free(sp->size);
   free(sp->D);
+  ace_member_basis_free(sp->forces);
   free(sp);
 }
 
@@ -49,10 +57,13 @@ aceuq_status aceuq_spread_create(const aceuq_posterior *post, const aceuq_potent
   if (M < 2)
     return aceuq_error_set(err, ACEUQ_ERR_VALUE, "spread: the posterior has %zu %s (at least 2 are needed)", M,
                            names[kind]);
+  aceuq_status st = aceuq_potential_require_linear(pot, "posterior spreads", err);
+  if (st) return st;
   aceuq_spread *sp = calloc(1, sizeof *sp);
   const int nel = aceuq_potential_num_elements(pot);
   if (sp) {
     sp->nel = nel;
+    sp->pot = pot;
     sp->K = K;
     sp->M = M;
     sp->offset = malloc((size_t)nel * sizeof *sp->offset);
@@ -135,4 +146,34 @@ aceuq_status aceuq_spread_total(const aceuq_spread *sp, const double *x, double 
   aceuq_spread_reduce(w, sp->M, std, rms, lo, hi);
   free(w);
   return ACEUQ_OK;
+}
+
+aceuq_status aceuq_spread_enable_forces(aceuq_spread *sp, aceuq_error *err)
+{
+  if (sp->forces) return ACEUQ_OK;
+  return ace_member_basis_create(aceuq_potential_evaluator(sp->pot), sp->M, sp->D, sp->K, sp->offset, 1, &sp->forces,
+                                 err);
+}
+
+int aceuq_spread_has_forces(const aceuq_spread *sp) { return sp->forces != NULL; }
+
+aceuq_status aceuq_spread_gradients(const aceuq_spread *sp, aceuq_workspace *ws, int mu_i, size_t n,
+                                    double *dev_drij, aceuq_error *err)
+{
+  if (!sp->forces) return aceuq_error_set(err, ACEUQ_ERR_VALUE, "spread: force spreads not enabled");
+  if (mu_i < 0 || mu_i >= sp->nel) return aceuq_error_set(err, ACEUQ_ERR_VALUE, "spread: species %d out of range", mu_i);
+  return ace_member_gradients(aceuq_potential_evaluator(sp->pot), sp->forces, aceuq_workspace_atom(ws), mu_i, n,
+                              dev_drij, err);
+}
+
+double aceuq_spread_force_std(const double *dF, size_t M)
+{
+  double m[3] = {0.0, 0.0, 0.0}, s2 = 0.0;
+  for (size_t s = 0; s < M; ++s)
+    for (int a = 0; a < 3; ++a) {
+      m[a] += dF[3 * s + a];
+      s2 += dF[3 * s + a] * dF[3 * s + a];
+    }
+  const double var = s2 / (double)M - (m[0] * m[0] + m[1] * m[1] + m[2] * m[2]) / ((double)M * (double)M);
+  return sqrt(var > 0.0 ? var : 0.0);
 }

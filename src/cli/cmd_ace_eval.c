@@ -12,7 +12,10 @@
  *   bayes|pops|committee] (default: pops when the file has them, else bayes):
  *   spread {members, count, energy_std/rms/lo/hi[i], total_std/rms/lo/hi} of
  *   the members' energies around this potential's (aceuq_spread_*: per atom
- *   from b(i) . d_s, the total from the summed projections).
+ *   from b(i) . d_s, the total from the summed projections), force_std[i] =
+ *   sqrt(mean_s |dF_i,s - mean dF_i|^2) and max_force_std; --member-values adds
+ *   every member's deviations member_energy_deviations[i][s] and
+ *   member_force_deviations[i][3 s + a] (member s = this potential + them).
  * Periodicity follows the frame's pbc flags and cell (a slab keeps its
  * in-plane periodicity); frames without a cell are clusters. */
 #include "cli.h"
@@ -25,7 +28,7 @@ static void usage(void)
 {
   fprintf(stderr, "usage: aceuq eval pot.(yaml|yace) config.xyz [--frame N] "
                   "[--projections none|linear|nonlinear] [--asi pot.asi] [--asil pot.asil]\n"
-                  "       [--posterior NAME.posterior.npz [--members bayes|pops|committee]]\n");
+                  "       [--posterior NAME.posterior.npz [--members bayes|pops|committee] [--member-values]]\n");
 }
 
 static void print_array(const double *v, size_t n)
@@ -54,6 +57,8 @@ typedef struct eval_result {
   double energy, virial[6];
   double *energies, *forces, *proj;
   size_t nproj_max;
+  const aceuq_spread *spread; /* with force spreads: member force deviations */
+  double *member_forces;      /* natoms x members x 3: dF_i,s */
 } eval_result;
 
 static int evaluate_frame(const aceuq_potential *pot, const aceuq_frame *f, const int *mu,
@@ -65,7 +70,9 @@ static int evaluate_frame(const aceuq_potential *pot, const aceuq_frame *f, cons
   aceuq_workspace *ws = NULL;
   int rc = 1;
   int *mu_j = NULL;
-  double *rij = NULL, *dE = NULL;
+  double *rij = NULL, *dE = NULL, *dev = NULL;
+  /* with force spreads: the members' lanes and, last, the potential's own dE_i/dr_ij (L = M + 1) */
+  const size_t M = res->spread ? aceuq_spread_members(res->spread) : 0, L = M ? M + 1 : 0;
   int pbc[3] = {0, 0, 0};
   if (f->has_cell) memcpy(pbc, f->pbc, sizeof pbc);
   if (aceuq_neighbor_list_build(f->natoms, f->positions, f->has_cell ? f->cell : NULL, pbc,
@@ -81,9 +88,10 @@ static int evaluate_frame(const aceuq_potential *pot, const aceuq_frame *f, cons
     void *a = realloc(mu_j, (n ? n : 1) * sizeof *mu_j), *b = realloc(rij, (n ? 3 * n : 3) * sizeof *rij);
     if (a) mu_j = a;
     if (b) rij = b;
-    void *c = realloc(dE, (n ? 3 * n : 3) * sizeof *dE);
+    void *c = realloc(dE, (n ? 3 * n : 3) * sizeof *dE), *g = M ? realloc(dev, (n ? n : 1) * L * 3 * sizeof *dev) : dev;
     if (c) dE = c;
-    if (!a || !b || !c) {
+    if (g) dev = g;
+    if (!a || !b || !c || (M && !g)) {
       fprintf(stderr, "aceuq: out of memory\n");
       goto done;
     }
@@ -91,11 +99,22 @@ static int evaluate_frame(const aceuq_potential *pot, const aceuq_frame *f, cons
     memcpy(rij, disp, 3 * n * sizeof *rij);
     double e;
     double *proj = kind != ACEUQ_PROJECTIONS_NONE ? &res->proj[i * res->nproj_max] : NULL;
-    if (aceuq_evaluate_atom(pot, ws, mu[i], n, mu_j, rij, &e, dE, kind, proj, &err) != ACEUQ_OK) {
+    if (aceuq_evaluate_atom(pot, ws, mu[i], n, mu_j, rij, &e, M ? NULL : dE, kind, proj, &err) != ACEUQ_OK) {
       char ctx[64];
       snprintf(ctx, sizeof ctx, "atom %zu", i + 1);
       cli_report(ctx, &err);
       goto done;
+    }
+    if (M && aceuq_spread_gradients(res->spread, ws, mu[i], n, dev, &err) != ACEUQ_OK) {
+      cli_report("force spreads", &err);
+      goto done;
+    }
+    for (size_t k = 0; M && k < n; ++k) { /* as the pair style: forces from the potential's lane */
+      memcpy(&dE[3 * k], &dev[(k * L + M) * 3], 3 * sizeof *dE);
+      for (size_t q = 0; q < 3 * M; ++q) {
+        res->member_forces[i * 3 * M + q] += dev[k * 3 * L + q];
+        res->member_forces[index[k] * 3 * M + q] -= dev[k * 3 * L + q];
+      }
     }
     res->energies[i] = e;
     res->energy += e;
@@ -119,91 +138,94 @@ done:
   free(mu_j);
   free(rij);
   free(dE);
+  free(dev);
   aceuq_workspace_free(ws);
   aceuq_neighbor_list_free(nl);
   return rc;
 }
 
-/* gamma and its round-off scale for every atom: one batch per species */
-static int compute_grades(const aceuq_potential *pot, const aceuq_activeset *as, size_t natoms, const int *mu,
-                          const eval_result *res, double *gamma, double *scale)
+/* Every per-atom uncertainty the loaded files give (the core's engine, as the pair style): per
+ * species the atoms' rows gathered, one aceuq_uq_evaluate, scattered back.  Outputs NULL when the
+ * file is absent; dev is natoms x members. */
+static int compute_uncertainties(const aceuq_potential *pot, const aceuq_activeset *as, const aceuq_localset *ls,
+                                 const aceuq_spread *spread, size_t natoms, const int *mu, const eval_result *res,
+                                 double *gamma, double *scale, double *gamma_local, int *cluster, double *dev)
 {
-  size_t max_k = 1;
-  for (int e = 0; e < aceuq_potential_num_elements(pot); ++e)
-    if (aceuq_activeset_size(as, e) > max_k) max_k = aceuq_activeset_size(as, e);
+  const int nel = aceuq_potential_num_elements(pot);
+  const size_t M = spread ? aceuq_spread_members(spread) : 0, na = natoms ? natoms : 1;
   aceuq_error err;
   aceuq_error_clear(&err);
-  aceuq_grade_workspace *ws = NULL;
-  double *rows = malloc((natoms ? natoms : 1) * max_k * sizeof *rows);
-  double *g = malloc((natoms ? natoms : 1) * 2 * sizeof *g);
-  size_t *atom = malloc((natoms ? natoms : 1) * sizeof *atom);
+  aceuq_uq_element *el = calloc((size_t)nel, sizeof *el);
+  aceuq_cluster_transform *t = calloc((size_t)nel, sizeof *t);
+  const double **inv = NULL;
+  size_t ninv = 0;
+  for (int e = 0; ls && e < nel; ++e) ninv += aceuq_localset_num_clusters(ls, e);
+  inv = calloc(ninv ? ninv : 1, sizeof *inv);
+  double *rows = malloc(na * (res->nproj_max ? res->nproj_max : 1) * sizeof *rows);
+  double *g = malloc(4 * na * sizeof *g), *d = malloc(na * (M ? M : 1) * sizeof *d);
+  int *cl = malloc(na * sizeof *cl);
+  size_t *atom = malloc(na * sizeof *atom);
+  aceuq_uq_engine *eng = NULL;
   int rc = 1;
-  if (!rows || !g || !atom || aceuq_grade_workspace_create(max_k, &ws, &err) != ACEUQ_OK) {
-    cli_report("grades", &err);
+  if (!el || !t || !inv || !rows || !g || !d || !cl || !atom) {
+    fprintf(stderr, "aceuq: out of memory\n");
     goto done;
   }
-  for (int e = 0; e < aceuq_potential_num_elements(pot); ++e) {
-    const size_t K = aceuq_activeset_size(as, e);
+  for (int e = 0, k = 0; e < nel; ++e) {
+    el[e].K = aceuq_potential_projection_size(pot, e, as ? aceuq_activeset_kind(as) : ls ? aceuq_localset_kind(ls)
+                                                                                         : ACEUQ_PROJECTIONS_LINEAR);
+    el[e].Ainv = as ? aceuq_activeset_matrix(as, e) : NULL;
+    if (ls) {
+      if (aceuq_localset_transform(ls, e, &t[e], &err) != ACEUQ_OK) {
+        cli_report("local model", &err);
+        goto done;
+      }
+      el[e].local = &t[e];
+      el[e].local_Ainv = &inv[k];
+      for (size_t c = 0; c < t[e].nclusters; ++c) inv[k++] = aceuq_localset_matrix(ls, e, c);
+    }
+  }
+  if (aceuq_uq_engine_create(nel, el, spread, &eng, &err) != ACEUQ_OK) {
+    cli_report("uncertainties", &err);
+    goto done;
+  }
+  for (int e = 0; e < nel; ++e) {
+    const size_t K = el[e].K;
     size_t n = 0;
     for (size_t i = 0; i < natoms; ++i)
       if (mu[i] == e) {
         memcpy(&rows[n * K], &res->proj[i * res->nproj_max], K * sizeof *rows);
         atom[n++] = i;
       }
-    if (aceuq_dopt_grade_batch(ws, aceuq_activeset_matrix(as, e), K, rows, n, g, g + n, &err) != ACEUQ_OK) {
-      cli_report("grades", &err);
+    const aceuq_uq_block out = {as ? g : NULL, as ? g + na : NULL, ls ? g + 2 * na : NULL, ls ? cl : NULL,
+                                spread ? d : NULL};
+    if (n && aceuq_uq_evaluate(eng, e, n, rows, &out, &err) != ACEUQ_OK) {
+      cli_report("uncertainties", &err);
       goto done;
     }
     for (size_t r = 0; r < n; ++r) {
-      gamma[atom[r]] = g[r];
-      scale[atom[r]] = g[n + r];
+      if (as) {
+        gamma[atom[r]] = g[r];
+        scale[atom[r]] = g[na + r];
+      }
+      if (ls) {
+        gamma_local[atom[r]] = g[2 * na + r];
+        cluster[atom[r]] = cl[r];
+      }
+      if (spread) memcpy(&dev[atom[r] * M], &d[r * M], M * sizeof *dev);
     }
   }
   rc = 0;
 done:
-  aceuq_grade_workspace_free(ws);
+  aceuq_uq_engine_free(eng);
+  free(el);
+  free(t);
+  free(inv);
   free(rows);
   free(g);
+  free(d);
+  free(cl);
   free(atom);
-  return rc;
-}
-
-/* gamma_local and cluster of every atom with the local model ls (per atom: nearest centroid, then
- * the cluster's inverse; the batching of the pair style is not needed here) */
-static int compute_local_grades(const aceuq_potential *pot, const aceuq_localset *ls, size_t natoms, const int *mu,
-                                const eval_result *res, double *gamma_local, int *cluster)
-{
-  aceuq_error err;
-  aceuq_error_clear(&err);
-  aceuq_grade_workspace *ws = NULL;
-  size_t max_k = 1, max_d = 1;
-  for (int e = 0; e < aceuq_potential_num_elements(pot); ++e) {
-    aceuq_cluster_transform t;
-    if (aceuq_localset_transform(ls, e, &t, &err) != ACEUQ_OK) return cli_report("local model", &err);
-    if (t.K > max_k) max_k = t.K;
-    if (t.d > max_d) max_d = t.d;
-  }
-  double *work = malloc(max_d * sizeof *work);
-  int rc = 1;
-  if (!work || aceuq_grade_workspace_create(max_k, &ws, &err) != ACEUQ_OK) {
-    cli_report("local grades", &err);
-    goto done;
-  }
-  for (size_t i = 0; i < natoms; ++i) {
-    aceuq_cluster_transform t;
-    const double *b = &res->proj[i * res->nproj_max];
-    if (aceuq_localset_transform(ls, mu[i], &t, &err) != ACEUQ_OK ||
-        aceuq_cluster_assign(&t, b, 1, &cluster[i], work, &err) != ACEUQ_OK ||
-        aceuq_dopt_grade_batch(ws, aceuq_localset_matrix(ls, mu[i], (size_t)cluster[i]), t.K, b, 1, &gamma_local[i],
-                               NULL, &err) != ACEUQ_OK) {
-      cli_report("local grades", &err);
-      goto done;
-    }
-  }
-  rc = 0;
-done:
-  free(work);
-  aceuq_grade_workspace_free(ws);
   return rc;
 }
 
@@ -211,6 +233,7 @@ int cli_cmd_ace_eval(int argc, char **argv)
 {
   const char *pot = NULL, *xyz = NULL, *asi = NULL, *asil = NULL, *posterior = NULL, *members = NULL;
   long frame = 0;
+  int member_values = 0;
   aceuq_projection_kind kind = ACEUQ_PROJECTIONS_LINEAR;
   int kind_given = 0;
   for (int i = 1; i < argc; ++i) {
@@ -219,6 +242,7 @@ int cli_cmd_ace_eval(int argc, char **argv)
     else if (!strcmp(argv[i], "--asil") && i + 1 < argc) asil = argv[++i];
     else if (!strcmp(argv[i], "--posterior") && i + 1 < argc) posterior = argv[++i];
     else if (!strcmp(argv[i], "--members") && i + 1 < argc) members = argv[++i];
+    else if (!strcmp(argv[i], "--member-values")) member_values = 1;
     else if (!strcmp(argv[i], "--projections") && i + 1 < argc) {
       const char *k = argv[++i];
       kind_given = 1;
@@ -231,7 +255,7 @@ int cli_cmd_ace_eval(int argc, char **argv)
     else if (!xyz) xyz = argv[i];
     else { usage(); return 2; }
   }
-  if (!pot || !xyz || (members && !posterior)) { usage(); return 2; }
+  if (!pot || !xyz || ((members || member_values) && !posterior)) { usage(); return 2; }
 
   aceuq_error err;
   aceuq_error_clear(&err);
@@ -250,7 +274,7 @@ int cli_cmd_ace_eval(int argc, char **argv)
   aceuq_spread *spread = NULL;
   const char *spread_kind = NULL;
   double *sp_out = NULL;
-  double *gamma = NULL, *scale = NULL, *gamma_local = NULL;
+  double *gamma = NULL, *scale = NULL, *gamma_local = NULL, *member_dev = NULL;
   int *cluster = NULL;
   int rc = 1;
   eval_result res;
@@ -307,10 +331,12 @@ int cli_cmd_ace_eval(int argc, char **argv)
       }
     } else k = aceuq_posterior_num_members(post, ACEUQ_MEMBERS_POPS) ? 1 : 0;
     spread_kind = kinds[k];
-    if (aceuq_spread_create(post, potential, (aceuq_member_kind)k, &spread, &err) != ACEUQ_OK) {
+    if (aceuq_spread_create(post, potential, (aceuq_member_kind)k, &spread, &err) != ACEUQ_OK ||
+        aceuq_spread_enable_forces(spread, &err) != ACEUQ_OK) {
       cli_report(posterior, &err);
       goto done;
     }
+    res.spread = spread;
   }
   if (aceuq_potential_projection_size(potential, 0, ACEUQ_PROJECTIONS_LINEAR) == 0) {
     if (kind_given && kind != ACEUQ_PROJECTIONS_NONE)
@@ -330,14 +356,23 @@ int cli_cmd_ace_eval(int argc, char **argv)
   scale = calloc(n, sizeof *scale);
   gamma_local = calloc(n, sizeof *gamma_local);
   cluster = calloc(n, sizeof *cluster);
-  if (!mu || !res.energies || !res.forces || !res.proj || !gamma || !scale || !gamma_local || !cluster) {
+  if (spread) res.member_forces = calloc(n * 3 * aceuq_spread_members(spread), sizeof *res.member_forces);
+  if ((spread && !res.member_forces) || !mu || !res.energies || !res.forces || !res.proj || !gamma || !scale || !gamma_local || !cluster) {
     fprintf(stderr, "aceuq: out of memory\n");
     goto done;
   }
   if (map_species(potential, pot, f, xyz, mu) != 0 || evaluate_frame(potential, f, mu, kind, &res) != 0)
     goto done;
-  if (as && compute_grades(potential, as, f->natoms, mu, &res, gamma, scale) != 0) goto done;
-  if (ls && compute_local_grades(potential, ls, f->natoms, mu, &res, gamma_local, cluster) != 0) goto done;
+  if (spread) {
+    member_dev = calloc(n * aceuq_spread_members(spread), sizeof *member_dev);
+    if (!member_dev) {
+      fprintf(stderr, "aceuq: out of memory\n");
+      goto done;
+    }
+  }
+  if ((as || ls || spread) && compute_uncertainties(potential, as, ls, spread, f->natoms, mu, &res, gamma, scale,
+                                                    gamma_local, cluster, member_dev) != 0)
+    goto done;
 
   printf("{\"potential\": \"%s\", \"config\": \"%s\", \"natoms\": %zu, \"energy\": %.17g,\n", pot, xyz,
          f->natoms, res.energy);
@@ -382,13 +417,10 @@ int cli_cmd_ace_eval(int argc, char **argv)
       fprintf(stderr, "aceuq: out of memory\n");
       goto done;
     }
-    double *sd = sp_out, *rms = sd + na, *lo = rms + na, *hi = lo + na, *work = hi + na, *x = work + M;
-    for (size_t i = 0; i < na; ++i) {
+    double *sd = sp_out, *rms = sd + na, *lo = rms + na, *hi = lo + na, *x = hi + na + M;
+    for (size_t i = 0; i < na; ++i) { /* per atom from its deviations; x = the summed projections */
+      aceuq_spread_reduce(&member_dev[i * M], M, &sd[i], &rms[i], &lo[i], &hi[i]);
       const double *b = &res.proj[i * res.nproj_max];
-      if (aceuq_spread_atoms(spread, mu[i], 1, b, &sd[i], &rms[i], &lo[i], &hi[i], work, &err) != ACEUQ_OK) {
-        cli_report("spread", &err);
-        goto done;
-      }
       size_t off = 0;
       for (int e = 0; e < mu[i]; ++e) off += aceuq_potential_projection_size(potential, e, ACEUQ_PROJECTIONS_LINEAR);
       for (size_t q = 0; q < aceuq_potential_projection_size(potential, mu[i], ACEUQ_PROJECTIONS_LINEAR); ++q)
@@ -408,8 +440,30 @@ int cli_cmd_ace_eval(int argc, char **argv)
     print_array(lo, na);
     printf(",\n  \"energy_hi\": ");
     print_array(hi, na);
-    printf(",\n  \"total_std\": %.17g, \"total_rms\": %.17g, \"total_lo\": %.17g, \"total_hi\": %.17g}", t[0], t[1],
+    printf(",\n  \"total_std\": %.17g, \"total_rms\": %.17g, \"total_lo\": %.17g, \"total_hi\": %.17g", t[0], t[1],
            t[2], t[3]);
+    double fmax = 0.0;
+    for (size_t i = 0; i < na; ++i) {
+      sd[i] = aceuq_spread_force_std(&res.member_forces[i * 3 * M], M);
+      if (sd[i] > fmax) fmax = sd[i];
+    }
+    printf(",\n  \"force_std\": ");
+    print_array(sd, na);
+    printf(", \"max_force_std\": %.17g", fmax);
+    if (member_values) { /* member s: energies E_i + dE_i,s, forces F_i + dF_i,s */
+      printf(",\n  \"member_energy_deviations\": [");
+      for (size_t i = 0; i < na; ++i) {
+        printf("%s", i ? ",\n   " : "");
+        print_array(&member_dev[i * M], M);
+      }
+      printf("],\n  \"member_force_deviations\": [");
+      for (size_t i = 0; i < na; ++i) {
+        printf("%s", i ? ",\n   " : "");
+        print_array(&res.member_forces[i * 3 * M], 3 * M);
+      }
+      printf("]");
+    }
+    printf("}");
   }
   printf("}\n");
   rc = 0;
@@ -421,9 +475,11 @@ done:
   free(res.energies);
   free(res.forces);
   free(res.proj);
+  free(res.member_forces);
   free(gamma);
   free(scale);
   free(gamma_local);
+  free(member_dev);
   free(cluster);
   aceuq_activeset_free(as);
   aceuq_localset_free(ls);

@@ -102,8 +102,9 @@ typedef struct run {
   unsigned char *want; /* elements evaluated in this pass */
   pass_kind pass;
   const aceuq_activeset *as; /* PASS_GRADES */
-  aceuq_grade_workspace *gws;
-  double *gamma; /* batch */
+  aceuq_uq_engine *eng;      /* the grades with the written files (the core's uncertainty engine) */
+  double *gamma;             /* batch */
+  int *cluster;              /* batch */
   FILE *table;
   aceuq_workspace *ws;
   int *mu_j;
@@ -158,9 +159,8 @@ static int grade_rows(run *R, int mu, const double *rows, const origin *from, si
   const size_t chunk = 4096;
   for (size_t i0 = 0; i0 < n; i0 += chunk) {
     const size_t m = n - i0 < chunk ? n - i0 : chunk;
-    if (aceuq_dopt_grade_batch(R->gws, aceuq_activeset_matrix(R->as, mu), e->K, rows + i0 * e->K, m, R->gamma,
-                               NULL, &err) != ACEUQ_OK)
-      return cli_report("grades", &err);
+    const aceuq_uq_block out = {R->gamma, NULL, NULL, NULL, NULL};
+    if (aceuq_uq_evaluate(R->eng, mu, m, rows + i0 * e->K, &out, &err) != ACEUQ_OK) return cli_report("grades", &err);
     for (size_t i = 0; i < m; ++i)
       if (!(R->gamma[i] <= e->gamma_max)) e->gamma_max = R->gamma[i];
     if (R->table && write_table(R, mu, R->gamma, from + i0, m, first + i0)) return 1;
@@ -393,15 +393,17 @@ static char *local_path(const char *out)
 /* write the .asil, read it back (validates it against the potential) and
  * grade every training environment with it: cluster as at run time, gamma
  * with that cluster's inverse; max per cluster into local_gamma_max */
-static int write_local(run *R, const char *path, size_t max_K)
+static int write_local(run *R, const char *path)
 {
   aceuq_error err;
   aceuq_error_clear(&err);
   const char **names = malloc((size_t)R->nel * sizeof *names);
   aceuq_localset_element *data = malloc((size_t)R->nel * sizeof *data);
   aceuq_localset *ls = NULL;
-  int *cl = NULL;
-  double *buf = NULL, *work = NULL;
+  aceuq_cluster_transform *t = NULL;
+  aceuq_uq_element *el = NULL;
+  const double **inv = NULL;
+  aceuq_uq_engine *eng = NULL;
   int rc = 1;
   if (!names || !data) {
     fprintf(stderr, "aceuq: out of memory\n");
@@ -421,55 +423,58 @@ static int write_local(run *R, const char *path, size_t max_K)
             aceuq_localset_kind(ls) == ACEUQ_PROJECTIONS_LINEAR ? "linear" : "non-linear");
     goto done;
   }
+  /* the rows graded with the written file: the engine (cluster assignment + cluster inverse) */
   const size_t chunk = 4096;
-  buf = malloc(chunk * max_K * sizeof *buf);
-  work = malloc(max_K * sizeof *work);
-  if (!buf || !work) {
+  t = calloc((size_t)R->nel, sizeof *t);
+  el = calloc((size_t)R->nel, sizeof *el);
+  size_t ninv = 0;
+  for (int mu = 0; mu < R->nel; ++mu) ninv += aceuq_localset_num_clusters(ls, mu);
+  inv = calloc(ninv ? ninv : 1, sizeof *inv);
+  if (!t || !el || !inv) {
     fprintf(stderr, "aceuq: out of memory\n");
+    goto done;
+  }
+  for (int mu = 0, k = 0; mu < R->nel; ++mu) {
+    if (aceuq_localset_transform(ls, mu, &t[mu], &err) != ACEUQ_OK) {
+      cli_report(path, &err);
+      goto done;
+    }
+    el[mu].K = R->el[mu].K;
+    el[mu].local = &t[mu];
+    el[mu].local_Ainv = &inv[k];
+    for (size_t c = 0; c < t[mu].nclusters; ++c) inv[k++] = aceuq_localset_matrix(ls, mu, c);
+  }
+  if (aceuq_uq_engine_create(R->nel, el, NULL, &eng, &err) != ACEUQ_OK) {
+    cli_report("local grades", &err);
     goto done;
   }
   for (int mu = 0; mu < R->nel; ++mu) {
     element_state *e = &R->el[mu];
-    aceuq_cluster_transform t;
-    free(cl);
-    cl = malloc((e->n ? e->n : 1) * sizeof *cl);
-    if (!cl) {
-      fprintf(stderr, "aceuq: out of memory\n");
-      goto done;
-    }
-    if (aceuq_localset_transform(ls, mu, &t, &err) != ACEUQ_OK ||
-        aceuq_cluster_assign(&t, e->rows, e->n, cl, work, &err) != ACEUQ_OK) {
-      cli_report(path, &err);
-      goto done;
-    }
     e->local_moved = 0;
-    for (size_t i = 0; i < e->n; ++i) e->local_moved += cl[i] != e->local.cluster[i];
-    for (size_t c = 0; c < t.nclusters; ++c) {
-      e->local_gamma_max[c] = 0.0;
-      size_t i = 0;
-      while (i < e->n) { /* the rows of cluster c, chunk by chunk */
-        size_t m = 0;
-        for (; i < e->n && m < chunk; ++i)
-          if ((size_t)cl[i] == c) memcpy(buf + (m++) * e->K, e->rows + i * e->K, e->K * sizeof *buf);
-        if (m == 0) break;
-        if (aceuq_dopt_grade_batch(R->gws, aceuq_localset_matrix(ls, mu, c), e->K, buf, m, R->gamma, NULL, &err) !=
-            ACEUQ_OK) {
-          cli_report("local grades", &err);
-          goto done;
-        }
-        for (size_t j = 0; j < m; ++j)
-          if (!(R->gamma[j] <= e->local_gamma_max[c])) e->local_gamma_max[c] = R->gamma[j];
+    for (size_t c = 0; c < t[mu].nclusters; ++c) e->local_gamma_max[c] = 0.0;
+    for (size_t i0 = 0; i0 < e->n; i0 += chunk) {
+      const size_t m = e->n - i0 < chunk ? e->n - i0 : chunk;
+      const aceuq_uq_block out = {NULL, NULL, R->gamma, R->cluster, NULL};
+      if (aceuq_uq_evaluate(eng, mu, m, e->rows + i0 * e->K, &out, &err) != ACEUQ_OK) {
+        cli_report("local grades", &err);
+        goto done;
+      }
+      for (size_t r = 0; r < m; ++r) {
+        const size_t c = (size_t)R->cluster[r];
+        e->local_moved += R->cluster[r] != e->local.cluster[i0 + r];
+        if (!(R->gamma[r] <= e->local_gamma_max[c])) e->local_gamma_max[c] = R->gamma[r];
       }
     }
   }
   rc = 0;
 done:
+  aceuq_uq_engine_free(eng);
   aceuq_localset_free(ls);
   free(names);
   free(data);
-  free(cl);
-  free(buf);
-  free(work);
+  free(t);
+  free(el);
+  free(inv);
   return rc;
 }
 
@@ -736,7 +741,20 @@ int cli_cmd_activeset(int argc, char **argv)
   }
   R.as = as;
   R.gamma = malloc(4096 * sizeof *R.gamma);
-  if (!R.gamma || aceuq_grade_workspace_create(max_K, &R.gws, &err) != ACEUQ_OK) {
+  R.cluster = malloc(4096 * sizeof *R.cluster);
+  aceuq_uq_element *uel = calloc((size_t)R.nel, sizeof *uel);
+  for (int mu = 0; uel && mu < R.nel; ++mu) {
+    uel[mu].K = R.el[mu].K;
+    uel[mu].Ainv = aceuq_activeset_matrix(as, mu);
+  }
+  if (!R.gamma || !R.cluster || !uel) {
+    free(uel);
+    fprintf(stderr, "aceuq: out of memory\n");
+    goto done;
+  }
+  const aceuq_status est = aceuq_uq_engine_create(R.nel, uel, NULL, &R.eng, &err);
+  free(uel);
+  if (est != ACEUQ_OK) {
     cli_report("grades", &err);
     goto done;
   }
@@ -764,7 +782,7 @@ int cli_cmd_activeset(int argc, char **argv)
       goto done;
     }
   }
-  if (local && write_local(&R, asil_path, max_K)) goto done;
+  if (local && write_local(&R, asil_path)) goto done;
 
   int converged = 1;
   for (int mu = 0; mu < R.nel; ++mu) {
@@ -836,7 +854,8 @@ done:
   free(R.gamma);
   free(R.mu_j);
   free(R.rij);
-  aceuq_grade_workspace_free(R.gws);
+  aceuq_uq_engine_free(R.eng);
+  free(R.cluster);
   aceuq_workspace_free(R.ws);
   aceuq_activeset_free(as);
   aceuq_potential_free(pot);

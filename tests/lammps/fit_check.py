@@ -193,12 +193,30 @@ def main():
         base = json.loads(run([aceuq, "eval", sp, lab_held]).stdout)
         for kind, count in (("bayes", 5), ("pops", 6), ("committee", 4)):
             got = json.loads(run([aceuq, "eval", sp, lab_held, "--posterior", sp[:-5] + ".posterior.npz",
-                                  "--members", kind]).stdout)["spread"]
-            dev = []
+                                  "--members", kind, "--member-values"]).stdout)["spread"]
+            dev, fdev = [], []
             for m in range(count):
                 run([aceuq, "member", sp, sp[:-5] + ".posterior.npz", kind, str(m), "-o", os.path.join(d, "m.yaml")])
                 e = json.loads(run([aceuq, "eval", os.path.join(d, "m.yaml"), lab_held]).stdout)
                 dev.append([a - b for a, b in zip(e["energies"] + [e["energy"]], base["energies"] + [base["energy"]])])
+                fdev.append([[a - b for a, b in zip(fa, fb)] for fa, fb in zip(e["forces"], base["forces"])])
+            # forces member by member: member s's forces - the mean potential's = the M-wide adjoint path
+            nat = len(base["energies"])
+            fscale = max(abs(v) for fm in fdev for row in fm for v in row)
+            fworst = max(abs(got["member_force_deviations"][i][3 * m + a] - fdev[m][i][a]) / fscale
+                         for m in range(count) for i in range(nat) for a in range(3))
+            eworst = max(abs(got["member_energy_deviations"][i][m] - dev[m][i]) for m in range(count) for i in range(nat))
+            fstd_ref = []
+            for i in range(nat):
+                mean = [sum(fdev[m][i][a] for m in range(count)) / count for a in range(3)]
+                fstd_ref.append(math.sqrt(sum((fdev[m][i][a] - mean[a]) ** 2 for m in range(count)
+                                              for a in range(3)) / count))
+            sworst = max(abs(a - b) for a, b in zip(got["force_std"], fstd_ref)) / max(fstd_ref)
+            check(fworst < 1e-8 and sworst < 1e-8 and eworst < 1e-10 and
+                  abs(got["max_force_std"] - max(got["force_std"])) == 0.0,
+                  "%s: forces of each member as a potential vs the member-force path: %.1e of the largest force "
+                  "deviation (%.3g eV/A); per-atom force std %.1e; energies %.1e eV" % (
+                      kind, fworst, fscale, sworst, eworst))
             worst = 0.0
             scale = max(abs(v) for row in dev for v in row)
             for i in range(len(base["energies"]) + 1):

@@ -5,7 +5,8 @@ A rattled 108-atom fcc Cu crystal (fixed seed) with the project's potentials/Cu.
 Cu.posterior.npz, run 0 in LAMMPS: for each member kind (bayes, pops, committee) the per-atom std / lo /
 hi (dump, sorted by id) and the group totals (thermo: std, lo, hi, rms, max and mean atom std) must equal
 aceuq eval --posterior on the same frame (itself tested against brute-force member evaluation) to 1e-10
-eV; a group of half the atoms checks the group total against the sum over those atoms' members.
+eV; a group of half the atoms checks the group total against the sum over those atoms' members. With
+`spread forces`: the per-atom force spread and its max/mean equal aceuq eval's, the forces are unchanged.
 Bad input: a posterior without a linear active set, members without posterior, compute uq/spread
 without a posterior: clear errors.
 usage: spread_check.py ACEUQ LMP POTENTIALS_DIR NP
@@ -55,10 +56,11 @@ def main():
 
         for kind in ("bayes", "pops", "committee"):
             dump = os.path.join(d, "s_%s.dump" % kind)
-            res = lammps("pair_style ace/uq grade_every 1 posterior %s.posterior.npz members %s" % (P, kind), [
+            res = lammps("pair_style ace/uq grade_every 1 posterior %s.posterior.npz members %s spread forces" % (P, kind), [
                 "compute s all uq/spread", "group half id <= 54", "compute h half uq/spread",
-                "dump d all custom 1 %s id c_s[1] c_s[2] c_s[3]" % dump, "dump_modify d sort id format float %.17g",
-                "thermo_style custom step c_s[1] c_s[2] c_s[3] c_s[4] c_s[5] c_s[6] c_h[1] c_h[2] c_h[3]",
+                "dump d all custom 1 %s id c_s[1] c_s[2] c_s[3] c_s[4] fx fy fz" % dump,
+                "dump_modify d sort id format float %.17g",
+                "thermo_style custom step c_s[1] c_s[2] c_s[3] c_s[4] c_s[5] c_s[6] c_h[1] c_h[2] c_h[3] c_s[7] c_s[8]",
                 "thermo_modify format float %.17g"], kind)
             if res.returncode:
                 check(False, "%s on %d rank(s): LAMMPS failed: %s" % (kind, np_, (res.stdout + res.stderr)[-600:]))
@@ -78,6 +80,16 @@ def main():
             check(len(rows) == len(pos) and datom < 1e-10 and dtot < 1e-10,
                   "%s, %d rank(s): per-atom std/lo/hi of %d atoms %.1e eV, totals (std %.4g, lo %.4g, hi %.4g eV) "
                   "%.1e eV from aceuq eval" % (kind, np_, len(rows), datom, vals[0], vals[1], vals[2], dtot))
+            # force spreads (ghost atoms' member forces come back by reverse communication): per atom and
+            # max / mean against aceuq eval (whose member forces are tested member by member in fit_check.py);
+            # the mean potential's forces are untouched
+            dfs = max(abs(r[4] - ev["force_std"][k]) for k, r in enumerate(rows))
+            dfm = max(abs(vals[9] - max(ev["force_std"])), abs(vals[10] - sum(ev["force_std"]) / len(rows)))
+            base = json.loads(subprocess.run([aceuq, "eval", P + ".yaml", xyz], capture_output=True, text=True).stdout)
+            dfo = max(abs(r[5 + a] + 0.0 - base["forces"][k][a]) for k, r in enumerate(rows) for a in range(3))
+            check(dfs < 1e-10 * max(1.0, max(ev["force_std"])) and dfm < 1e-10 and dfo < 1e-10 and vals[9] > 0,
+                  "%s, %d rank(s): per-atom force spread %.1e eV/A from aceuq eval (max %.4g, mean %.4g eV/A; "
+                  "max/mean %.1e), forces %.1e eV/A" % (kind, np_, dfs, vals[9], vals[10], dfm, dfo))
             # the group total: sum over the members of the half's deviations; bounded by the atoms' bounds
             lo_sum = sum(ev["energy_lo"][:54])
             hi_sum = sum(ev["energy_hi"][:54])
@@ -90,6 +102,11 @@ def main():
             capture_output=True, text=True, cwd=d)
         check(res.returncode != 0 and "the spreads use the linear projections of a linear active set" in res.stdout,
               "posterior without an active set: a clear error")
+        res = lammps("pair_style ace/uq spread forces", [], "spreadnopost")
+        check(res.returncode != 0 and "spread forces needs posterior" in res.stdout, "spread without posterior")
+        res = lammps("pair_style ace/uq posterior %s.posterior.npz spread force" % P, [], "spreadbad")
+        check(res.returncode != 0 and "spread must be energy or forces (got 'force')" in res.stdout,
+              "spread with a bad value")
         res = lammps("pair_style ace/uq members pops", [], "members")
         check(res.returncode != 0 and "members pops needs posterior" in res.stdout, "members without posterior")
         res = lammps("pair_style ace/uq grade_every 1", ["compute s all uq/spread", "thermo_style custom step c_s"],

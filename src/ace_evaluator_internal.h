@@ -1,0 +1,101 @@
+/* ace_evaluator_internal.h -- the evaluator's data layout, shared by the
+ * files that extend one atom's evaluation (ace_evaluator.c: energy, forces,
+ * projections and their gradients; ace_members.c: gradients of posterior
+ * members).  Not public API.
+ *
+ * A entries are indexed a_index(mu, n0, l, m) for m = -l..l (ace.md section 8);
+ * a workspace holds the last atom's neighbour caches and A until the next
+ * call, so member gradients can reuse them without recomputing. */
+#ifndef ACEUQ_ACE_EVALUATOR_INTERNAL_H
+#define ACEUQ_ACE_EVALUATOR_INTERNAL_H
+
+#include "ace_basis.h"
+#include "ace_evaluator.h"
+#include "ace_radial.h"
+#include "ace_ylm.h"
+
+/* Products of A entries: function f owns terms first[f] .. first[f+1]-1;
+ * term t multiplies A at idx[t*ACE_MAX_RANK + a], a < rank[f], with
+ * coefficients coef[t*ncoef .. +ncoef). */
+typedef struct flat_terms {
+  size_t nfunc;
+  size_t *first;
+  int *rank;
+  size_t nterms;
+  int *idx;
+  double *coef;
+} flat_terms;
+
+typedef struct species_eval {
+  int ndensity;
+  size_t n1;          /* rank-1 C-tilde functions */
+  int *r1_idx;        /* A1 index */
+  double *r1_c;       /* [n1][ndensity] */
+  flat_terms ct;      /* rank > 1 C-tilde, ndensity coefficients per term */
+  size_t nproj1;      /* rank-1 B functions (projection order) */
+  int *p1_idx;
+  flat_terms pb;      /* rank > 1 B functions, one gen_cg per term */
+} species_eval;
+
+struct ace_evaluator {
+  ace_model *model;
+  ace_bbasis *bbasis;
+  int nel, lmax, nradmax, nradbase, nlm, nylm, ndensmax;
+  ace_bond_splines *splines; /* [nel*nel] */
+  double *cut;               /* [nel*nel] */
+  species_eval *sp;          /* [nel] */
+};
+
+struct ace_atom_workspace {
+  size_t cap;
+  size_t *nb_src;
+  int *nb_mu;
+  double *nb_r, *nb_rhat, *nb_dc;
+  double *nb_g, *nb_dg, *nb_R, *nb_dR;
+  ace_complex *nb_Y, *nb_dY;
+  ace_complex *A, *W;
+  double *A1, *W1;
+  double *rho, *dF, *dE_drho;
+  ace_complex *prefix;       /* [ACE_MAX_RANK + 1] */
+  /* projection gradients (ace_projection_gradients), allocated on first use: */
+  size_t gcap;               /* neighbours the D and G buffers hold */
+  size_t gkmax;              /* columns of G per row */
+  double *gW;                /* [2 nC][Kmax] column-major: adjoints of all projections on A (re, im) */
+  double *gD;                /* [3 gcap][2 nCs]: dA/dr of the neighbours of one species (re, -im) */
+  double *gG;                /* [3 gcap][Kmax]: gradients of one species group */
+  size_t *gq;                /* [gcap]: neighbours of the group */
+  /* the atom whose neighbour caches and A are held (set by every evaluation) */
+  int last_mu;               /* species of the centre, -1 before the first atom */
+  size_t last_n, last_nq;    /* neighbours given, neighbours inside the cutoff (cached) */
+  /* member gradients (ace_members.c), allocated on first use for mcap members: */
+  size_t mcap;
+  double *mWr, *mWi;         /* [nA][mcap]: adjoints of every member's energy on A (m >= 0 after folding) */
+  double *mW1;               /* [nA1][mcap]: adjoints on A1 */
+  double *macc;              /* [mcap]: rank-1 radial accumulator of one neighbour */
+  double *mWc;               /* [2 nradmax nylm][mWc_cap]: compact adjoints of one species block */
+  double *mC;                /* GEMM result: [3 neighbours][members] */
+  size_t mWc_cap, mC_cap;
+};
+
+/* Buffers gD, gG (kmax values per row) and gq for n neighbours. */
+aceuq_status ace_gradient_buffers_reserve(const ace_evaluator *ev, ace_atom_workspace *ws, size_t kmax, size_t n,
+                                          aceuq_error *err);
+/* The cached neighbours of the last atom that have species mu, into ws->gq; returns their number. */
+size_t ace_neighbour_group(const ace_evaluator *ev, ace_atom_workspace *ws, int mu);
+/* For the cnt neighbours in ws->gq (species mu, centre mu_i): ws->gD column 3u + a, rows
+ * (2c, 2c + 1) = (Re, -Im) dA_c / dr_a with c = n nylm + ylm(l, m >= 0), 2 nradmax nylm rows;
+ * Re(w dA_c) = Re w * gD[2c] + Im w * gD[2c + 1]. */
+void ace_dA_dr_columns(const ace_evaluator *ev, ace_atom_workspace *ws, int mu_i, int mu, size_t cnt);
+
+static inline int a_index(const ace_evaluator *ev, int mu, int n0, int l, int m)
+{
+  return ((mu * ev->nradmax + n0) * ev->nlm) + l * l + l + m;
+}
+
+static inline ace_complex cmul(ace_complex a, ace_complex b)
+{
+  ace_complex c = {a.re * b.re - a.im * b.im, a.re * b.im + a.im * b.re};
+  return c;
+}
+
+#endif

@@ -1,0 +1,57 @@
+/* ace_members.h -- forces of the members of a linear-ACE posterior, all
+ * members at once (not public API; aceuq.h: aceuq_spread_gradients).
+ *
+ * Member s of a posterior has the coefficients mean + d_s; for a linear
+ * potential its atomic energy deviates from the mean potential's by
+ *   dE_i(s) = b(i) . d_s = sum_f d_s,f Re sum_t g_t prod_a A_{t,a}     (rank > 1)
+ *                        + sum_f d_s,f A1_f                             (rank 1),
+ * so every member shares A, the splines, Y_lm and the products; only the
+ * adjoint weights differ.  A member basis merges the terms of all B functions
+ * with the same product of A entries (one product, M coefficients
+ *   h_u,s = sum_{(f,t) -> u} g_t d_s,f ),
+ * and the gradients of one atom are M-wide versions of the evaluator's
+ * adjoint pass:
+ *   W_s(e) = sum_u h_u,s d(prod_u)/dA_e    (one product pass, M-wide multiply-adds),
+ *   d dE_i(s)/dr_ij = Re sum_{m>=0} W_s+(e) dA_e/dr_ij   (one GEMM over all neighbours
+ *                     of a species: members x entries times entries x 3 neighbours),
+ * instead of M evaluations.  Profiled alternatives: M-wide register loops per
+ * neighbour instead of the GEMM were 1.4x slower for 8 members on AVX2. */
+#ifndef ACEUQ_ACE_MEMBERS_H
+#define ACEUQ_ACE_MEMBERS_H
+
+#include "ace_evaluator.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct ace_member_basis ace_member_basis;
+
+/* D: M x ldd row-major member offsets d_s; the columns of species mu start at
+ * offset[mu] and follow the projection order (rank-1 first), K_mu =
+ * ace_evaluator_projection_size(ev, mu, LINEAR) of them.  with_own: one more
+ * lane, s = M, with the potential's own coefficients, whose "deviation" is the
+ * potential's E_i itself (exact for a linear potential): its gradients are the
+ * atom's dE_i/dr_ij, so a caller that needs member forces can evaluate the
+ * atom without forces and take them from that lane (one contraction instead of
+ * two).  ace_member_basis_members() counts the lanes.  B-basis models only. */
+aceuq_status ace_member_basis_create(const ace_evaluator *ev, size_t M, const double *D, size_t ldd,
+                                     const size_t *offset, int with_own, ace_member_basis **out, aceuq_error *err);
+void ace_member_basis_free(ace_member_basis *mb);
+size_t ace_member_basis_members(const ace_member_basis *mb);
+/* Unique products of rank > 1 of species mu (for benchmarks and messages). */
+size_t ace_member_basis_products(const ace_member_basis *mb, int mu);
+
+/* Gradients of every member's energy deviation of the atom last evaluated in
+ * ws (by ace_evaluate_atom or ace_projection_gradients with this mu_i and n):
+ *   dev_drij[(j * M + s) * 3 + a] = d dE_i(s) / d r_ij,a    (n * M * 3 doubles;
+ * 0 for neighbours beyond the cutoff).  LAMMPS-style member force deviations:
+ * f_i,s += dev_drij[j][s], f_j,s -= dev_drij[j][s]. */
+aceuq_status ace_member_gradients(const ace_evaluator *ev, const ace_member_basis *mb, ace_atom_workspace *ws,
+                                  int mu_i, size_t n, double *dev_drij, aceuq_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

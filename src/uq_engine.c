@@ -1,0 +1,165 @@
+/* uq_engine.c -- the uncertainty engine (aceuq.h: aceuq_uq_*): every per-atom
+ * uncertainty the loaded files allow, from blocks of projection rows, in one
+ * recipe that the pair style, `aceuq eval` and `aceuq activeset` share.
+ *
+ * For n rows b(i) of one element (row-major n x K):
+ *   gamma_i        = max_k |b(i) . Ainv[:, k]|                  (one GEMM per block)
+ *   cluster_i      = argmin_c |f(b(i)) - centroid_c|,  f = PCA of the scaled b
+ *   gamma_local_i  = max_k |b(i) . Ainv_c[:, k]|, c = cluster_i   (rows gathered per
+ *                    cluster, one GEMM per cluster present in the block)
+ *   dev_i,s        = b(i) . d_s for every posterior member s     (one GEMM per block)
+ * Blocks longer than the engine's block size are processed in pieces, so its
+ * buffers stay bounded (block x K doubles) whatever n is.  The inverses and
+ * transforms stay where the caller keeps them (node-shared memory in LAMMPS). */
+#include "aceuq.h"
+
+#include "error_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+enum { UQ_BLOCK_ROWS = 256 };
+
+typedef struct uq_element {
+  size_t K;
+  const double *Ainv;
+  aceuq_cluster_transform local; /* nclusters == 0: no local model */
+  const double *const *local_Ainv;
+} uq_element;
+
+struct aceuq_uq_engine {
+  int nel;
+  uq_element *el;
+  const aceuq_spread *spread;
+  size_t M, block, maxK;
+  aceuq_grade_workspace *gws;
+  double *rows;      /* block x maxK: rows of one cluster */
+  size_t *row_of;    /* block: where each gathered row came from */
+  double *gamma;     /* block */
+  double *feat;      /* max d: cluster assignment work */
+  int *cluster;      /* block */
+};
+
+void aceuq_uq_engine_free(aceuq_uq_engine *e)
+{
+  if (!e) return;
+  free(e->el);
+  aceuq_grade_workspace_free(e->gws);
+  free(e->rows);
+  free(e->row_of);
+  free(e->gamma);
+  free(e->feat);
+  free(e->cluster);
+  free(e);
+}
+
+aceuq_status aceuq_uq_engine_create(int nelements, const aceuq_uq_element *el, const aceuq_spread *spread,
+                                    aceuq_uq_engine **out, aceuq_error *err)
+{
+  *out = NULL;
+  if (nelements < 1) return aceuq_error_set(err, ACEUQ_ERR_VALUE, "uncertainty engine: no elements");
+  aceuq_uq_engine *e = calloc(1, sizeof *e);
+  if (!e || !(e->el = calloc((size_t)nelements, sizeof *e->el))) {
+    free(e);
+    return aceuq_error_set(err, ACEUQ_ERR_NOMEM, "uncertainty engine: out of memory");
+  }
+  e->nel = nelements;
+  e->spread = spread;
+  e->M = spread ? aceuq_spread_members(spread) : 0;
+  e->block = UQ_BLOCK_ROWS;
+  size_t maxd = 1;
+  for (int mu = 0; mu < nelements; ++mu) {
+    uq_element *u = &e->el[mu];
+    u->K = el[mu].K;
+    u->Ainv = el[mu].Ainv;
+    if (el[mu].local) {
+      u->local = *el[mu].local;
+      u->local_Ainv = el[mu].local_Ainv;
+      if (u->local.K != u->K || !u->local_Ainv || u->local.nclusters == 0) {
+        aceuq_uq_engine_free(e);
+        return aceuq_error_set(err, ACEUQ_ERR_MISMATCH,
+                               "uncertainty engine: element %d: local model for %zu functions (%zu clusters), "
+                               "projections have %zu", mu, u->local.K, u->local.nclusters, u->K);
+      }
+      if (u->local.d > maxd) maxd = u->local.d;
+    }
+    if (u->K > e->maxK) e->maxK = u->K;
+  }
+  const size_t K = e->maxK ? e->maxK : 1;
+  e->rows = malloc(e->block * K * sizeof *e->rows);
+  e->row_of = malloc(e->block * sizeof *e->row_of);
+  e->gamma = malloc(e->block * sizeof *e->gamma);
+  e->feat = malloc(maxd * sizeof *e->feat);
+  e->cluster = malloc(e->block * sizeof *e->cluster);
+  aceuq_status st = ACEUQ_OK;
+  if (!e->rows || !e->row_of || !e->gamma || !e->feat || !e->cluster)
+    st = aceuq_error_set(err, ACEUQ_ERR_NOMEM, "uncertainty engine: out of memory (%zu x %zu rows)", e->block, K);
+  if (!st) st = aceuq_grade_workspace_create(K, &e->gws, err);
+  if (st) {
+    aceuq_uq_engine_free(e);
+    return st;
+  }
+  *out = e;
+  return ACEUQ_OK;
+}
+
+size_t aceuq_uq_engine_block_rows(const aceuq_uq_engine *e) { return e->block; }
+
+int aceuq_uq_engine_has(const aceuq_uq_engine *e, int mu, aceuq_uq_signal what)
+{
+  if (mu < 0 || mu >= e->nel) return 0;
+  switch (what) {
+  case ACEUQ_UQ_GAMMA: return e->el[mu].Ainv != NULL;
+  case ACEUQ_UQ_GAMMA_LOCAL: return e->el[mu].local.nclusters > 0;
+  case ACEUQ_UQ_DEVIATIONS: return e->spread != NULL;
+  }
+  return 0;
+}
+
+/* gamma_local and cluster of m <= block rows: assignment, then one GEMM per cluster present */
+static aceuq_status local_grades(aceuq_uq_engine *e, const uq_element *u, size_t m, const double *proj,
+                                 double *gamma_local, int *cluster, aceuq_error *err)
+{
+  int *cl = cluster ? cluster : e->cluster;
+  aceuq_status st = aceuq_cluster_assign(&u->local, proj, m, cl, e->feat, err);
+  for (size_t c = 0; !st && c < u->local.nclusters; ++c) {
+    size_t k = 0;
+    for (size_t r = 0; r < m; ++r) {
+      if (cl[r] != (int)c) continue;
+      memcpy(&e->rows[k * u->K], &proj[r * u->K], u->K * sizeof *e->rows);
+      e->row_of[k++] = r;
+    }
+    if (k == 0 || !gamma_local) continue;
+    st = aceuq_dopt_grade_batch(e->gws, u->local_Ainv[c], u->K, e->rows, k, e->gamma, NULL, err);
+    for (size_t r = 0; !st && r < k; ++r) gamma_local[e->row_of[r]] = e->gamma[r];
+  }
+  return st;
+}
+
+aceuq_status aceuq_uq_evaluate(aceuq_uq_engine *e, int mu, size_t n, const double *proj, const aceuq_uq_block *out,
+                               aceuq_error *err)
+{
+  if (mu < 0 || mu >= e->nel)
+    return aceuq_error_set(err, ACEUQ_ERR_VALUE, "uncertainty engine: species %d out of range", mu);
+  const uq_element *u = &e->el[mu];
+  if ((out->gamma || out->gamma_scale) && !u->Ainv)
+    return aceuq_error_set(err, ACEUQ_ERR_VALUE, "uncertainty engine: gamma requested without an active set");
+  if ((out->gamma_local || out->cluster) && u->local.nclusters == 0)
+    return aceuq_error_set(err, ACEUQ_ERR_VALUE, "uncertainty engine: local grades requested without a local model");
+  if (out->deviations && !e->spread)
+    return aceuq_error_set(err, ACEUQ_ERR_VALUE, "uncertainty engine: member deviations requested without a posterior");
+  aceuq_status st = ACEUQ_OK;
+  for (size_t i0 = 0; !st && i0 < n; i0 += e->block) {
+    const size_t m = n - i0 < e->block ? n - i0 : e->block;
+    const double *b = proj + i0 * u->K;
+    if (out->gamma || out->gamma_scale) {
+      st = aceuq_dopt_grade_batch(e->gws, u->Ainv, u->K, b, m, out->gamma ? out->gamma + i0 : e->gamma,
+                                  out->gamma_scale ? out->gamma_scale + i0 : NULL, err);
+    }
+    if (!st && (out->gamma_local || out->cluster))
+      st = local_grades(e, u, m, b, out->gamma_local ? out->gamma_local + i0 : NULL,
+                        out->cluster ? out->cluster + i0 : NULL, err);
+    if (!st && out->deviations) st = aceuq_spread_deviations(e->spread, mu, m, b, out->deviations + i0 * e->M, err);
+  }
+  return st;
+}
