@@ -16,6 +16,7 @@ ACEUQ_DEBS=(
   gnuplot-nox                        # plots written by the examples
   python3                            # test checkers and example helpers (standard library only)
   python3-numpy python3-sklearn      # independent references of the fitting tests (/usr/bin/python3)
+  python3-yaml                       # the brute-force B-basis reference (tests/golden/bbasis_bruteforce.py)
 )
 
 # shellcheck disable=SC2206

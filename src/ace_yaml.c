@@ -718,6 +718,22 @@ static aceuq_status read_function(reader *r, const block *bl, const yaml_node_t 
     lsum += f->ls[t];
     if (b->lmax > lmaxf) lmaxf = b->lmax;
   }
+  if (bl->ndistinct <= 2) { /* ML-PACE: a unary/binary block's functions (skipped ones too) fit the
+                              * block's own radial basis, whatever the bonds of their other leaves allow */
+    const ace_bond *bb = &m->bonds[bl->mu0 * ne + bl->mu1];
+    for (int t = 0; t < f->rank; ++t) {
+      const int nmax = f->rank == 1 ? bb->nradbase : bb->nradmax;
+      if (f->ns[t] > nmax)
+        return ace_ydoc_fail(d, in[0], np, err, ACEUQ_ERR_VALUE, "nr[%d] = %d is larger than %s = %d of the block "
+                             "'%s' (ML-PACE requires the functions of a block to fit its radial basis)",
+                             t, f->ns[t], f->rank == 1 ? "nradbaseij" : "nradmaxi", nmax, bl->text);
+      if (f->rank > 1 && f->ls[t] > bb->lmax)
+        return ace_ydoc_fail(d, in[1], lp, err, ACEUQ_ERR_VALUE, "nl[%d] = %d is larger than lmaxi = %d of the block "
+                             "'%s' (ML-PACE requires the functions of a block to fit its radial basis)",
+                             t, f->ls[t], bb->lmax, bl->text);
+    }
+    lmaxf = bb->lmax;
+  }
   if (f->rank == 1 && f->ls[0] != 0)
     return ace_ydoc_fail(d, in[1], lp, err, ACEUQ_ERR_VALUE, "a rank-1 function needs nl: [0]");
   if (f->rank == 2 && f->ls[0] != f->ls[1])

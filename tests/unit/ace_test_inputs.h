@@ -69,7 +69,7 @@ static const char ace_test_yaml[] =
   "    core-repulsion: [3, 1.5]\n"
   "    nbody:\n"
   "      - {type: Al Ni, nr: [2], nl: [0], c: 3.5}\n"
-  "      - {type: Al Al Ni, nr: [2, 1], nl: [1, 1], c: [4.5], skip: true}\n"
+  "      - {type: Al Al Ni, nr: [1, 1], nl: [1, 1], c: [4.5], skip: true}\n"
   "  - speciesblock: Ni Al\n"
   "    nbody:\n"
   "      - {type: Ni Al Ni, nr: [1, 1], nl: [0, 0], c: [1, -1]}\n";

@@ -256,6 +256,11 @@ static void malformed_yaml(void)
             "nradmaxi = 2");
   yaml_case("nl: [1, 1, 1, 1], lint: [2]", "nl: [2, 2, 1, 1], lint: [2]", V, 1, "species[0].nbody[3].nl",
             "nl[0] = 2 is outside 0..lmaxi = 1");
+  /* a binary block's functions fit the block's radial basis (Al Ni: nradmaxi 1), even where the Al-Al bond
+   * of a leaf allows more (nradmaxi 2), and even when skipped -- as ML-PACE */
+  yaml_case("{type: Al Al Ni, nr: [1, 1], nl: [1, 1], c: [4.5], skip: true}",
+            "{type: Al Al Ni, nr: [2, 1], nl: [1, 1], c: [4.5], skip: true}", V, 1, "species[2].nbody[1].nr",
+            "nr[0] = 2 is larger than nradmaxi = 1 of the block 'Al Ni'");
   yaml_case("nl: [1, 1, 1, 1], lint: [2]", "nl: [1, 1, 1, 1], lint: [2, 0]", V, 1, "species[0].nbody[3].lint",
             "lint[0] = lint[1]");
   yaml_case("nl: [1, 1, 1, 1], lint: [2]", "nl: [1, 1, 1, 1], lint: [3]", V, 1, "species[0].nbody[3].lint",
