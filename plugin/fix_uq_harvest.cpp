@@ -22,7 +22,7 @@ static constexpr int kFields = 10;
 FixUQHarvest::FixUQHarvest(LAMMPS *lmp, int narg, char **arg) : Fix(lmp, narg, arg)
 {
   if (narg < 5)
-    error->all(FLERR, "fix {} uq/harvest: expected N file.xyz [lower L] [upper U] [max_frames M]", id);
+    error->all(FLERR, "fix {} uq/harvest: expected N file.xyz [lower L] [upper U] [max_frames M] [signal NAME]", id);
   nevery = utils::inumeric(FLERR, arg[3], false, lmp);
   if (nevery <= 0) error->all(FLERR, "fix {} uq/harvest: N must be > 0 (got {})", id, arg[3]);
   file_ = arg[4];
@@ -32,7 +32,13 @@ FixUQHarvest::FixUQHarvest(LAMMPS *lmp, int narg, char **arg) : Fix(lmp, narg, a
     if (key == "lower") lower_ = utils::numeric(FLERR, arg[i + 1], false, lmp);
     else if (key == "upper") upper_ = utils::numeric(FLERR, arg[i + 1], false, lmp);
     else if (key == "max_frames") max_frames_ = utils::bnumeric(FLERR, arg[i + 1], false, lmp);
-    else error->all(FLERR, "fix {} uq/harvest: unknown keyword '{}' (expected lower, upper, max_frames)", id, key);
+    else if (key == "signal") {
+      signal_ = arg[i + 1];
+      if (signal_ != "gamma" && signal_ != "gamma_local" && signal_ != "energy_std" && signal_ != "force_std")
+        error->all(FLERR, "fix {} uq/harvest: signal must be gamma, gamma_local, energy_std or force_std (got '{}')",
+                   id, signal_);
+    } else
+      error->all(FLERR, "fix {} uq/harvest: unknown keyword '{}' (expected lower, upper, max_frames, signal)", id, key);
   }
   if (!(lower_ < upper_))
     error->all(FLERR, "fix {} uq/harvest: lower ({}) must be smaller than upper ({})", id, lower_, upper_);
@@ -68,6 +74,15 @@ void FixUQHarvest::init()
   if (!pair_->has_active_set())
     error->all(FLERR, "fix {} uq/harvest: pair_style ace/uq has no active set (pair_coeff * * pot.yaml pot.asi El ...)",
                id);
+  if (signal_ == "gamma_local" && !pair_->has_local_set())
+    error->all(FLERR, "fix {} uq/harvest: signal gamma_local needs a local model (pair_style ace/uq ... local "
+               "pot.asil)", id);
+  if ((signal_ == "energy_std" || signal_ == "force_std") && !pair_->has_spread())
+    error->all(FLERR, "fix {} uq/harvest: signal {} needs a posterior (pair_style ace/uq ... posterior "
+               "pot.posterior.npz)", id, signal_);
+  if (signal_ == "force_std" && !pair_->has_force_spread())
+    error->all(FLERR, "fix {} uq/harvest: signal force_std needs pair_style ace/uq ... posterior FILE spread forces",
+               id);
   type_element_.assign(atom->ntypes + 1, "X");
   for (int t = 1; t <= atom->ntypes; ++t)
     if (pair_->element_of_type(t)) type_element_[t] = pair_->element_of_type(t);
@@ -102,20 +117,24 @@ void FixUQHarvest::harvest()
     error->all(FLERR, "fix {} uq/harvest: no grades on step {} (pair_style ace/uq did not compute them)", id,
                update->ntimestep);
   const double *gamma = pair_->gamma();
-  double local_max = 0.0, max_gamma;
+  double local_max[2] = {0.0, 0.0}, global_max[2];   // gamma, the signal
   for (int i = 0; i < atom->nlocal; ++i)
-    if (atom->mask[i] & groupbit) local_max = std::max(local_max, gamma[i]);
-  MPI_Allreduce(&local_max, &max_gamma, 1, MPI_DOUBLE, MPI_MAX, world);
-  if (max_gamma < lower_) return;
-  if (max_gamma >= upper_) {
+    if (atom->mask[i] & groupbit) {
+      local_max[0] = std::max(local_max[0], gamma[i]);
+      local_max[1] = std::max(local_max[1], atom_signal(i));
+    }
+  MPI_Allreduce(local_max, global_max, 2, MPI_DOUBLE, MPI_MAX, world);
+  const double max_gamma = global_max[0], max_signal = global_max[1];
+  if (max_signal < lower_) return;
+  if (max_signal >= upper_) {
     ++skipped_high_;
     if (comm->me == 0)
-      utils::logmesg(lmp, "fix {} uq/harvest: step {}: max gamma {:.4g} >= upper {}: frame skipped\n", id,
-                     update->ntimestep, max_gamma, upper_);
+      utils::logmesg(lmp, "fix {} uq/harvest: step {}: max {} {:.4g} >= upper {}: frame skipped\n", id,
+                     update->ntimestep, signal_, max_signal, upper_);
     return;
   }
   if (max_frames_ >= 0 && frames_ >= max_frames_) return;
-  write_frame(max_gamma);
+  write_frame(max_gamma, max_signal);
   ++frames_;
   if (comm->me == 0 && max_frames_ >= 0 && frames_ == max_frames_)
     utils::logmesg(lmp, "fix {} uq/harvest: {} frames written to {}; no more frames will be written\n", id,
@@ -124,7 +143,19 @@ void FixUQHarvest::harvest()
 
 /* Rank 0 writes the header and its atoms, then receives and writes the block
  * of every other rank in turn (positions relative to the box origin). */
-void FixUQHarvest::write_frame(double max_gamma)
+/* the harvesting signal of owned atom i on the pair's grade step */
+double FixUQHarvest::atom_signal(int i) const
+{
+  if (signal_ == "gamma") return pair_->gamma()[i];
+  if (signal_ == "gamma_local") return pair_->gamma_local()[i];
+  if (signal_ == "force_std") return pair_->force_std()[i];
+  double sd;   // energy_std
+  aceuq_spread_reduce(&pair_->member_deviations()[(std::size_t)i * pair_->spread_members()], pair_->spread_members(),
+                      &sd, nullptr, nullptr, nullptr);
+  return sd;
+}
+
+void FixUQHarvest::write_frame(double max_gamma, double max_signal)
 {
   const int nlocal = atom->nlocal;
   std::vector<double> mine((std::size_t)kFields * std::max(nlocal, 1));
@@ -147,9 +178,10 @@ void FixUQHarvest::write_frame(double max_gamma)
     fmt::print(fp_,
                "Lattice=\"{:.12g} 0 0 {:.12g} {:.12g} 0 {:.12g} {:.12g} {:.12g}\" "
                "Properties=species:S:1:pos:R:3:forces:R:3:energies:R:1:gamma:R:1:id:I:1 "
-               "pbc=\"{} {} {}\" step={} max_gamma={:.8g}\n",
+               "pbc=\"{} {} {}\" step={} max_gamma={:.8g}{}\n",
                h[0], h[5], h[1], h[4], h[3], h[2], domain->xperiodic ? 'T' : 'F', domain->yperiodic ? 'T' : 'F',
-               domain->zperiodic ? 'T' : 'F', update->ntimestep, max_gamma);
+               domain->zperiodic ? 'T' : 'F', update->ntimestep, max_gamma,
+               signal_ == "gamma" ? std::string() : fmt::format(" signal={} max_signal={:.8g}", signal_, max_signal));
   }
   int maxlocal;
   MPI_Allreduce(&nlocal, &maxlocal, 1, MPI_INT, MPI_MAX, world);

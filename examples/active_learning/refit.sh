@@ -5,7 +5,9 @@
 #   initial + every labelled frame into iter_NEXT/ (pot.yaml, pot.yace, pot.asi, fit.log; never over an
 #   existing folder), append a line to report.dat and write iter_I/refit.status for `include`:
 #   a message, or the error and `quit 1` (the run stops; earlier potentials and data are kept).
-# Environment (set by run.sh): ACEUQ, LMP, AL_SPEC, AL_TRAIN0, AL_TEST (held-out frames).
+# Environment (set by run.sh): ACEUQ, LMP, AL_SPEC, AL_TRAIN0, AL_TEST (held-out frames), and
+# AL_FIT_ARGS: more `aceuq fit` arguments; the labelled frames carry config_type=harvested, so e.g.
+# AL_FIT_ARGS="--weight harvested=3" weights the frames the loop added against the initial ones.
 set -u
 i=$1; next=$2; step=$3
 t0=$(date +%s.%N)
@@ -23,10 +25,15 @@ mkdir "iter_$next"
 "$ACEUQ" label "iter_$i/harvest.xyz" -o "iter_$i/labelled.xyz" --lmp "$LMP" --elements Cu --pair-style eam/alloy \
   --pair-coeff "* * Cu_mishin1.eam.alloy Cu" > "iter_$i/label.log" 2>&1 ||
   fail "labelling with the oracle failed (iter_$i/label.log)"
+# tag the labelled frames (comment line = the line after each atom count) for --weight harvested=W
+awk 'p && !/config_type=/ {$0 = $0 " config_type=harvested"} {p = /^[0-9]+[[:space:]]*$/; print}' \
+  "iter_$i/labelled.xyz" > "iter_$i/labelled.tmp" && mv "iter_$i/labelled.tmp" "iter_$i/labelled.xyz"
 train=("$AL_TRAIN0")
 for k in $(seq 1 "$i"); do [ -s "iter_$k/labelled.xyz" ] && train+=("iter_$k/labelled.xyz"); done
+# shellcheck disable=SC2086
 "$ACEUQ" fit "$AL_SPEC" --train "${train[@]}" --test "$AL_TEST" -o "iter_$next/pot.yaml" --energy-weight 10 \
-  --no-pops --samples 0 --local none > "iter_$next/fit.log" 2>&1 || fail "the refit failed (iter_$next/fit.log)"
+  --no-pops --samples 0 --local none ${AL_FIT_ARGS:-} > "iter_$next/fit.log" 2>&1 ||
+  fail "the refit failed (iter_$next/fit.log)"
 bash "$(dirname "$0")/report_line.sh" "$next" "$(date +%s.%N)" "$t0" "${train[@]}" >> report.dat
 printf 'print "active learning: potential %s fitted on %s frames, held-out RMSE %s meV/atom, %s meV/A"\n' \
   "$next" "$(awk 'END {print $2}' report.dat)" "$(awk 'END {print $4}' report.dat)" "$(awk 'END {print $5}' report.dat)" \

@@ -102,6 +102,23 @@ def main():
             capture_output=True, text=True, cwd=d)
         check(res.returncode != 0 and "the spreads use the linear projections of a linear active set" in res.stdout,
               "posterior without an active set: a clear error")
+        # fix uq/harvest on any per-atom signal: the frame's max_signal is the largest per-atom value
+        for sig, key in (("force_std", "force_std"), ("energy_std", "energy_std")):
+            hx = os.path.join(d, "h_%s.xyz" % sig)
+            res = lammps("pair_style ace/uq grade_every 1 posterior %s.posterior.npz members committee spread forces" % P,
+                         ["fix h all uq/harvest 1 %s lower 0 upper 1e9 signal %s" % (hx, sig)], "harvest_" + sig)
+            ev = json.loads(subprocess.run([aceuq, "eval", P + ".yaml", xyz, "--posterior", P + ".posterior.npz",
+                                            "--members", "committee"], capture_output=True, text=True).stdout)["spread"]
+            head = open(hx).read().split("\n")[1] if res.returncode == 0 and os.path.exists(hx) else ""
+            got = float(head.split("max_signal=")[1].split()[0]) if "max_signal=" in head else float("nan")
+            check(("signal=%s" % sig) in head and abs(got - max(ev[key])) <= 1e-7 * max(ev[key]),
+                  "fix uq/harvest signal %s, %d rank(s): harvested with max_signal %.8g (aceuq eval: max %.8g)" % (
+                      sig, np_, got, max(ev[key])))
+        res = lammps("pair_style ace/uq grade_every 1 posterior %s.posterior.npz" % P,
+                     ["fix h all uq/harvest 1 %s lower 0 upper 1e9 signal force_std" % os.path.join(d, "x.xyz")],
+                     "harvest_nof")
+        check(res.returncode != 0 and "signal force_std needs pair_style ace/uq ... posterior FILE spread forces"
+              in res.stdout, "harvest on force_std without spread forces: a clear error")
         res = lammps("pair_style ace/uq spread forces", [], "spreadnopost")
         check(res.returncode != 0 and "spread forces needs posterior" in res.stdout, "spread without posterior")
         res = lammps("pair_style ace/uq posterior %s.posterior.npz spread force" % P, [], "spreadbad")
