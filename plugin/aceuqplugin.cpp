@@ -131,7 +131,7 @@ extern "C" __attribute__((visibility("default"))) void lammpsplugin_init(void *p
 
   plugin.style = "compute";
   plugin.name = "uq/spread";
-  plugin.info = "compute uq/spread: energy spreads of posterior members from pair_style ace/uq ... posterior";
+  plugin.info = "compute uq/spread: energy and force spreads of posterior members from pair_style ace/uq ... posterior";
   plugin.creator.v2 = (lammpsplugin_factory2 *)&create_compute_uq_spread;
   (*register_plugin)(&plugin, lmp);
 

@@ -61,6 +61,7 @@ void PairACEUQ::release_potential()
   asi_kind_ = ACEUQ_PROJECTIONS_NONE;
   aceuq_spread_free(spread_);
   spread_ = nullptr;
+  spread_offsets_.release();
   spread_members_ = 0;
   std::vector<double>().swap(member_dev_);
   std::vector<double>().swap(chunk_dev_);
@@ -344,7 +345,8 @@ double PairACEUQ::memory_usage()
   double bytes = Pair::memory_usage();
   bytes += (double)(nb_rij_.capacity() + nb_dE_.capacity()) * sizeof(double);
   bytes += (double)(nb_species_.capacity() + nb_index_.capacity()) * sizeof(int);
-  bytes += 4.0 * nmax_ * sizeof(double) + (double)asi_.bytes_owned() + (double)local_asi_.bytes_owned();
+  bytes += 4.0 * nmax_ * sizeof(double) + (double)asi_.bytes_owned() + (double)local_asi_.bytes_owned() +
+           (double)spread_offsets_.bytes_owned();
   for (const auto &c : chunk_proj_) bytes += (double)c.capacity() * sizeof(double);
   bytes += (double)(member_dev_.capacity() + member_force_.capacity() + member_dev_drij_.capacity() +
                     force_std_.capacity()) * sizeof(double);

@@ -16,7 +16,8 @@
  * inverse (one GEMM per cluster and species per chunk): gamma_local.  With a
  * posterior (aceuq fit's NAME.posterior.npz) the same projection chunks give,
  * on grade steps, every atom's energy deviation b(i) . d_s for all members s
- * (one more GEMM per chunk; aceuq_spread_deviations), read by compute uq/spread;
+ * (one more GEMM per chunk; aceuq_spread_deviations; the offsets held once per node), read by
+ * compute uq/spread;
  * with `spread forces` also every member's force deviation dF_s on every atom
  * (aceuq_spread_gradients after each atom: M-wide adjoints on the same A; ghost
  * contributions by reverse communication of members x 3 values per atom) and
@@ -129,6 +130,7 @@ class PairACEUQ : public Pair {
   std::string posterior_file_, spread_kind_;
   std::string members_arg_;                 // as given; empty = pops when present, else bayes
   aceuq_spread *spread_ = nullptr;
+  aceuq_mpi::NodeSharedArray spread_offsets_;   // members x K offsets d_s, one copy per node
   std::size_t spread_members_ = 0;
   std::vector<double> member_dev_, chunk_dev_;   // nmax x members; block_rows_ x members
   bool force_spread_ = false;                    // spread forces

@@ -268,32 +268,66 @@ void PairACEUQ::load_local_set(const char *file)
   }
 }
 
-/* Every rank reads the posterior (checked against the potential) and keeps the members' offsets
- * (members x K doubles per rank: small next to the active sets). */
+/* World rank 0 reads the posterior (checked against the potential) and chooses the members; the
+ * members' offsets d_s = c_s - mean (members x K doubles) go into node-shared memory, filled by
+ * each node's leader (re-reading the file unless it is rank 0), as the active sets. */
 void PairACEUQ::load_posterior()
 {
   if (!asi_loaded_ || asi_kind_ != ACEUQ_PROJECTIONS_LINEAR)
     error->all(FLERR, "pair_style ace/uq posterior {}: the spreads use the linear projections of a linear active "
                "set: pair_coeff * * {} pot.asi El ... (aceuq fit writes both)", posterior_file_, potential_file_);
+  static const char *const names[3] = {"bayes", "pops", "committee"};
   aceuq_error err;
   aceuq_error_clear(&err);
   aceuq_posterior *post = nullptr;
-  if (aceuq_posterior_load(posterior_file_.c_str(), potential_, &post, &err) != ACEUQ_OK)
-    error->all(FLERR, "pair_style ace/uq posterior: {}", err.message);
-  int kind = 0;
-  if (members_arg_.empty()) kind = aceuq_posterior_num_members(post, ACEUQ_MEMBERS_POPS) ? 1 : 0;
-  else kind = members_arg_ == "bayes" ? 0 : members_arg_ == "pops" ? 1 : 2;
-  static const char *const names[3] = {"bayes", "pops", "committee"};
-  spread_kind_ = names[kind];
-  const aceuq_status st = aceuq_spread_create(post, potential_, (aceuq_member_kind)kind, &spread_, &err);
+  std::string msg;
+  unsigned long long head[3] = {0, 0, 0};   // kind, members, K
+  auto choose = [&]() {
+    int kind = 0;
+    if (members_arg_.empty()) kind = aceuq_posterior_num_members(post, ACEUQ_MEMBERS_POPS) ? 1 : 0;
+    else kind = members_arg_ == "bayes" ? 0 : members_arg_ == "pops" ? 1 : 2;
+    return kind;
+  };
+  if (comm->me == 0) {
+    if (aceuq_posterior_load(posterior_file_.c_str(), potential_, &post, &err) != ACEUQ_OK) msg = err.message;
+    else {
+      const int kind = choose();
+      head[0] = (unsigned long long)kind;
+      head[1] = aceuq_posterior_num_members(post, (aceuq_member_kind)kind);
+      head[2] = aceuq_posterior_size(post);
+      if (head[1] < 2)
+        msg = fmt::format("{}: the posterior has {} {} members (at least 2 are needed)", posterior_file_, head[1],
+                          names[kind]);
+    }
+  }
+  msg = aceuq_mpi::first_error(world, msg);
+  if (!msg.empty()) {
+    aceuq_posterior_free(post);
+    error->all(FLERR, "pair_style ace/uq posterior: {}", msg);
+  }
+  MPI_Bcast(head, 3, MPI_UNSIGNED_LONG_LONG, 0, world);
+  spread_kind_ = names[head[0]];
+  if (!spread_offsets_.allocate(world, (std::size_t)(head[1] * head[2])))
+    error->all(FLERR, "pair_style ace/uq posterior: cannot allocate {:.1f} MB of node-shared memory for {}",
+               head[1] * head[2] * 8.0 / 1048576.0, posterior_file_);
+  if (spread_offsets_.is_leader()) {
+    if (comm->me != 0 && aceuq_posterior_load(posterior_file_.c_str(), potential_, &post, &err) != ACEUQ_OK)
+      msg = err.message;
+    if (msg.empty()) aceuq_posterior_offsets(post, (aceuq_member_kind)head[0], spread_offsets_.data(), &err);
+  }
   aceuq_posterior_free(post);
-  if (st != ACEUQ_OK) error->all(FLERR, "pair_style ace/uq posterior {}: {}", posterior_file_, err.message);
+  msg = aceuq_mpi::first_error(world, msg);
+  if (!msg.empty()) error->all(FLERR, "pair_style ace/uq posterior: {}", msg);
+  spread_offsets_.publish();
+  if (aceuq_spread_create_shared(potential_, (std::size_t)head[1], spread_offsets_.data(), &spread_, &err) != ACEUQ_OK)
+    error->all(FLERR, "pair_style ace/uq posterior {}: {}", posterior_file_, err.message);
   spread_members_ = aceuq_spread_members(spread_);
   member_dev_.clear();
   if (force_spread_ && aceuq_spread_enable_forces(spread_, &err) != ACEUQ_OK)
     error->all(FLERR, "pair_style ace/uq posterior {} spread forces: {}", posterior_file_, err.message);
   comm_reverse = force_spread_ ? (int)(3 * spread_members_) : 0;
   if (comm->me == 0)
-    utils::logmesg(lmp, "pair ace/uq: {} spreads of {} {} members from {}\n",
-                   force_spread_ ? "energy and force" : "energy", spread_members_, spread_kind_, posterior_file_);
+    utils::logmesg(lmp, "pair ace/uq: {} spreads of {} {} members from {}; {:.2f} MB of member offsets held once "
+                   "per node\n", force_spread_ ? "energy and force" : "energy", spread_members_, spread_kind_,
+                   posterior_file_, head[1] * head[2] * 8.0 / 1048576.0);
 }

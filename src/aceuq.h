@@ -471,6 +471,13 @@ ACEUQ_API const double *aceuq_posterior_members(const aceuq_posterior *p, aceuq_
 typedef struct aceuq_spread aceuq_spread;
 ACEUQ_API aceuq_status aceuq_spread_create(const aceuq_posterior *post, const aceuq_potential *pot,
                                            aceuq_member_kind kind, aceuq_spread **out, aceuq_error *err);
+/* The same over caller-owned offsets (e.g. one copy per node in MPI shared memory, as the pair
+ * style keeps them): D is members x K row-major, d_s = c_s - mean, K = all elements' linear
+ * projections; it must outlive the spread.  aceuq_posterior_offsets writes them. */
+ACEUQ_API aceuq_status aceuq_spread_create_shared(const aceuq_potential *pot, size_t members, const double *D,
+                                                  aceuq_spread **out, aceuq_error *err);
+ACEUQ_API aceuq_status aceuq_posterior_offsets(const aceuq_posterior *post, aceuq_member_kind kind, double *D,
+                                               aceuq_error *err);
 ACEUQ_API void aceuq_spread_free(aceuq_spread *sp);
 ACEUQ_API size_t aceuq_spread_members(const aceuq_spread *sp);
 /* n atoms of species mu, their linear projections proj (row-major n x K_mu): per atom over the

@@ -32,7 +32,8 @@ struct aceuq_spread {
   int nel;
   size_t K, M;
   size_t *offset, *size; /* element blocks of the columns */
-  double *D;             /* M x K row-major: d_s = c_s - mean */
+  const double *D;       /* M x K row-major: d_s = c_s - mean (owned, or the caller's: shared) */
+  double *D_owned;
   const aceuq_potential *pot;
   ace_member_basis *forces; /* NULL until aceuq_spread_enable_forces */
 };
@@ -42,21 +43,16 @@ void aceuq_spread_free(aceuq_spread *sp)
   if (!sp) return;
   free(sp->offset);
   free(sp->size);
-  free(sp->D);
+  free(sp->D_owned);
   ace_member_basis_free(sp->forces);
   free(sp);
 }
 
-aceuq_status aceuq_spread_create(const aceuq_posterior *post, const aceuq_potential *pot, aceuq_member_kind kind,
-                                 aceuq_spread **out, aceuq_error *err)
+/* a spread without offsets yet: the element blocks of the K columns (an error if they do not add up
+ * to K, or if the potential is not linear) */
+static aceuq_status spread_new(const aceuq_potential *pot, size_t M, size_t K, aceuq_spread **out, aceuq_error *err)
 {
   *out = NULL;
-  static const char *const names[3] = {"Bayesian samples", "POPS samples", "committee members"};
-  const size_t M = aceuq_posterior_num_members(post, kind), K = aceuq_posterior_size(post);
-  if ((unsigned)kind > 2u) return aceuq_error_set(err, ACEUQ_ERR_VALUE, "spread: unknown member kind %d", (int)kind);
-  if (M < 2)
-    return aceuq_error_set(err, ACEUQ_ERR_VALUE, "spread: the posterior has %zu %s (at least 2 are needed)", M,
-                           names[kind]);
   aceuq_status st = aceuq_potential_require_linear(pot, "posterior spreads", err);
   if (st) return st;
   aceuq_spread *sp = calloc(1, sizeof *sp);
@@ -68,11 +64,10 @@ aceuq_status aceuq_spread_create(const aceuq_posterior *post, const aceuq_potent
     sp->M = M;
     sp->offset = malloc((size_t)nel * sizeof *sp->offset);
     sp->size = malloc((size_t)nel * sizeof *sp->size);
-    sp->D = malloc(M * K * sizeof *sp->D);
   }
-  if (!sp || !sp->offset || !sp->size || !sp->D) {
+  if (!sp || !sp->offset || !sp->size) {
     aceuq_spread_free(sp);
-    return aceuq_error_set(err, ACEUQ_ERR_NOMEM, "spread: out of memory (%zu members x %zu)", M, K);
+    return aceuq_error_set(err, ACEUQ_ERR_NOMEM, "spread: out of memory");
   }
   size_t off = 0;
   for (int e = 0; e < nel; ++e) {
@@ -80,14 +75,61 @@ aceuq_status aceuq_spread_create(const aceuq_posterior *post, const aceuq_potent
     sp->size[e] = aceuq_potential_projection_size(pot, e, ACEUQ_PROJECTIONS_LINEAR);
     off += sp->size[e];
   }
-  if (off != K) { /* aceuq_posterior_load checked the sizes against a potential: this must be the same one */
+  if (off != K) { /* the posterior was checked against a potential: this must be the same one */
     aceuq_spread_free(sp);
     return aceuq_error_set(err, ACEUQ_ERR_MISMATCH, "spread: the potential has %zu functions, the posterior %zu", off,
                            K);
   }
+  *out = sp;
+  return ACEUQ_OK;
+}
+
+static const char *const member_names[3] = {"Bayesian samples", "POPS samples", "committee members"};
+
+aceuq_status aceuq_posterior_offsets(const aceuq_posterior *post, aceuq_member_kind kind, double *D, aceuq_error *err)
+{
+  if ((unsigned)kind > 2u) return aceuq_error_set(err, ACEUQ_ERR_VALUE, "spread: unknown member kind %d", (int)kind);
+  const size_t M = aceuq_posterior_num_members(post, kind), K = aceuq_posterior_size(post);
   const double *mean = aceuq_posterior_mean(post), *c = aceuq_posterior_members(post, kind);
   for (size_t s = 0; s < M; ++s)
-    for (size_t k = 0; k < K; ++k) sp->D[s * K + k] = c[s * K + k] - mean[k];
+    for (size_t k = 0; k < K; ++k) D[s * K + k] = c[s * K + k] - mean[k];
+  return ACEUQ_OK;
+}
+
+aceuq_status aceuq_spread_create(const aceuq_posterior *post, const aceuq_potential *pot, aceuq_member_kind kind,
+                                 aceuq_spread **out, aceuq_error *err)
+{
+  *out = NULL;
+  if ((unsigned)kind > 2u) return aceuq_error_set(err, ACEUQ_ERR_VALUE, "spread: unknown member kind %d", (int)kind);
+  const size_t M = aceuq_posterior_num_members(post, kind), K = aceuq_posterior_size(post);
+  if (M < 2)
+    return aceuq_error_set(err, ACEUQ_ERR_VALUE, "spread: the posterior has %zu %s (at least 2 are needed)", M,
+                           member_names[kind]);
+  aceuq_spread *sp;
+  aceuq_status st = spread_new(pot, M, K, &sp, err);
+  if (st) return st;
+  sp->D = sp->D_owned = malloc(M * K * sizeof *sp->D_owned);
+  if (!sp->D_owned) {
+    aceuq_spread_free(sp);
+    return aceuq_error_set(err, ACEUQ_ERR_NOMEM, "spread: out of memory (%zu members x %zu)", M, K);
+  }
+  aceuq_posterior_offsets(post, kind, sp->D_owned, err);
+  *out = sp;
+  return ACEUQ_OK;
+}
+
+aceuq_status aceuq_spread_create_shared(const aceuq_potential *pot, size_t members, const double *D,
+                                        aceuq_spread **out, aceuq_error *err)
+{
+  *out = NULL;
+  if (members < 2) return aceuq_error_set(err, ACEUQ_ERR_VALUE, "spread: %zu members (at least 2 are needed)", members);
+  size_t K = 0;
+  for (int e = 0; e < aceuq_potential_num_elements(pot); ++e)
+    K += aceuq_potential_projection_size(pot, e, ACEUQ_PROJECTIONS_LINEAR);
+  aceuq_spread *sp;
+  aceuq_status st = spread_new(pot, members, K, &sp, err);
+  if (st) return st;
+  sp->D = D;
   *out = sp;
   return ACEUQ_OK;
 }

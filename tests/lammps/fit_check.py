@@ -234,6 +234,12 @@ def main():
                   "spread of the %d %s members vs brute force (each member as a potential): %.1e of the largest "
                   "deviation; total-energy std %.3g eV (from the summed projections; the atoms' quadrature sum would "
                   "say %.3g)" % (count, kind, worst, got["total_std"], atom_std))
+        # spreads need a linear potential: the same file with a non-linear embedding is refused with the reason
+        nl = os.path.join(d, "nonlinear.yaml")
+        open(nl, "w").write(open(sp).read().replace("parameters: [1, 1]", "parameters: [1, 0.5]"))
+        r2 = run([aceuq, "eval", nl, lab_held, "--posterior", sp[:-5] + ".posterior.npz"])
+        check(r2.returncode != 0 and "posterior spreads needs a linear potential" in r2.stderr and "[1, 0.5]" in r2.stderr,
+              "posterior spreads of a non-linear potential: %s" % r2.stderr.strip()[-160:])
         r2 = run([aceuq, "member", p1, bayes_post, "pops", "0", "-o", os.path.join(d, "m.yaml")])
         check(r2.returncode == 1 and "a posterior of another potential?" in r2.stderr,
               "posterior of another potential: %s" % r2.stderr.strip())
