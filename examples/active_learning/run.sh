@@ -5,7 +5,7 @@
 #   2. the initial, deliberately poor potential pot_1.yaml (+ .asi) on that data (aceuq fit);
 #   3. in.active_learning: MD with halt -> label -> refit -> reload, until the run reaches its end;
 #   4. report.md (a table per iteration) and active_learning.png (gnuplot).
-#   usage: run.sh [NSTEPS=8000] [MAXIT=8]
+#   usage: run.sh [NSTEPS=8000] [MAXIT=9]   (MAXIT potentials at most, i.e. MAXIT-1 refits)
 #   AL_VARS="-var NAME VALUE ..." passes more LAMMPS variables (harvest_lower, harvest_max, halt_gamma);
 #   AL_NAME=DIR writes into <build>/examples/DIR instead (the tests run two loops side by side).
 #   Exit status 1 when the loop stopped on an error (the message names the iteration and the step).
@@ -13,7 +13,7 @@ set -euo pipefail
 # shellcheck source=../common.sh
 . "$(dirname "${BASH_SOURCE[0]}")/../common.sh"
 example_setup "${AL_NAME:-active_learning}"
-nsteps=${1:-8000}; maxit=${2:-8}
+nsteps=${1:-8000}; maxit=${2:-9}
 root=$(cd "$here/../.." && pwd)
 export ACEUQ="$build/aceuq" LMP="$build/lmp" AL_SPEC="${AL_SPEC:-$here/al.spec.yaml}" AL_TRAIN0="$out/train0.xyz" \
        AL_TEST="$out/heldout.xyz"
