@@ -1,23 +1,26 @@
 #!/usr/bin/python3
 """Which uncertainty signal should a user trust?  Every signal aceuq offers, on one potential, side by side.
 
-usage: study.py OUTDIR [--data DIR] [--per-class N] [--aceuq ACEUQ] [--lmp LMP] [--quick]
-  --data DIR   oracle data of potentials/oracle/sample.py Cu (default <build>/oracle/Cu, made by
+usage: study.py OUTDIR [--system Cu|Si] [--data DIR] [--per-class N] [--aceuq ACEUQ] [--lmp LMP] [--quick]
+  --system     Cu (default; oracle Cu_mishin1.eam.alloy) or Si (oracle Si.sw), basis potentials/SYSTEM.spec.yaml
+  --data DIR   oracle data of potentials/oracle/sample.py SYSTEM (default <build>/oracle/SYSTEM, made by
                potentials/make.py; made here if missing; --quick: sample.py --quick data, for CI)
   --per-class  test frames per class (default 16)
 
-1. A Cu potential (potentials/Cu.spec.yaml, oracle Cu_mishin1.eam.alloy) is fitted by aceuq fit on the
+1. A Cu (or Si) potential (potentials/SYSTEM.spec.yaml, oracle of potentials/oracle) is fitted by aceuq fit on the
    training frames of the in-domain classes only (bulk 300-900 K, strained bulk, vacancies, (100)
    slabs), with Bayesian, POPS and committee (8) posteriors and its .asi/.asil.
 2. On test frames of every class (other MD runs) aceuq computes: global gamma and local gamma (max over
    the frame's atoms), descriptor entropy dH against the training descriptors (max over atoms), and the
    energy spreads of the POPS, Bayesian and committee members (aceuq eval --posterior): total-energy std
-   and bounds, per-atom std.
+   and bounds, per-atom std; the force spreads of the same members (per atom sqrt(mean_s |F_s - <F>|^2),
+   per frame its max over atoms: the *_fstd signals).
 3. Against the oracle's labels: the energy error per atom |dE|/N and the largest force error of each
    frame, the per-atom force error |dF_i|.
 4. Metrics per signal: Spearman rank correlation with the errors (per frame; per atom with |dF_i|),
    ROC-AUC for telling the held-out classes (md1200, interstitial, slab110, slab111, cluster, liquid)
-   from in-domain test frames, coverage of the true energy error by the POPS bounds and by +-2 sigma.
+   from in-domain test frames, coverage of the true energy error by the POPS bounds and by +-2 sigma, of
+   the per-atom force errors by 2 sigma_F, and the calibration ratio median(|dF_i| / sigma_F,i).
 Writes OUTDIR/results.md, results.json, scatter.png and roc.png (gnuplot).  Deterministic (seeded data
 and fits, one BLAS thread).
 """
@@ -36,7 +39,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.join(HERE, "..", "..")
 IN_DOMAIN = ["md300", "md600", "md900", "strain", "vacancy", "slab100"]
 HELD_OUT = ["md1200", "interstitial", "slab110", "slab111", "cluster", "liquid"]
-SIGNALS = ["gamma", "gamma_local", "dH", "pops_std", "bayes_std", "committee_std"]
+ORACLE = {"Cu": "Cu_mishin1.eam.alloy", "Si": "Si.sw"}
+SIGNALS = ["gamma", "gamma_local", "dH", "pops_std", "bayes_std", "committee_std", "pops_fstd", "bayes_fstd",
+           "committee_fstd"]
 
 
 def opt(args, name, default):
@@ -99,17 +104,20 @@ def main():
     aceuq = os.path.abspath(opt(args, "--aceuq", os.path.join(build, "aceuq")))
     lmp = os.path.abspath(opt(args, "--lmp", os.path.join(build, "lmp")))
     quick = "--quick" in args
+    system = opt(args, "--system", "Cu")
+    if system not in ORACLE:
+        raise SystemExit("study.py: --system must be one of %s" % ", ".join(ORACLE))
     data = os.path.abspath(opt(args, "--data", os.path.join(out, "oracle") if quick else os.path.join(build, "oracle",
-                                                                                                    "Cu")))
+                                                                                                    system)))
     per_class = int(opt(args, "--per-class", "16"))
     if not os.path.exists(os.path.join(data, "manifest.json")):
         print("study: oracle data -> %s" % data, flush=True)
-        run([sys.executable, os.path.join(ROOT, "potentials", "oracle", "sample.py"), "Cu", data, "--lmp", lmp,
+        run([sys.executable, os.path.join(ROOT, "potentials", "oracle", "sample.py"), system, data, "--lmp", lmp,
              "--aceuq", aceuq] + (["--quick"] if quick else []))
     train = [os.path.join(data, "train", c + ".xyz") for c in IN_DOMAIN]
     pot = os.path.join(out, "study.yaml")
     print("study: fitting on the in-domain classes %s" % ", ".join(IN_DOMAIN), flush=True)
-    fit_log = run([aceuq, "fit", os.path.join(ROOT, "potentials", "Cu.spec.yaml"), "--train"] + train +
+    fit_log = run([aceuq, "fit", os.path.join(ROOT, "potentials", system + ".spec.yaml"), "--train"] + train +
                   ["-o", pot, "--energy-weight", "10", "--committee", "8", "--seed", "2026"])
     open(os.path.join(out, "fit.log"), "w").write(fit_log)
     stem = pot[:-5]
@@ -142,12 +150,14 @@ def main():
                                  df_max=float(df.max()), gamma=max(base["gamma"]), gamma_local=max(base["gamma_local"]),
                                  dH=max(dh), pops_std=sig["pops"]["total_std"] / n,
                                  pops_lo=sig["pops"]["total_lo"], pops_hi=sig["pops"]["total_hi"],
-                                 bayes_std=sig["bayes"]["total_std"] / n, committee_std=sig["committee"]["total_std"] / n))
+                                 bayes_std=sig["bayes"]["total_std"] / n, committee_std=sig["committee"]["total_std"] / n,
+                                 **{k + "_fstd": sig[k]["max_force_std"] for k in sig}))
                 for i in range(n):
                     atoms.append(dict(df=float(df[i]), gamma=base["gamma"][i], gamma_local=base["gamma_local"][i],
                                       dH=dh[i], pops_std=sig["pops"]["energy_std"][i],
                                       bayes_std=sig["bayes"]["energy_std"][i],
-                                      committee_std=sig["committee"]["energy_std"][i]))
+                                      committee_std=sig["committee"]["energy_std"][i],
+                                      **{k + "_fstd": sig[k]["force_std"][i] for k in sig}))
             print("study: %-13s %d frames evaluated" % (cls, min(per_class, k + 1)), flush=True)
     json.dump(dict(frames=rows), open(os.path.join(out, "results.json"), "w"), indent=1)
     held = np.array([r["held_out"] for r in rows])
@@ -174,12 +184,18 @@ def main():
                 res["pops_bounds_coverage_held_out"] = cbh
                 cov += " (held-out %.0f %%)" % (100 * cbh)
             res[s + "_coverage_2sigma"] = c2
+        if s.endswith("_fstd"):  # per atom: |dF_i| inside 2 sigma_F,i, and the typical error / sigma ratio
+            c2 = float(np.mean(dfa <= 2 * xa))
+            ratio = float(np.median(dfa / np.maximum(xa, 1e-300)))
+            cov = "atoms \\|dF_i\\| ≤ 2σ_F %.0f %%, median \\|dF_i\\|/σ_F %.2g" % (100 * c2, ratio)
+            res[s + "_coverage_2sigma"] = c2
+            res[s + "_median_ratio"] = ratio
         res[s] = dict(spearman_energy=spearman(x, de), spearman_force=spearman(x, dfm), spearman_atom=spearman(xa, dfa),
                       auc=roc_auc(x, held))
         table.append("| %s | %.2f | %.2f | %.2f | %.3f | %s |" % (s, res[s]["spearman_energy"], res[s]["spearman_force"],
                                                                  res[s]["spearman_atom"], res[s]["auc"], cov))
     nh = int(held.sum())
-    summary = ["# Uncertainty signals side by side (Cu, oracle Cu_mishin1.eam.alloy)", "",
+    summary = ["# Uncertainty signals side by side (%s, oracle %s)" % (system, ORACLE[system]), "",
                "%d test frames (%d of held-out classes: %s; %d in-domain: %s), %d atoms." % (
                    len(rows), nh, ", ".join(HELD_OUT), len(rows) - nh, ", ".join(IN_DOMAIN), len(atoms)), "",
                "Errors: in-domain |dE|/N median %.3f meV/atom, held-out %.3f meV/atom; max |dF| median %.0f / %.0f "
