@@ -91,7 +91,7 @@ size_t aceuq_potential_projection_size(const aceuq_potential *pot, int mu, aceuq
   return ace_evaluator_projection_size(pot->ev, mu, (ace_projection_kind)kind);
 }
 
-const struct ace_evaluator *aceuq_potential_evaluator(const aceuq_potential *pot) { return pot->ev; }
+const struct ace_evaluator *potential_evaluator(const aceuq_potential *pot) { return pot->ev; }
 
 size_t aceuq_potential_num_notes(const aceuq_potential *pot)
 {
@@ -143,7 +143,7 @@ aceuq_status aceuq_evaluate_atom(const aceuq_potential *pot, aceuq_workspace *ws
                            projections, err);
 }
 
-void aceuq_potential_element_list(const aceuq_potential *pot, char *buf, size_t size)
+void potential_element_list(const aceuq_potential *pot, char *buf, size_t size)
 {
   size_t used = 0;
   buf[0] = '\0';
@@ -154,7 +154,7 @@ void aceuq_potential_element_list(const aceuq_potential *pot, char *buf, size_t 
   }
 }
 
-aceuq_status aceuq_potential_require_bbasis(const aceuq_potential *pot, const char *path, const char *what,
+aceuq_status potential_require_bbasis(const aceuq_potential *pot, const char *path, const char *what,
                                             aceuq_error *err)
 {
   if (aceuq_potential_projection_size(pot, 0, ACEUQ_PROJECTIONS_LINEAR) > 0) return ACEUQ_OK;
@@ -163,11 +163,11 @@ aceuq_status aceuq_potential_require_bbasis(const aceuq_potential *pot, const ch
                          "pacemaker .yaml potential", path, what);
 }
 
-ace_atom_workspace *aceuq_workspace_atom(aceuq_workspace *ws) { return ws->ws; }
+ace_atom_workspace *workspace_atom_cache(aceuq_workspace *ws) { return ws->ws; }
 
 /* E_i = b(i) . c exactly: one density, F(rho) = rho (m = 1, weight 1), no core
  * repulsion (rho_core = 0, so the rho_core switch is 1) and no zbl blend. */
-aceuq_status aceuq_potential_require_linear(const aceuq_potential *pot, const char *what, aceuq_error *err)
+aceuq_status potential_require_linear(const aceuq_potential *pot, const char *what, aceuq_error *err)
 {
   const ace_model *m = ace_evaluator_model(pot->ev);
   if (m->inner_cutoff_type == ACE_INNER_CUTOFF_ZBL)

@@ -87,7 +87,7 @@ static aceuq_status match_elements(const char *path, const aceuq_potential *pot,
 {
   int nel = aceuq_potential_num_elements(pot);
   char known[512];
-  aceuq_potential_element_list(pot, known, sizeof known);
+  potential_element_list(pot, known, sizeof known);
   for (int mu = 0; mu < nel; ++mu) order[mu] = count;
   for (size_t i = 0; i < count; ++i) {
     int mu = aceuq_potential_element_index(pot, m[i].key);
@@ -127,7 +127,7 @@ aceuq_status aceuq_activeset_load(const char *path, const aceuq_potential *pot, 
   if (!out) return aceuq_error_set(err, ACEUQ_ERR_VALUE, "aceuq_activeset_load: no output handle");
   *out = NULL;
   if (!path || !pot) return aceuq_error_set(err, ACEUQ_ERR_VALUE, "aceuq_activeset_load: no file or potential");
-  aceuq_status st = aceuq_potential_require_bbasis(pot, path, "active sets", err);
+  aceuq_status st = potential_require_bbasis(pot, path, "active sets", err);
   if (st) return st;
   aceuq_npz_member *m = NULL;
   size_t count = 0;

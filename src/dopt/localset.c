@@ -378,7 +378,7 @@ aceuq_status aceuq_localset_load(const char *path, const aceuq_potential *pot, a
   if (!out) return aceuq_error_set(err, ACEUQ_ERR_VALUE, "aceuq_localset_load: no output handle");
   *out = NULL;
   if (!path || !pot) return aceuq_error_set(err, ACEUQ_ERR_VALUE, "aceuq_localset_load: no file or potential");
-  aceuq_status st = aceuq_potential_require_bbasis(pot, path, "local active sets", err);
+  aceuq_status st = potential_require_bbasis(pot, path, "local active sets", err);
   if (st) return st;
   aceuq_npz_member *m = NULL;
   size_t count = 0;
@@ -432,7 +432,7 @@ aceuq_status aceuq_localset_load(const char *path, const aceuq_potential *pot, a
 
   /* classify the other members */
   char known[512];
-  aceuq_potential_element_list(pot, known, sizeof known);
+  potential_element_list(pot, known, sizeof known);
   for (size_t i = 0; i < count; ++i) {
     slot[i] = (member_slot){-1, ROLE_MEAN, 0};
     if (i == iv || i == ik) continue;

@@ -28,7 +28,7 @@ aceuq_status aceuq_fit_design_rows(const aceuq_potential *pot, size_t natoms, co
                                    const double *positions, const double *cell, const int *pbc,
                                    double *energy_row, double *force_rows, double *virial_rows, aceuq_error *err)
 {
-  const ace_evaluator *ev = aceuq_potential_evaluator(pot);
+  const ace_evaluator *ev = potential_evaluator(pot);
   const int nel = aceuq_potential_num_elements(pot);
   const size_t ncols = aceuq_fit_design_columns(pot);
   if (ncols == (size_t)nel)

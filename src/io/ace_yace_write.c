@@ -90,7 +90,7 @@ static void write_model(FILE *out, const ace_model *m)
 
 aceuq_status aceuq_potential_write_yace(const aceuq_potential *pot, const char *path, aceuq_error *err)
 {
-  const ace_model *m = ace_evaluator_model(aceuq_potential_evaluator(pot));
+  const ace_model *m = ace_evaluator_model(potential_evaluator(pot));
   if (!m->ctilde) return aceuq_error_set(err, ACEUQ_ERR_VALUE, "%s: the potential has no C-tilde basis", path);
   char tmp[4200];
   if (strlen(path) + 5 > sizeof tmp) return aceuq_error_set(err, ACEUQ_ERR_VALUE, "%s: path too long", path);

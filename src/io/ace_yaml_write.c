@@ -83,7 +83,7 @@ static void write_function(FILE *out, const ace_model *m, const ace_bfunc *f, do
 aceuq_status aceuq_potential_write_linear_yaml(const aceuq_potential *pot, const double *coef, const char *path,
                                                const char *comment, aceuq_error *err)
 {
-  const ace_evaluator *ev = aceuq_potential_evaluator(pot);
+  const ace_evaluator *ev = potential_evaluator(pot);
   const ace_model *m = ace_evaluator_model(ev);
   const ace_bbasis *bb = ace_evaluator_bbasis(ev);
   if (!bb || !m->bfuncs)

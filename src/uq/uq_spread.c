@@ -53,7 +53,7 @@ void aceuq_spread_free(aceuq_spread *sp)
 static aceuq_status spread_new(const aceuq_potential *pot, size_t M, size_t K, aceuq_spread **out, aceuq_error *err)
 {
   *out = NULL;
-  aceuq_status st = aceuq_potential_require_linear(pot, "posterior spreads", err);
+  aceuq_status st = potential_require_linear(pot, "posterior spreads", err);
   if (st) return st;
   aceuq_spread *sp = calloc(1, sizeof *sp);
   const int nel = aceuq_potential_num_elements(pot);
@@ -193,7 +193,7 @@ aceuq_status aceuq_spread_total(const aceuq_spread *sp, const double *x, double 
 aceuq_status aceuq_spread_enable_forces(aceuq_spread *sp, aceuq_error *err)
 {
   if (sp->forces) return ACEUQ_OK;
-  return ace_member_basis_create(aceuq_potential_evaluator(sp->pot), sp->M, sp->D, sp->K, sp->offset, 1, &sp->forces,
+  return ace_member_basis_create(potential_evaluator(sp->pot), sp->M, sp->D, sp->K, sp->offset, 1, &sp->forces,
                                  err);
 }
 
@@ -204,7 +204,7 @@ aceuq_status aceuq_spread_gradients(const aceuq_spread *sp, aceuq_workspace *ws,
 {
   if (!sp->forces) return aceuq_error_set(err, ACEUQ_ERR_VALUE, "spread: force spreads not enabled");
   if (mu_i < 0 || mu_i >= sp->nel) return aceuq_error_set(err, ACEUQ_ERR_VALUE, "spread: species %d out of range", mu_i);
-  return ace_member_gradients(aceuq_potential_evaluator(sp->pot), sp->forces, aceuq_workspace_atom(ws), mu_i, n,
+  return ace_member_gradients(potential_evaluator(sp->pot), sp->forces, workspace_atom_cache(ws), mu_i, n,
                               dev_drij, err);
 }
 
