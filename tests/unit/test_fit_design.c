@@ -120,7 +120,7 @@ int main(int argc, char **argv)
     return 1;
   }
   /* coefficients in column order: each species' B-functions (projection order), then E0 */
-  const ace_evaluator *ev = aceuq_potential_evaluator(pot);
+  const ace_evaluator *ev = potential_evaluator(pot);
   const ace_bbasis *bb = ace_evaluator_bbasis(ev);
   const size_t ncols = aceuq_fit_design_columns(pot);
   const double e0[2] = {-0.25, 0.75};
