@@ -50,8 +50,6 @@ void PairACEUQ::release_potential()
   uq_ = nullptr;
   block_rows_ = 0;
   local_asi_.release();
-  local_t_.clear();
-  local_inv_.clear();
   local_.clear();
   local_loaded_ = false;
   workspace_ = nullptr;

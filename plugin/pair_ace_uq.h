@@ -120,8 +120,6 @@ class PairACEUQ : public Pair {
   bool local_loaded_ = false;
   std::vector<LocalSpecies> local_;
   aceuq_mpi::NodeSharedArray local_asi_;    // all cluster inverses, one copy per node
-  std::vector<aceuq_cluster_transform> local_t_;   // per species: views of local_ (for the engine)
-  std::vector<std::vector<const double *>> local_inv_;   // per species and cluster: into local_asi_
   std::vector<int> chunk_cluster_;
   std::vector<double> chunk_gamma_local_;
   double *gamma_local_ = nullptr, *cluster_ = nullptr;

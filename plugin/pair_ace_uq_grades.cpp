@@ -51,17 +51,18 @@ void PairACEUQ::build_uq_engine()
 {
   const int nel = aceuq_potential_num_elements(potential_);
   std::vector<aceuq_uq_element> el(nel);
-  local_t_.assign(nel, aceuq_cluster_transform());
-  local_inv_.assign(nel, std::vector<const double *>());
+  // views for the engine, which copies the transforms and the pointers (not the arrays)
+  std::vector<aceuq_cluster_transform> local_t(nel);
+  std::vector<std::vector<const double *>> local_inv(nel);
   for (int mu = 0; mu < nel; ++mu) {
     el[mu].K = asi_size_[mu];
     el[mu].Ainv = asi_size_[mu] ? asi_.data() + asi_offset_[mu] : nullptr;
     if (local_loaded_ && local_[mu].nclusters > 0) {
       const LocalSpecies &L = local_[mu];
-      local_t_[mu] = {L.K, L.d, L.nclusters, L.mean.data(), L.scale.data(), L.components.data(), L.centroids.data()};
-      el[mu].local = &local_t_[mu];
-      for (std::size_t c = 0; c < L.nclusters; ++c) local_inv_[mu].push_back(local_asi_.data() + L.offset[c]);
-      el[mu].local_Ainv = local_inv_[mu].data();
+      local_t[mu] = {L.K, L.d, L.nclusters, L.mean.data(), L.scale.data(), L.components.data(), L.centroids.data()};
+      el[mu].local = &local_t[mu];
+      for (std::size_t c = 0; c < L.nclusters; ++c) local_inv[mu].push_back(local_asi_.data() + L.offset[c]);
+      el[mu].local_Ainv = local_inv[mu].data();
     }
   }
   aceuq_error err;

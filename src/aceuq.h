@@ -738,13 +738,19 @@ typedef struct aceuq_uq_element {
   size_t K;                              /* projections of the element (the rows' length) */
   const double *Ainv;                    /* K x K inverse active set, or NULL: no gamma */
   const aceuq_cluster_transform *local;  /* local model (copied; its arrays are not), or NULL */
-  const double *const *local_Ainv;       /* local->nclusters pointers to the K x K cluster inverses */
+  const double *const *local_Ainv;       /* local->nclusters pointers to the K x K cluster inverses
+                                            (the pointers are copied, the matrices are not) */
 } aceuq_uq_element;
 typedef struct aceuq_uq_engine aceuq_uq_engine;
 /* el[nelements]; spread may be NULL (no deviations); it must belong to the same potential. */
 ACEUQ_API aceuq_status aceuq_uq_engine_create(int nelements, const aceuq_uq_element *el,
                                               const aceuq_spread *spread, aceuq_uq_engine **out,
                                               aceuq_error *err);
+/* The same over loaded files (any of as, ls, spread may be NULL; they must outlive the engine):
+ * what `aceuq eval` and `aceuq activeset` use. */
+ACEUQ_API aceuq_status aceuq_uq_engine_create_from_sets(const aceuq_potential *pot, const aceuq_activeset *as,
+                                                        const aceuq_localset *ls, const aceuq_spread *spread,
+                                                        aceuq_uq_engine **out, aceuq_error *err);
 ACEUQ_API void aceuq_uq_engine_free(aceuq_uq_engine *e);
 /* Rows per internal block: callers that buffer rows (the pair style) use this many. */
 ACEUQ_API size_t aceuq_uq_engine_block_rows(const aceuq_uq_engine *e);

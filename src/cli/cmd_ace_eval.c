@@ -155,42 +155,24 @@ static int compute_uncertainties(const aceuq_potential *pot, const aceuq_actives
   const size_t M = spread ? aceuq_spread_members(spread) : 0, na = natoms ? natoms : 1;
   aceuq_error err;
   aceuq_error_clear(&err);
-  aceuq_uq_element *el = calloc((size_t)nel, sizeof *el);
-  aceuq_cluster_transform *t = calloc((size_t)nel, sizeof *t);
-  const double **inv = NULL;
-  size_t ninv = 0;
-  for (int e = 0; ls && e < nel; ++e) ninv += aceuq_localset_num_clusters(ls, e);
-  inv = calloc(ninv ? ninv : 1, sizeof *inv);
   double *rows = malloc(na * (res->nproj_max ? res->nproj_max : 1) * sizeof *rows);
   double *g = malloc(4 * na * sizeof *g), *d = malloc(na * (M ? M : 1) * sizeof *d);
   int *cl = malloc(na * sizeof *cl);
   size_t *atom = malloc(na * sizeof *atom);
   aceuq_uq_engine *eng = NULL;
+  const aceuq_projection_kind kind = as ? aceuq_activeset_kind(as) : ls ? aceuq_localset_kind(ls)
+                                                                       : ACEUQ_PROJECTIONS_LINEAR;
   int rc = 1;
-  if (!el || !t || !inv || !rows || !g || !d || !cl || !atom) {
+  if (!rows || !g || !d || !cl || !atom) {
     fprintf(stderr, "aceuq: out of memory\n");
     goto done;
   }
-  for (int e = 0, k = 0; e < nel; ++e) {
-    el[e].K = aceuq_potential_projection_size(pot, e, as ? aceuq_activeset_kind(as) : ls ? aceuq_localset_kind(ls)
-                                                                                         : ACEUQ_PROJECTIONS_LINEAR);
-    el[e].Ainv = as ? aceuq_activeset_matrix(as, e) : NULL;
-    if (ls) {
-      if (aceuq_localset_transform(ls, e, &t[e], &err) != ACEUQ_OK) {
-        cli_report("local model", &err);
-        goto done;
-      }
-      el[e].local = &t[e];
-      el[e].local_Ainv = &inv[k];
-      for (size_t c = 0; c < t[e].nclusters; ++c) inv[k++] = aceuq_localset_matrix(ls, e, c);
-    }
-  }
-  if (aceuq_uq_engine_create(nel, el, spread, &eng, &err) != ACEUQ_OK) {
+  if (aceuq_uq_engine_create_from_sets(pot, as, ls, spread, &eng, &err) != ACEUQ_OK) {
     cli_report("uncertainties", &err);
     goto done;
   }
   for (int e = 0; e < nel; ++e) {
-    const size_t K = el[e].K;
+    const size_t K = aceuq_potential_projection_size(pot, e, kind);
     size_t n = 0;
     for (size_t i = 0; i < natoms; ++i)
       if (mu[i] == e) {
@@ -218,9 +200,6 @@ static int compute_uncertainties(const aceuq_potential *pot, const aceuq_actives
   rc = 0;
 done:
   aceuq_uq_engine_free(eng);
-  free(el);
-  free(t);
-  free(inv);
   free(rows);
   free(g);
   free(d);

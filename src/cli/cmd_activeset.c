@@ -400,9 +400,6 @@ static int write_local(run *R, const char *path)
   const char **names = malloc((size_t)R->nel * sizeof *names);
   aceuq_localset_element *data = malloc((size_t)R->nel * sizeof *data);
   aceuq_localset *ls = NULL;
-  aceuq_cluster_transform *t = NULL;
-  aceuq_uq_element *el = NULL;
-  const double **inv = NULL;
   aceuq_uq_engine *eng = NULL;
   int rc = 1;
   if (!names || !data) {
@@ -425,33 +422,14 @@ static int write_local(run *R, const char *path)
   }
   /* the rows graded with the written file: the engine (cluster assignment + cluster inverse) */
   const size_t chunk = 4096;
-  t = calloc((size_t)R->nel, sizeof *t);
-  el = calloc((size_t)R->nel, sizeof *el);
-  size_t ninv = 0;
-  for (int mu = 0; mu < R->nel; ++mu) ninv += aceuq_localset_num_clusters(ls, mu);
-  inv = calloc(ninv ? ninv : 1, sizeof *inv);
-  if (!t || !el || !inv) {
-    fprintf(stderr, "aceuq: out of memory\n");
-    goto done;
-  }
-  for (int mu = 0, k = 0; mu < R->nel; ++mu) {
-    if (aceuq_localset_transform(ls, mu, &t[mu], &err) != ACEUQ_OK) {
-      cli_report(path, &err);
-      goto done;
-    }
-    el[mu].K = R->el[mu].K;
-    el[mu].local = &t[mu];
-    el[mu].local_Ainv = &inv[k];
-    for (size_t c = 0; c < t[mu].nclusters; ++c) inv[k++] = aceuq_localset_matrix(ls, mu, c);
-  }
-  if (aceuq_uq_engine_create(R->nel, el, NULL, &eng, &err) != ACEUQ_OK) {
+  if (aceuq_uq_engine_create_from_sets(R->pot, NULL, ls, NULL, &eng, &err) != ACEUQ_OK) {
     cli_report("local grades", &err);
     goto done;
   }
   for (int mu = 0; mu < R->nel; ++mu) {
     element_state *e = &R->el[mu];
     e->local_moved = 0;
-    for (size_t c = 0; c < t[mu].nclusters; ++c) e->local_gamma_max[c] = 0.0;
+    for (size_t c = 0; c < aceuq_localset_num_clusters(ls, mu); ++c) e->local_gamma_max[c] = 0.0;
     for (size_t i0 = 0; i0 < e->n; i0 += chunk) {
       const size_t m = e->n - i0 < chunk ? e->n - i0 : chunk;
       const aceuq_uq_block out = {NULL, NULL, R->gamma, R->cluster, NULL};
@@ -472,9 +450,6 @@ done:
   aceuq_localset_free(ls);
   free(names);
   free(data);
-  free(t);
-  free(el);
-  free(inv);
   return rc;
 }
 
@@ -742,19 +717,11 @@ int cli_cmd_activeset(int argc, char **argv)
   R.as = as;
   R.gamma = malloc(4096 * sizeof *R.gamma);
   R.cluster = malloc(4096 * sizeof *R.cluster);
-  aceuq_uq_element *uel = calloc((size_t)R.nel, sizeof *uel);
-  for (int mu = 0; uel && mu < R.nel; ++mu) {
-    uel[mu].K = R.el[mu].K;
-    uel[mu].Ainv = aceuq_activeset_matrix(as, mu);
-  }
-  if (!R.gamma || !R.cluster || !uel) {
-    free(uel);
+  if (!R.gamma || !R.cluster) {
     fprintf(stderr, "aceuq: out of memory\n");
     goto done;
   }
-  const aceuq_status est = aceuq_uq_engine_create(R.nel, uel, NULL, &R.eng, &err);
-  free(uel);
-  if (est != ACEUQ_OK) {
+  if (aceuq_uq_engine_create_from_sets(R.pot, as, NULL, NULL, &R.eng, &err) != ACEUQ_OK) {
     cli_report("grades", &err);
     goto done;
   }

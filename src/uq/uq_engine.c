@@ -24,7 +24,7 @@ typedef struct uq_element {
   size_t K;
   const double *Ainv;
   aceuq_cluster_transform local; /* nclusters == 0: no local model */
-  const double *const *local_Ainv;
+  const double **local_Ainv;    /* nclusters pointers, copied (the matrices stay the caller's) */
 } uq_element;
 
 struct aceuq_uq_engine {
@@ -43,6 +43,7 @@ struct aceuq_uq_engine {
 void aceuq_uq_engine_free(aceuq_uq_engine *e)
 {
   if (!e) return;
+  for (int mu = 0; e->el && mu < e->nel; ++mu) free(e->el[mu].local_Ainv);
   free(e->el);
   aceuq_grade_workspace_free(e->gws);
   free(e->rows);
@@ -74,13 +75,18 @@ aceuq_status aceuq_uq_engine_create(int nelements, const aceuq_uq_element *el, c
     u->Ainv = el[mu].Ainv;
     if (el[mu].local) {
       u->local = *el[mu].local;
-      u->local_Ainv = el[mu].local_Ainv;
-      if (u->local.K != u->K || !u->local_Ainv || u->local.nclusters == 0) {
+      if (u->local.K != u->K || !el[mu].local_Ainv || u->local.nclusters == 0) {
         aceuq_uq_engine_free(e);
         return aceuq_error_set(err, ACEUQ_ERR_MISMATCH,
                                "uncertainty engine: element %d: local model for %zu functions (%zu clusters), "
                                "projections have %zu", mu, u->local.K, u->local.nclusters, u->K);
       }
+      u->local_Ainv = malloc(u->local.nclusters * sizeof *u->local_Ainv);
+      if (!u->local_Ainv) {
+        aceuq_uq_engine_free(e);
+        return aceuq_error_set(err, ACEUQ_ERR_NOMEM, "uncertainty engine: out of memory");
+      }
+      memcpy(u->local_Ainv, el[mu].local_Ainv, u->local.nclusters * sizeof *u->local_Ainv);
       if (u->local.d > maxd) maxd = u->local.d;
     }
     if (u->K > e->maxK) e->maxK = u->K;
@@ -101,6 +107,37 @@ aceuq_status aceuq_uq_engine_create(int nelements, const aceuq_uq_element *el, c
   }
   *out = e;
   return ACEUQ_OK;
+}
+
+aceuq_status aceuq_uq_engine_create_from_sets(const aceuq_potential *pot, const aceuq_activeset *as,
+                                              const aceuq_localset *ls, const aceuq_spread *spread,
+                                              aceuq_uq_engine **out, aceuq_error *err)
+{
+  *out = NULL;
+  const int nel = aceuq_potential_num_elements(pot);
+  const aceuq_projection_kind kind = as ? aceuq_activeset_kind(as) : ls ? aceuq_localset_kind(ls)
+                                                                       : ACEUQ_PROJECTIONS_LINEAR;
+  size_t ninv = 0;
+  for (int mu = 0; ls && mu < nel; ++mu) ninv += aceuq_localset_num_clusters(ls, mu);
+  aceuq_uq_element *el = calloc((size_t)nel, sizeof *el);
+  aceuq_cluster_transform *t = calloc((size_t)nel, sizeof *t);
+  const double **inv = calloc(ninv ? ninv : 1, sizeof *inv);
+  aceuq_status st = (!el || !t || !inv) ? aceuq_error_set(err, ACEUQ_ERR_NOMEM, "uncertainty engine: out of memory")
+                                        : ACEUQ_OK;
+  for (int mu = 0, k = 0; !st && mu < nel; ++mu) {
+    el[mu].K = aceuq_potential_projection_size(pot, mu, kind);
+    el[mu].Ainv = as ? aceuq_activeset_matrix(as, mu) : NULL;
+    if (!ls) continue;
+    st = aceuq_localset_transform(ls, mu, &t[mu], err);
+    el[mu].local = &t[mu];
+    el[mu].local_Ainv = &inv[k];
+    for (size_t c = 0; !st && c < t[mu].nclusters; ++c) inv[k++] = aceuq_localset_matrix(ls, mu, c);
+  }
+  if (!st) st = aceuq_uq_engine_create(nel, el, spread, out, err);
+  free(el);
+  free(t);
+  free(inv);
+  return st;
 }
 
 size_t aceuq_uq_engine_block_rows(const aceuq_uq_engine *e) { return e->block; }
