@@ -21,6 +21,7 @@
 #include "ace_switch.h"
 #include "ace_ylm.h"
 #include "error_internal.h"
+#include "hot_internal.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -145,6 +146,25 @@ static aceuq_status flatten_projections(ace_evaluator *ev, int mu, aceuq_error *
   return ACEUQ_OK;
 }
 
+/* The energy table of bond (mu_i, mu_j): G_p = sum of the rank-1 C-tilde functions of mu_i
+ * on neighbours mu_j, c_f[p] g_{n_f}, so that rho_p's rank-1 part is sum_j G_p(r_ij). */
+static aceuq_status contract_rank1(ace_evaluator *ev, int mu_i, int mu_j, aceuq_error *err)
+{
+  const species_eval *s = &ev->sp[mu_i];
+  ace_bond_splines *sp = &ev->splines[mu_i * ev->nel + mu_j];
+  const int nd = s->ndensity, K = sp->nradbase;
+  double *w = calloc((size_t)(nd > 0 ? nd : 1) * (K > 0 ? K : 1), sizeof *w);
+  if (!w) return aceuq_error_set(err, ACEUQ_ERR_NOMEM, "out of memory");
+  for (size_t f = 0; f < s->n1; ++f) {
+    const int mu = s->r1_idx[f] / ev->nradbase, k = s->r1_idx[f] % ev->nradbase;
+    if (mu != mu_j) continue;
+    for (int p = 0; p < nd; ++p) w[p * K + k] += s->r1_c[f * nd + p];
+  }
+  const aceuq_status st = ace_bond_splines_contract(sp, nd, w, err);
+  free(w);
+  return st;
+}
+
 void ace_evaluator_free(ace_evaluator *ev)
 {
   if (!ev) return;
@@ -161,6 +181,7 @@ void ace_evaluator_free(ace_evaluator *ev)
   free(ev->splines);
   free(ev->cut);
   free(ev->sp);
+  ace_ylm_table_free(ev->ylm);
   ace_bbasis_free(ev->bbasis);
   ace_model_free(ev->model);
   free(ev);
@@ -195,7 +216,8 @@ aceuq_status ace_evaluator_create(ace_model *model, ace_evaluator **out, aceuq_e
   ev->splines = calloc(npair, sizeof *ev->splines);
   ev->cut = calloc(npair, sizeof *ev->cut);
   ev->sp = calloc(ev->nel, sizeof *ev->sp);
-  if (!ev->splines || !ev->cut || !ev->sp) st = aceuq_error_set(err, ACEUQ_ERR_NOMEM, "out of memory");
+  ev->ylm = ace_ylm_table_create(ev->lmax);
+  if (!ev->splines || !ev->cut || !ev->sp || !ev->ylm) st = aceuq_error_set(err, ACEUQ_ERR_NOMEM, "out of memory");
   for (int p = 0; !st && p < npair; ++p) {
     const ace_bond *b = &model->bonds[p];
     const int mi = p / ev->nel, mj = p % ev->nel;
@@ -214,6 +236,7 @@ aceuq_status ace_evaluator_create(ace_model *model, ace_evaluator **out, aceuq_e
     st = flatten_ctilde(ev, mu, err);
     if (!st && ev->bbasis) st = flatten_projections(ev, mu, err);
   }
+  for (int p = 0; !st && p < npair; ++p) st = contract_rank1(ev, p / ev->nel, p % ev->nel, err);
   if (st) {
     ace_evaluator_free(ev);
     return st;
@@ -256,12 +279,14 @@ void ace_atom_workspace_free(ace_atom_workspace *ws)
   free(ws->nb_dg);
   free(ws->nb_R);
   free(ws->nb_dR);
+  free(ws->nb_G);
+  free(ws->nb_dG);
+  free(ws->rho1);
   free(ws->nb_Y);
   free(ws->nb_dY);
   free(ws->A);
   free(ws->W);
   free(ws->A1);
-  free(ws->W1);
   free(ws->rho);
   free(ws->dF);
   free(ws->dE_drho);
@@ -289,12 +314,12 @@ aceuq_status ace_atom_workspace_create(const ace_evaluator *ev, ace_atom_workspa
   ws->A = calloc(na, sizeof *ws->A);
   ws->W = calloc(na, sizeof *ws->W);
   ws->A1 = calloc(na1 ? na1 : 1, sizeof *ws->A1);
-  ws->W1 = calloc(na1 ? na1 : 1, sizeof *ws->W1);
   ws->rho = calloc(nd, sizeof *ws->rho);
   ws->dF = calloc(nd, sizeof *ws->dF);
   ws->dE_drho = calloc(nd, sizeof *ws->dE_drho);
+  ws->rho1 = calloc(nd, sizeof *ws->rho1);
   ws->prefix = calloc(ACE_MAX_RANK + 1, sizeof *ws->prefix);
-  if (!ws->A || !ws->W || !ws->A1 || !ws->W1 || !ws->rho || !ws->dF || !ws->dE_drho || !ws->prefix) {
+  if (!ws->A || !ws->W || !ws->A1 || !ws->rho || !ws->dF || !ws->dE_drho || !ws->rho1 || !ws->prefix) {
     ace_atom_workspace_free(ws);
     return aceuq_error_set(err, ACEUQ_ERR_NOMEM, "out of memory");
   }
@@ -309,6 +334,7 @@ static aceuq_status workspace_reserve(const ace_evaluator *ev, ace_atom_workspac
   if (n <= ws->cap) return ACEUQ_OK;
   size_t cap = n + n / 2 + 8;
   const size_t nrl = (size_t)ev->nradmax * (ev->lmax + 1), nk = ev->nradbase > 0 ? ev->nradbase : 1;
+  const size_t nd = ev->ndensmax > 0 ? (size_t)ev->ndensmax : 1;
 #define GROW(ptr, count)                                                         \
   do {                                                                           \
     void *p_ = realloc((ptr), (count) * sizeof *(ptr));                          \
@@ -324,6 +350,8 @@ static aceuq_status workspace_reserve(const ace_evaluator *ev, ace_atom_workspac
   GROW(ws->nb_dg, cap * nk);
   GROW(ws->nb_R, cap * nrl);
   GROW(ws->nb_dR, cap * nrl);
+  GROW(ws->nb_G, cap * nd);
+  GROW(ws->nb_dG, cap * nd);
   GROW(ws->nb_Y, cap * ev->nylm);
   GROW(ws->nb_dY, 3 * cap * ev->nylm);
 #undef GROW
@@ -339,14 +367,14 @@ static double product_re(const ace_complex *A, const int *idx, int rank)
   return p.re;
 }
 
+/* rho (the rank-1 part is sum_j G_p(r_ij) from the energy table, the same with or without
+ * projections) and the projections of the requested kind (A1 then holds the rank-1 basis) */
 static void rho_and_projections(const ace_evaluator *ev, ace_atom_workspace *ws, int mu,
                                 ace_projection_kind kind, double *proj)
 {
   const species_eval *s = &ev->sp[mu];
   const int nd = s->ndensity;
-  for (int p = 0; p < nd; ++p) ws->rho[p] = 0.0;
-  for (size_t f = 0; f < s->n1; ++f)
-    for (int p = 0; p < nd; ++p) ws->rho[p] += s->r1_c[f * nd + p] * ws->A1[s->r1_idx[f]];
+  for (int p = 0; p < nd; ++p) ws->rho[p] = ws->rho1[p];
   for (size_t f = 0; f < s->ct.nfunc; ++f) {
     const int rank = s->ct.rank[f];
     for (size_t t = s->ct.first[f]; t < s->ct.first[f + 1]; ++t) {
@@ -366,6 +394,21 @@ static void rho_and_projections(const ace_evaluator *ev, ace_atom_workspace *ws,
   (void)K;
 }
 
+/* W+(m) = W(m) + (-1)^m conj(W(-m)) for m > 0 (dE = Re sum_{m >= 0} W+(m) dA(m)) */
+static void fold_adjoint_weights(const ace_evaluator *ev, ace_complex *W)
+{
+  for (int m0 = 0; m0 < ev->nel; ++m0)
+    for (int n = 0; n < ev->nradmax; ++n)
+      for (int l = 1; l <= ev->lmax; ++l)
+        for (int m = 1; m <= l; ++m) {
+          ace_complex *wp = &W[a_index(ev, m0, n, l, m)];
+          const ace_complex wn = W[a_index(ev, m0, n, l, -m)];
+          const double sg = (m & 1) ? -1.0 : 1.0;
+          wp->re += sg * wn.re;
+          wp->im -= sg * wn.im;
+        }
+}
+
 /* W(m_t) += theta prod_{s != t} A_s for every term, then fold onto m >= 0. */
 static void adjoint_weights(const ace_evaluator *ev, ace_atom_workspace *ws, int mu)
 {
@@ -373,12 +416,6 @@ static void adjoint_weights(const ace_evaluator *ev, ace_atom_workspace *ws, int
   const int nd = s->ndensity;
   const size_t na = (size_t)ev->nel * ev->nradmax * ev->nlm;
   memset(ws->W, 0, na * sizeof *ws->W);
-  memset(ws->W1, 0, (size_t)ev->nel * ev->nradbase * sizeof *ws->W1);
-  for (size_t f = 0; f < s->n1; ++f) {
-    double w = 0.0;
-    for (int p = 0; p < nd; ++p) w += ws->dE_drho[p] * s->r1_c[f * nd + p];
-    ws->W1[s->r1_idx[f]] += w;
-  }
   ace_complex *pre = ws->prefix;
   for (size_t f = 0; f < s->ct.nfunc; ++f) {
     const int rank = s->ct.rank[f];
@@ -400,16 +437,7 @@ static void adjoint_weights(const ace_evaluator *ev, ace_atom_workspace *ws, int
       }
     }
   }
-  for (int m0 = 0; m0 < ev->nel; ++m0)
-    for (int n = 0; n < ev->nradmax; ++n)
-      for (int l = 1; l <= ev->lmax; ++l)
-        for (int m = 1; m <= l; ++m) {
-          ace_complex *wp = &ws->W[a_index(ev, m0, n, l, m)];
-          const ace_complex wn = ws->W[a_index(ev, m0, n, l, -m)];
-          const double sg = (m & 1) ? -1.0 : 1.0;
-          wp->re += sg * wn.re;
-          wp->im -= sg * wn.im;
-        }
+  fold_adjoint_weights(ev, ws->W);
 }
 
 /* Step 1 of an atom: the neighbours inside the pair cutoff (splines, Y_lm,
@@ -417,9 +445,10 @@ static void adjoint_weights(const ace_evaluator *ev, ace_atom_workspace *ws, int
  * (-1)^m conj A(l,m)); rho_core and, for zbl, the closest neighbour qmin
  * ((size_t)-1 if none). */
 static aceuq_status atomic_base(const ace_evaluator *ev, ace_atom_workspace *ws, int mu_i, size_t n, const int *mu_j,
-                                const double *rij, double *rho_core_out, size_t *nq_out, size_t *qmin_out,
+                                const double *rij, int full, double *rho_core_out, size_t *nq_out, size_t *qmin_out,
                                 aceuq_error *err)
 {
+  const int nd = ev->sp[mu_i < 0 || mu_i >= ev->nel ? 0 : mu_i].ndensity;
   const ace_model *model = ev->model;
   const int nel = ev->nel, lmax = ev->lmax, nk = ev->nradbase;
   const size_t nrl = (size_t)ev->nradmax * (lmax + 1);
@@ -429,6 +458,7 @@ static aceuq_status atomic_base(const ace_evaluator *ev, ace_atom_workspace *ws,
   if (st) return st;
   memset(ws->A, 0, (size_t)nel * ev->nradmax * ev->nlm * sizeof *ws->A);
   memset(ws->A1, 0, (size_t)nel * nk * sizeof *ws->A1);
+  for (int p = 0; p < nd; ++p) ws->rho1[p] = 0.0;
 
   const int zbl = model->inner_cutoff_type == ACE_INNER_CUTOFF_ZBL;
   double rho_core = 0.0, dmin = HUGE_VAL;
@@ -446,16 +476,22 @@ static aceuq_status atomic_base(const ace_evaluator *ev, ace_atom_workspace *ws,
     }
     double *g = &ws->nb_g[q * nk], *dg = &ws->nb_dg[q * nk];
     double *R = &ws->nb_R[q * nrl], *dR = &ws->nb_dR[q * nrl], c;
-    st = ace_bond_splines_eval(&ev->splines[pair], r, g, dg, R, dR, &c, &ws->nb_dc[q], err);
+    const ace_bond *b = &model->bonds[pair];
+    double *G = &ws->nb_G[q * ev->ndensmax];
+    st = ace_bond_splines_eval_energy(&ev->splines[pair], r, R, dR, G, &ws->nb_dG[q * ev->ndensmax], &c,
+                                      &ws->nb_dc[q], err);
+    for (int p = 0; !st && p < nd; ++p) ws->rho1[p] += G[p];
+    if (!st && full) { /* the rank-1 basis itself: projections and their gradients */
+      st = ace_bond_splines_eval(&ev->splines[pair], r, g, dg, NULL, NULL, NULL, NULL, err);
+      for (int k = 0; !st && k < b->nradbase; ++k) ws->A1[mj * nk + k] += g[k];
+    }
     if (st) return aceuq_error_prefix(err, "neighbour at distance %.6g of a %s atom", r, model->elements[mu_i]);
     double *rh = &ws->nb_rhat[3 * q];
     rh[0] = d[0] / r;
     rh[1] = d[1] / r;
     rh[2] = d[2] / r;
     ace_complex *Y = &ws->nb_Y[q * ev->nylm];
-    ace_ylm_eval(lmax, rh, Y, &ws->nb_dY[3 * q * ev->nylm]);
-    const ace_bond *b = &model->bonds[pair];
-    for (int k = 0; k < b->nradbase; ++k) ws->A1[mj * nk + k] += g[k];
+    ace_ylm_eval(ev->ylm, rh, Y, &ws->nb_dY[3 * q * ev->nylm]);
     for (int nn = 0; nn < b->nradmax; ++nn)
       for (int l = 0; l <= b->lmax; ++l) {
         const double Rv = R[nn * (b->lmax + 1) + l];
@@ -494,23 +530,42 @@ static aceuq_status atomic_base(const ace_evaluator *ev, ace_atom_workspace *ws,
   ws->last_mu = mu_i;
   ws->last_n = n;
   ws->last_nq = q;
+  ws->last_full = full;
   *nq_out = q;
   *qmin_out = qmin;
   return ACEUQ_OK;
 }
 
-aceuq_status ace_evaluate_atom(const ace_evaluator *ev, ace_atom_workspace *ws, int mu_i, size_t n,
+aceuq_status ace_rank1_cache_fill(const ace_evaluator *ev, ace_atom_workspace *ws, aceuq_error *err)
+{
+  if (ws->last_full || ws->last_mu < 0) return ACEUQ_OK;
+  const int nk = ev->nradbase;
+  memset(ws->A1, 0, (size_t)ev->nel * nk * sizeof *ws->A1);
+  for (size_t q = 0; q < ws->last_nq; ++q) {
+    const int mj = ws->nb_mu[q], pair = ws->last_mu * ev->nel + mj;
+    double *g = &ws->nb_g[q * nk];
+    aceuq_status st = ace_bond_splines_eval(&ev->splines[pair], ws->nb_r[q], g, &ws->nb_dg[q * nk], NULL, NULL,
+                                            NULL, NULL, err);
+    if (st) return st;
+    for (int k = 0; k < ev->model->bonds[pair].nradbase; ++k) ws->A1[mj * nk + k] += g[k];
+  }
+  ws->last_full = 1;
+  return ACEUQ_OK;
+}
+
+ACEUQ_HOT aceuq_status ace_evaluate_atom(const ace_evaluator *ev, ace_atom_workspace *ws, int mu_i, size_t n,
                                const int *mu_j, const double *rij, double *energy, double *dE_drij,
                                ace_projection_kind kind, double *projections, aceuq_error *err)
 {
   const ace_model *model = ev->model;
-  const int nel = ev->nel, nk = ev->nradbase;
+  const int nel = ev->nel;
   const size_t nrl = (size_t)ev->nradmax * (ev->lmax + 1);
   const int zbl = model->inner_cutoff_type == ACE_INNER_CUTOFF_ZBL;
   if (dE_drij) memset(dE_drij, 0, 3 * n * sizeof *dE_drij);
   double rho_core = 0.0;
   size_t nq = 0, qmin = (size_t)-1, q;
-  aceuq_status st = atomic_base(ev, ws, mu_i, n, mu_j, rij, &rho_core, &nq, &qmin, err);
+  const int full = kind != ACE_PROJECTIONS_NONE && projections;
+  aceuq_status st = atomic_base(ev, ws, mu_i, n, mu_j, rij, full, &rho_core, &nq, &qmin, err);
   if (st) return st;
 
   /* 2. densities, embedding, energy */
@@ -552,10 +607,10 @@ aceuq_status ace_evaluate_atom(const ace_evaluator *ev, ace_atom_workspace *ws, 
     const int mj = ws->nb_mu[q];
     const ace_bond *b = &model->bonds[mu_i * nel + mj];
     const double r = ws->nb_r[q], *rh = &ws->nb_rhat[3 * q];
-    const double *dg = &ws->nb_dg[q * nk], *R = &ws->nb_R[q * nrl], *dR = &ws->nb_dR[q * nrl];
+    const double *R = &ws->nb_R[q * nrl], *dR = &ws->nb_dR[q * nrl];
     const ace_complex *Y = &ws->nb_Y[q * ev->nylm], *dY = &ws->nb_dY[3 * q * ev->nylm];
     double radial = dE_drho_core * ws->nb_dc[q];
-    for (int k = 0; k < b->nradbase; ++k) radial += ws->W1[mj * nk + k] * dg[k];
+    for (int p = 0; p < nd; ++p) radial += ws->dE_drho[p] * ws->nb_dG[q * ev->ndensmax + p];
     double tang[3] = {0.0, 0.0, 0.0};
     for (int nn = 0; nn < b->nradmax; ++nn)
       for (int l = 0; l <= b->lmax; ++l) {
@@ -683,7 +738,7 @@ aceuq_status ace_projection_gradients(const ace_evaluator *ev, ace_atom_workspac
                            ev->model->source);
   double rho_core;
   size_t nq = 0, qmin;
-  aceuq_status st = atomic_base(ev, ws, mu_i, n, mu_j, rij, &rho_core, &nq, &qmin, err);
+  aceuq_status st = atomic_base(ev, ws, mu_i, n, mu_j, rij, 1, &rho_core, &nq, &qmin, err);
   if (st) return st;
   rho_and_projections(ev, ws, mu_i, ACE_PROJECTIONS_LINEAR, projections);
   const species_eval *s = &ev->sp[mu_i];

@@ -44,6 +44,7 @@ struct ace_evaluator {
   ace_bond_splines *splines; /* [nel*nel] */
   double *cut;               /* [nel*nel] */
   species_eval *sp;          /* [nel] */
+  ace_ylm_table *ylm;        /* recursion coefficients up to lmax */
 };
 
 struct ace_atom_workspace {
@@ -52,10 +53,12 @@ struct ace_atom_workspace {
   int *nb_mu;
   double *nb_r, *nb_rhat, *nb_dc;
   double *nb_g, *nb_dg, *nb_R, *nb_dR;
+  double *nb_G, *nb_dG;      /* [cap][ndensmax]: contracted rank-1 radial functions (energy table) */
   ace_complex *nb_Y, *nb_dY;
   ace_complex *A, *W;
-  double *A1, *W1;
+  double *A1;                /* rank-1 basis sum_j g_k (only with projections / gradients) */
   double *rho, *dF, *dE_drho;
+  double *rho1;              /* [ndensmax]: rank-1 part of rho from the energy table */
   ace_complex *prefix;       /* [ACE_MAX_RANK + 1] */
   /* projection gradients (ace_projection_gradients), allocated on first use: */
   size_t gcap;               /* neighbours the D and G buffers hold */
@@ -67,6 +70,7 @@ struct ace_atom_workspace {
   /* the atom whose neighbour caches and A are held (set by every evaluation) */
   int last_mu;               /* species of the centre, -1 before the first atom */
   size_t last_n, last_nq;    /* neighbours given, neighbours inside the cutoff (cached) */
+  int last_full;             /* 1: A1 and nb_g/nb_dg hold the atom too (else only the energy table's G) */
   /* member gradients (ace_members.c), allocated on first use for mcap members: */
   size_t mcap;
   double *mWr, *mWi;         /* [nA][mcap]: adjoints of every member's energy on A (m >= 0 after folding) */
@@ -76,6 +80,11 @@ struct ace_atom_workspace {
   double *mC;                /* GEMM result: [3 neighbours][members] */
   size_t mWc_cap, mC_cap;
 };
+
+/* Make the cached atom's A1 and nb_g, nb_dg available (after an energy-only
+ * evaluation they are not: the energy table carries the rank-1 functions
+ * contracted into densities). */
+aceuq_status ace_rank1_cache_fill(const ace_evaluator *ev, ace_atom_workspace *ws, aceuq_error *err);
 
 /* Buffers gD, gG (kmax values per row) and gq for n neighbours. */
 aceuq_status ace_gradient_buffers_reserve(const ace_evaluator *ev, ace_atom_workspace *ws, size_t kmax, size_t n,

@@ -321,7 +321,9 @@ aceuq_status ace_member_gradients(const ace_evaluator *ev, const ace_member_basi
     return aceuq_error_set(err, ACEUQ_ERR_VALUE,
                            "member gradients: the workspace holds another atom (evaluate the atom first)");
   const size_t M = mb->M, Mp = mb->Mp;
-  aceuq_status st = member_reserve(ev, ws, Mp, err);
+  aceuq_status st = ace_rank1_cache_fill(ev, ws, err);
+  if (st) return st;
+  st = member_reserve(ev, ws, Mp, err);
   if (st) return st;
   memset(dev_drij, 0, n * M * 3 * sizeof *dev_drij);
   member_adjoints(ev, &mb->sp[mu_i], ws, Mp);

@@ -5,6 +5,7 @@
 #include "ace_core_repulsion.h"
 #include "ace_switch.h"
 #include "error_internal.h"
+#include "hot_internal.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -161,6 +162,7 @@ void ace_bond_splines_free(ace_bond_splines *sp)
 {
   if (!sp) return;
   free(sp->coef);
+  free(sp->ecoef);
   memset(sp, 0, sizeof *sp);
 }
 
@@ -234,18 +236,35 @@ static void hermite_range(const double *row, int nf, int first, int count, doubl
   }
 }
 
-aceuq_status ace_bond_splines_eval(const ace_bond_splines *sp, double r, double *g, double *dg, double *R,
-                                   double *dR, double *c, double *dc, aceuq_error *err)
+/* The knot interval of r in a table of nf functions: *row and *w, or *row = NULL
+ * beyond the last knot (all functions 0 there); an error below the first knot. */
+static aceuq_status spline_locate(const ace_bond_splines *sp, double r, const double *table, int nf,
+                                  const double **row, double *w, aceuq_error *err)
 {
-  const int K = sp->nradbase, NR = sp->nradmax * (sp->lmax + 1), nf = sp->nfunc;
   const double x = r * sp->scale, fl = floor(x);
+  *row = NULL;
   if (!(fl >= 1.0)) {
     if (!isfinite(r)) return aceuq_error_set(err, ACEUQ_ERR_VALUE, "radial splines: distance is %g", r);
     return aceuq_error_set(err, ACEUQ_ERR_VALUE,
                            "Encountered very small distance r = %.17g (the radial splines start at %.17g)", r,
                            1.0 / sp->scale);
   }
-  if (fl >= (double)sp->nlut) {
+  if (fl >= (double)sp->nlut) return ACEUQ_OK;
+  const int n = (int)fl;
+  *w = x - (double)n;
+  *row = table + (size_t)n * 4 * nf;
+  return ACEUQ_OK;
+}
+
+ACEUQ_HOT aceuq_status ace_bond_splines_eval(const ace_bond_splines *sp, double r, double *g, double *dg, double *R,
+                                             double *dR, double *c, double *dc, aceuq_error *err)
+{
+  const int K = sp->nradbase, NR = sp->nradmax * (sp->lmax + 1), nf = sp->nfunc;
+  const double *row = NULL, s = sp->scale;
+  double w = 0.0;
+  const aceuq_status st = spline_locate(sp, r, sp->coef, nf, &row, &w, err);
+  if (st) return st;
+  if (!row) {
     if (g && dg)
       for (int k = 0; k < K; ++k) g[k] = dg[k] = 0.0;
     if (R && dR)
@@ -253,11 +272,51 @@ aceuq_status ace_bond_splines_eval(const ace_bond_splines *sp, double r, double 
     if (c && dc) *c = *dc = 0.0;
     return ACEUQ_OK;
   }
-  const int n = (int)fl;
-  const double w = x - (double)n, s = sp->scale;
-  const double *row = sp->coef + (size_t)n * 4 * nf;
   if (g && dg) hermite_range(row, nf, 0, K, w, s, g, dg);
   if (R && dR) hermite_range(row, nf, K, NR, w, s, R, dR);
   if (c && dc) hermite_range(row, nf, nf - 1, 1, w, s, c, dc);
+  return ACEUQ_OK;
+}
+
+aceuq_status ace_bond_splines_contract(ace_bond_splines *sp, int ncontract, const double *w, aceuq_error *err)
+{
+  const int K = sp->nradbase, NR = sp->nradmax * (sp->lmax + 1), nf = sp->nfunc, ne = NR + ncontract + 1;
+  free(sp->ecoef);
+  sp->ecoef = calloc((size_t)(sp->nlut + 1) * 4 * ne, sizeof *sp->ecoef);
+  if (!sp->ecoef) return aceuq_error_set(err, ACEUQ_ERR_NOMEM, "spline tables: out of memory");
+  for (int n = 1; n <= sp->nlut; ++n)
+    for (int a = 0; a < 4; ++a) {
+      const double *src = sp->coef + ((size_t)n * 4 + a) * nf;
+      double *dst = sp->ecoef + ((size_t)n * 4 + a) * ne;
+      memcpy(dst, src + K, sizeof *dst * (size_t)NR);
+      for (int p = 0; p < ncontract; ++p) {
+        double v = 0.0;
+        for (int k = 0; k < K; ++k) v += w[p * K + k] * src[k];
+        dst[NR + p] = v;
+      }
+      dst[ne - 1] = src[nf - 1];
+    }
+  sp->ncontract = ncontract;
+  sp->nefunc = ne;
+  return ACEUQ_OK;
+}
+
+ACEUQ_HOT aceuq_status ace_bond_splines_eval_energy(const ace_bond_splines *sp, double r, double *R, double *dR,
+                                                    double *G, double *dG, double *c, double *dc, aceuq_error *err)
+{
+  const int NR = sp->nradmax * (sp->lmax + 1), nc = sp->ncontract, ne = sp->nefunc;
+  const double *row = NULL, s = sp->scale;
+  double w = 0.0;
+  const aceuq_status st = spline_locate(sp, r, sp->ecoef, ne, &row, &w, err);
+  if (st) return st;
+  if (!row) {
+    for (int f = 0; f < NR; ++f) R[f] = dR[f] = 0.0;
+    for (int p = 0; p < nc; ++p) G[p] = dG[p] = 0.0;
+    *c = *dc = 0.0;
+    return ACEUQ_OK;
+  }
+  hermite_range(row, ne, 0, NR, w, s, R, dR);
+  hermite_range(row, ne, NR, nc, w, s, G, dG);
+  hermite_range(row, ne, ne - 1, 1, w, s, c, dc);
   return ACEUQ_OK;
 }

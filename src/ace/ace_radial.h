@@ -58,6 +58,11 @@ typedef struct ace_bond_splines {
   double rcut;
   double scale;               /* s = nlut / rcut */
   double *coef;               /* [(nlut+1)][4][nfunc]; row 0 unused */
+  /* the energy table (ace_bond_splines_contract): R_nl, then ncontract linear
+   * combinations of the g_k, then the core repulsion -- what an energy and force
+   * evaluation needs when the rank-1 functions enter only through densities */
+  int ncontract, nefunc;      /* nefunc = nradmax*(lmax+1) + ncontract + 1 */
+  double *ecoef;              /* [(nlut+1)][4][nefunc]; NULL until contracted */
 } ace_bond_splines;
 
 /* Build the tables.  element_i/element_j (symbols of the pair) are needed
@@ -73,5 +78,16 @@ void ace_bond_splines_free(ace_bond_splines *sp);
  * "very small distance") if r < 1/s (r is not finite likewise). */
 aceuq_status ace_bond_splines_eval(const ace_bond_splines *sp, double r, double *g, double *dg, double *R,
                                    double *dR, double *c, double *dc, aceuq_error *err);
+
+/* The energy table with G_p(r) = sum_k w[p * nradbase + k] g_k(r), p < ncontract.
+ * A Hermite cubic is linear in its knot data, so the G_p rows are the same
+ * combinations of the g_k rows: G_p from this table equals sum_k w g_k from the
+ * full one up to round-off. */
+aceuq_status ace_bond_splines_contract(ace_bond_splines *sp, int ncontract, const double *w, aceuq_error *err);
+
+/* From the energy table: R, dR [nradmax*(lmax+1)], G, dG [ncontract], c, dc [1].
+ * Same distance checks as ace_bond_splines_eval. */
+aceuq_status ace_bond_splines_eval_energy(const ace_bond_splines *sp, double r, double *R, double *dR, double *G,
+                                          double *dG, double *c, double *dc, aceuq_error *err);
 
 #endif

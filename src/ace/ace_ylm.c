@@ -1,66 +1,108 @@
 /* ace_ylm.c -- complex Y_lm with Y_00 = 1 and their tangential gradients
- * (recursions in ace_ylm.h). */
+ * (recursions in ace_ylm.h).  The square roots of the recursion are taken
+ * once, into a table (ace_ylm_table_create), so an evaluation is only
+ * multiply-adds: it runs once per neighbour pair. */
 #include "ace_ylm.h"
 
+#include "hot_internal.h"
+
 #include <math.h>
+#include <stdlib.h>
 
-static ace_complex cmul(ace_complex a, ace_complex b)
+struct ace_ylm_table {
+  int lmax;
+  double *diag; /* [m]: Pbar_mm = diag[m] Pbar_{m-1,m-1}, diag[m] = -sqrt(1 + 1/(2m)) */
+  double *sub;  /* [m]: Pbar_{m+1,m} = sub[m] z Pbar_mm, sub[m] = sqrt(2m + 3) */
+  double *a, *b; /* [ace_ylm_index(l, m)], l >= m + 2: the three-term recursion */
+};
+
+void ace_ylm_table_free(ace_ylm_table *t)
 {
-  ace_complex c = {a.re * b.re - a.im * b.im, a.re * b.im + a.im * b.re};
-  return c;
+  if (!t) return;
+  free(t->diag);
+  free(t->sub);
+  free(t->a);
+  free(t->b);
+  free(t);
 }
 
-static ace_complex cscale(ace_complex a, double s)
+ace_ylm_table *ace_ylm_table_create(int lmax)
 {
-  ace_complex c = {a.re * s, a.im * s};
-  return c;
-}
-
-/* store Y = p (x+iy)^m and, if dY, its tangential gradient from
- * grad Y = (p m (x+iy)^(m-1), i p m (x+iy)^(m-1), dp (x+iy)^m) */
-static void store(int l, int m, double p, double dp, ace_complex xym, ace_complex xym1, const double *rh,
-                  ace_complex *Y, ace_complex *dY)
-{
-  const int idx = ace_ylm_index(l, m);
-  Y[idx] = cscale(xym, p);
-  if (!dY) return;
-  const ace_complex gx = cscale(xym1, p * m);
-  const ace_complex gy = {-gx.im, gx.re};
-  const ace_complex gz = cscale(xym, dp);
-  const ace_complex dot = {rh[0] * gx.re + rh[1] * gy.re + rh[2] * gz.re,
-                           rh[0] * gx.im + rh[1] * gy.im + rh[2] * gz.im};
-  const ace_complex g[3] = {gx, gy, gz};
-  for (int a = 0; a < 3; ++a) {
-    dY[3 * idx + a].re = g[a].re - dot.re * rh[a];
-    dY[3 * idx + a].im = g[a].im - dot.im * rh[a];
+  if (lmax < 0) lmax = 0;
+  ace_ylm_table *t = calloc(1, sizeof *t);
+  if (!t) return NULL;
+  const int n = ace_ylm_count(lmax);
+  t->lmax = lmax;
+  t->diag = calloc((size_t)lmax + 1, sizeof *t->diag);
+  t->sub = calloc((size_t)lmax + 1, sizeof *t->sub);
+  t->a = calloc((size_t)n, sizeof *t->a);
+  t->b = calloc((size_t)n, sizeof *t->b);
+  if (!t->diag || !t->sub || !t->a || !t->b) {
+    ace_ylm_table_free(t);
+    return NULL;
   }
+  for (int m = 0; m <= lmax; ++m) {
+    t->diag[m] = m > 0 ? -sqrt(1.0 + 1.0 / (2.0 * m)) : 1.0;
+    t->sub[m] = sqrt(2.0 * m + 3.0);
+    for (int l = m + 2; l <= lmax; ++l) {
+      const double ll = (double)l * l, mm = (double)m * m, lm1 = (l - 1.0) * (l - 1.0);
+      t->a[ace_ylm_index(l, m)] = sqrt((4.0 * ll - 1.0) / (ll - mm));
+      t->b[ace_ylm_index(l, m)] = -sqrt((lm1 - mm) / (4.0 * lm1 - 1.0));
+    }
+  }
+  return t;
 }
 
-void ace_ylm_eval(int lmax, const double rhat[3], ace_complex *Y, ace_complex *dY)
+int ace_ylm_table_lmax(const ace_ylm_table *t) { return t->lmax; }
+
+/* Y = p w^m (w = x + iy, wm = w^m, wm1 = w^(m-1)) and its tangential gradient
+ * dY = g - (rhat . g) rhat with g = (p m w^(m-1), i p m w^(m-1), dp w^m). */
+static inline void store(int idx, int m, double p, double dp, double wr, double wi, double w1r, double w1i,
+                         const double *rh, ace_complex *restrict Y, ace_complex *restrict dY)
 {
-  const double z = rhat[2];
-  const ace_complex xy = {rhat[0], rhat[1]};
-  ace_complex xym = {1.0, 0.0}, xym1 = {0.0, 0.0}; /* (x+iy)^m, (x+iy)^(m-1) */
+  Y[idx].re = p * wr;
+  Y[idx].im = p * wi;
+  if (!dY) return;
+  const double pm = p * m;
+  const double gxr = pm * w1r, gxi = pm * w1i; /* g_y = i g_x = (-gxi, gxr) */
+  const double gzr = dp * wr, gzi = dp * wi;
+  const double dr = rh[0] * gxr - rh[1] * gxi + rh[2] * gzr;
+  const double di = rh[0] * gxi + rh[1] * gxr + rh[2] * gzi;
+  ace_complex *d = &dY[3 * idx];
+  d[0].re = gxr - dr * rh[0];
+  d[0].im = gxi - di * rh[0];
+  d[1].re = -gxi - dr * rh[1];
+  d[1].im = gxr - di * rh[1];
+  d[2].re = gzr - dr * rh[2];
+  d[2].im = gzi - di * rh[2];
+}
+
+ACEUQ_HOT void ace_ylm_eval(const ace_ylm_table *t, const double rhat[3], ace_complex *restrict Y, ace_complex *restrict dY)
+{
+  const int lmax = t->lmax;
+  const double z = rhat[2], x = rhat[0], y = rhat[1];
+  double wr = 1.0, wi = 0.0, w1r = 0.0, w1i = 0.0; /* (x+iy)^m, (x+iy)^(m-1) */
   double pmm = 1.0;                                 /* Pbar_mm */
   for (int m = 0; m <= lmax; ++m) {
     if (m > 0) {
-      pmm *= -sqrt(1.0 + 1.0 / (2.0 * m));
-      xym1 = xym;
-      xym = cmul(xym, xy);
+      pmm *= t->diag[m];
+      w1r = wr;
+      w1i = wi;
+      wr = w1r * x - w1i * y;
+      wi = w1r * y + w1i * x;
     }
-    store(m, m, pmm, 0.0, xym, xym1, rhat, Y, dY);
+    store(ace_ylm_index(m, m), m, pmm, 0.0, wr, wi, w1r, w1i, rhat, Y, dY);
     if (m + 1 > lmax) break;
     /* p2, dp2 = Pbar_{l-2,m} and derivative; p1, dp1 = Pbar_{l-1,m} */
     double p2 = pmm, dp2 = 0.0;
-    double p1 = sqrt(2.0 * m + 3.0) * z * pmm, dp1 = sqrt(2.0 * m + 3.0) * pmm;
-    store(m + 1, m, p1, dp1, xym, xym1, rhat, Y, dY);
+    double p1 = t->sub[m] * z * pmm, dp1 = t->sub[m] * pmm;
+    store(ace_ylm_index(m + 1, m), m, p1, dp1, wr, wi, w1r, w1i, rhat, Y, dY);
     for (int l = m + 2; l <= lmax; ++l) {
-      const double ll = (double)l * l, mm = (double)m * m, lm1 = (l - 1.0) * (l - 1.0);
-      const double a = sqrt((4.0 * ll - 1.0) / (ll - mm));
-      const double b = -sqrt((lm1 - mm) / (4.0 * lm1 - 1.0));
+      const int idx = ace_ylm_index(l, m);
+      const double a = t->a[idx], b = t->b[idx];
       const double p = a * (z * p1 + b * p2);
       const double dp = a * (p1 + z * dp1 + b * dp2);
-      store(l, m, p, dp, xym, xym1, rhat, Y, dY);
+      store(idx, m, p, dp, wr, wi, w1r, w1i, rhat, Y, dY);
       p2 = p1, dp2 = dp1;
       p1 = p, dp1 = dp;
     }

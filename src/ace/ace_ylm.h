@@ -25,9 +25,17 @@ static inline int ace_ylm_index(int l, int m) { return l * (l + 1) / 2 + m; }
 /* number of (l, m) pairs with l <= lmax, m >= 0 */
 static inline int ace_ylm_count(int lmax) { return (lmax + 1) * (lmax + 2) / 2; }
 
-/* Y[ace_ylm_index(l, m)] for l = 0..lmax, m = 0..l, from the unit vector
- * rhat; dY (may be NULL) [3 * ace_ylm_count(lmax)]: dY[3*index + a] is the
- * tangential derivative along Cartesian direction a.  No allocation. */
-void ace_ylm_eval(int lmax, const double rhat[3], ace_complex *Y, ace_complex *dY);
+/* The recursion coefficients (square roots) for l <= lmax, made once per
+ * evaluator; read-only afterwards, so one table serves every thread. */
+typedef struct ace_ylm_table ace_ylm_table;
+/* NULL when out of memory. */
+ace_ylm_table *ace_ylm_table_create(int lmax);
+void ace_ylm_table_free(ace_ylm_table *t);
+int ace_ylm_table_lmax(const ace_ylm_table *t);
+
+/* Y[ace_ylm_index(l, m)] for l = 0..lmax (the table's), m = 0..l, from the
+ * unit vector rhat; dY (may be NULL) [3 * ace_ylm_count(lmax)]: dY[3*index + a]
+ * is the tangential derivative along Cartesian direction a.  No allocation. */
+void ace_ylm_eval(const ace_ylm_table *t, const double rhat[3], ace_complex *Y, ace_complex *dY);
 
 #endif

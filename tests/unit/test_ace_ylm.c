@@ -73,6 +73,8 @@ int main(void)
 {
   check_rng_state = 0x9E3779B97F4A7C15ULL;
   ace_complex Y[NLM], dY[3 * NLM];
+  ace_ylm_table *tab = ace_ylm_table_create(LMAX), *t3 = ace_ylm_table_create(3);
+  CHECK(tab && t3 && ace_ylm_table_lmax(tab) == LMAX);
   CHECK(ace_ylm_count(LMAX) == NLM);
   CHECK(ace_ylm_index(LMAX, LMAX) == NLM - 1);
 
@@ -84,7 +86,7 @@ int main(void)
     else if (t == 1) v[0] = v[1] = 0, v[2] = -1;
     else if (t == 2) v[0] = 0.6, v[1] = -0.8, v[2] = 0;
     else random_unit(v);
-    ace_ylm_eval(3, v, Y, NULL);
+    ace_ylm_eval(t3, v, Y, NULL);
     for (int l = 0; l <= 3; ++l)
       for (int m = 0; m <= l; ++m)
         worst_closed = fmax(worst_closed, cabs(cx(Y[ace_ylm_index(l, m)]) - closed_form(l, m, v)));
@@ -103,7 +105,7 @@ int main(void)
         const double phi = 2.0 * pi * (ip + 0.37) / NPHI, s = sqrt(1.0 - zq[iz] * zq[iz]);
         const double v[3] = {s * cos(phi), s * sin(phi), zq[iz]};
         const double w = wq[iz] * 2.0 * pi / NPHI;
-        ace_ylm_eval(LMAX, v, Y, NULL);
+        ace_ylm_eval(tab, v, Y, NULL);
         for (int a = 0; a < NLM; ++a)
           for (int b = 0; b < NLM; ++b) gram[a][b] += w * cx(Y[a]) * conj(cx(Y[b]));
       }
@@ -120,8 +122,8 @@ int main(void)
     double a[3], b[3], axis[3];
     random_unit(a), random_unit(b), random_unit(axis);
     ace_complex Ya[NLM], Yb[NLM], Yra[NLM], Yrb[NLM];
-    ace_ylm_eval(LMAX, a, Ya, NULL);
-    ace_ylm_eval(LMAX, b, Yb, NULL);
+    ace_ylm_eval(tab, a, Ya, NULL);
+    ace_ylm_eval(tab, b, Yb, NULL);
     /* Rodrigues rotation by angle th about axis */
     const double th = 2.0 * pi * check_uniform(), c = cos(th), s = sin(th);
     double ra[3], rb[3];
@@ -133,8 +135,8 @@ int main(void)
                             axis[0] * v[1] - axis[1] * v[0]};
       for (int d = 0; d < 3; ++d) o[d] = v[d] * c + kx[d] * s + axis[d] * kd * (1.0 - c);
     }
-    ace_ylm_eval(LMAX, ra, Yra, NULL);
-    ace_ylm_eval(LMAX, rb, Yrb, NULL);
+    ace_ylm_eval(tab, ra, Yra, NULL);
+    ace_ylm_eval(tab, rb, Yrb, NULL);
     const double cosab = a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
     for (int l = 0; l <= LMAX; ++l) {
       worst_add = fmax(worst_add, fabs(creal(pair_sum(l, Ya, Ya)) - (2 * l + 1)));
@@ -155,7 +157,7 @@ int main(void)
     if (t == 0) v[0] = v[1] = 0, v[2] = 1;
     else if (t == 1) v[0] = 0, v[1] = 1, v[2] = 0;
     else random_unit(v);
-    ace_ylm_eval(LMAX, v, Y, dY);
+    ace_ylm_eval(tab, v, Y, dY);
     for (int a = 0; a < 3; ++a) {
       ace_complex Yp[NLM], Ym[NLM];
       double vp[3] = {v[0], v[1], v[2]}, vm[3] = {v[0], v[1], v[2]};
@@ -163,8 +165,8 @@ int main(void)
       const double np = sqrt(vp[0] * vp[0] + vp[1] * vp[1] + vp[2] * vp[2]);
       const double nm = sqrt(vm[0] * vm[0] + vm[1] * vm[1] + vm[2] * vm[2]);
       for (int d = 0; d < 3; ++d) vp[d] /= np, vm[d] /= nm;
-      ace_ylm_eval(LMAX, vp, Yp, NULL);
-      ace_ylm_eval(LMAX, vm, Ym, NULL);
+      ace_ylm_eval(tab, vp, Yp, NULL);
+      ace_ylm_eval(tab, vm, Ym, NULL);
       for (int l = 0; l <= LMAX; ++l)
         for (int m = 0; m <= l; ++m) {
           const int i = ace_ylm_index(l, m);
@@ -182,5 +184,7 @@ int main(void)
   printf("dY vs finite differences: max scaled error %.3g; max |rhat . dY| %.3g\n", worst_fd, worst_radial);
   CHECK_CLOSE(worst_fd, 0.0, 1e-8);
   CHECK_CLOSE(worst_radial, 0.0, 1e-12);
+  ace_ylm_table_free(tab);
+  ace_ylm_table_free(t3);
   return check_summary("test_ace_ylm");
 }

@@ -1,0 +1,158 @@
+/* bench_evaluator.c -- the ACE evaluator alone (no LAMMPS): microseconds per atom of
+ * aceuq_evaluate_atom for energy only, energy + forces, and energy + forces + linear
+ * projections (a grade step), on 500-atom fcc Cu (a = 3.63 A, 5x5x5, +-0.05 A rattle,
+ * fixed seed: about the disorder of 600 K MD).  The loop over atoms and neighbours is
+ * the pair style's, so this is the part of `pair_style ace/uq` the evaluator owns;
+ * bench/bench_pace_vs_aceuq.sh measures the whole pair style against ML-PACE.
+ * Each timing repeats the pass over all atoms for >= 0.3 s, best of 3.  Also prints
+ * the total energy and sum |F| so that a change of the evaluator that moves numbers
+ * beyond round-off is visible.   usage: bench_evaluator [POT.yaml|POT.yace ...]
+ * (default: the Cu potentials of ../shared/reference and potentials/Cu.yaml) */
+#define _POSIX_C_SOURCE 200809L
+#include "aceuq.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+static double now(void)
+{
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+static double uniform(unsigned long long *s)
+{
+  *s = *s * 6364136223846793005ULL + 1442695040888963407ULL;
+  return (double)(*s >> 11) / 9007199254740992.0 - 0.5;
+}
+
+typedef struct env {
+  size_t n;
+  int *mu;
+  double *pos, cell[9];
+  aceuq_neighbor_list *nl;
+  int *mj;
+  double *dE, *proj;
+} env;
+
+/* one pass over all atoms; returns the total energy, adds sum |dE/dr| to *fsum */
+static double pass(const aceuq_potential *pot, aceuq_workspace *ws, env *e, int forces, int proj, double *fsum)
+{
+  aceuq_error err;
+  double total = 0.0;
+  for (size_t i = 0; i < e->n; ++i) {
+    const size_t *index;
+    const double *disp;
+    const size_t m = aceuq_neighbor_list_get(e->nl, i, &index, &disp, NULL);
+    for (size_t q = 0; q < m; ++q) e->mj[q] = e->mu[index[q]];
+    double en;
+    if (aceuq_evaluate_atom(pot, ws, e->mu[i], m, e->mj, disp, &en, forces ? e->dE : NULL,
+                            proj ? ACEUQ_PROJECTIONS_LINEAR : ACEUQ_PROJECTIONS_NONE, proj ? e->proj : NULL,
+                            &err) != ACEUQ_OK) {
+      fprintf(stderr, "bench_evaluator: %s\n", err.message);
+      exit(1);
+    }
+    total += en;
+    if (forces && fsum)
+      for (size_t q = 0; q < 3 * m; ++q) *fsum += fabs(e->dE[q]);
+  }
+  return total;
+}
+
+static double time_passes(const aceuq_potential *pot, aceuq_workspace *ws, env *e, int forces, int proj)
+{
+  double best = 1e30;
+  for (int rep = 0; rep < 3; ++rep) {
+    int k = 0;
+    const double t0 = now();
+    double t;
+    do {
+      pass(pot, ws, e, forces, proj, NULL);
+      ++k;
+      t = now() - t0;
+    } while (t < 0.3);
+    if (t / k < best) best = t / k;
+  }
+  return 1e6 * best / (double)e->n;
+}
+
+static void bench(const char *path)
+{
+  aceuq_error err;
+  aceuq_error_clear(&err);
+  aceuq_potential *pot = NULL;
+  if (aceuq_potential_load(path, &pot, &err) != ACEUQ_OK) {
+    printf("%-40s skipped: %s\n", path, err.message);
+    return;
+  }
+  env e = {0};
+  const int n1 = 5;
+  const double a = 3.63;
+  const double base[4][3] = {{0, 0, 0}, {0, .5, .5}, {.5, 0, .5}, {.5, .5, 0}};
+  const int pbc[3] = {1, 1, 1};
+  e.n = (size_t)4 * n1 * n1 * n1;
+  e.cell[0] = e.cell[4] = e.cell[8] = n1 * a;
+  e.pos = malloc(3 * e.n * sizeof *e.pos);
+  e.mu = calloc(e.n, sizeof *e.mu);
+  unsigned long long s = 4928459;
+  size_t i = 0;
+  for (int x = 0; x < n1; ++x)
+    for (int y = 0; y < n1; ++y)
+      for (int z = 0; z < n1; ++z)
+        for (int b = 0; b < 4; ++b, ++i) {
+          e.pos[3 * i] = (x + base[b][0]) * a + 0.1 * uniform(&s);
+          e.pos[3 * i + 1] = (y + base[b][1]) * a + 0.1 * uniform(&s);
+          e.pos[3 * i + 2] = (z + base[b][2]) * a + 0.1 * uniform(&s);
+        }
+  if (aceuq_neighbor_list_build(e.n, e.pos, e.cell, pbc, aceuq_potential_cutoff(pot, -1, -1), &e.nl, &err)) {
+    printf("%-40s skipped: %s\n", path, err.message);
+    aceuq_potential_free(pot);
+    return;
+  }
+  size_t nmax = 0, nsum = 0;
+  for (i = 0; i < e.n; ++i) {
+    const size_t *index;
+    const double *disp;
+    const size_t m = aceuq_neighbor_list_get(e.nl, i, &index, &disp, NULL);
+    nsum += m;
+    if (m > nmax) nmax = m;
+  }
+  e.mj = malloc(nmax * sizeof *e.mj);
+  e.dE = malloc(3 * nmax * sizeof *e.dE);
+  const size_t K = aceuq_potential_projection_size(pot, 0, ACEUQ_PROJECTIONS_LINEAR);
+  e.proj = malloc((K ? K : 1) * sizeof *e.proj);
+  aceuq_workspace *ws = NULL;
+  aceuq_workspace_create(pot, &ws, &err);
+  double fsum = 0.0;
+  const double etot = pass(pot, ws, &e, 1, 0, &fsum);
+  const double te = time_passes(pot, ws, &e, 0, 0), tf = time_passes(pot, ws, &e, 1, 0);
+  const double tp = K ? time_passes(pot, ws, &e, 1, 1) : 0.0;
+  printf("%-40s %6.1f nbrs  E %8.2f  E+F %8.2f  E+F+proj %8.2f us/atom   E = %.12f eV  sum|dE/dr| = %.10f\n", path,
+         (double)nsum / (double)e.n, te, tf, tp, etot, fsum);
+  aceuq_workspace_free(ws);
+  aceuq_neighbor_list_free(e.nl);
+  free(e.mj);
+  free(e.dE);
+  free(e.proj);
+  free(e.pos);
+  free(e.mu);
+  aceuq_potential_free(pot);
+}
+
+int main(int argc, char **argv)
+{
+  printf("bench_evaluator: 500-atom rattled fcc Cu, one thread, best of 3\n");
+  if (argc > 1) {
+    for (int k = 1; k < argc; ++k) bench(argv[k]);
+    return 0;
+  }
+  const char *defaults[] = {ACEUQ_SHARED_DIR "/reference/ace/potentials/Cu-I.yaml",
+                            ACEUQ_SHARED_DIR "/reference/ace/potentials/Cu-I.yace",
+                            ACEUQ_SHARED_DIR "/reference/ace/potentials/Cu.pbe.in.yaml",
+                            ACEUQ_SOURCE_DIR "/potentials/Cu.yaml"};
+  for (size_t k = 0; k < sizeof defaults / sizeof *defaults; ++k) bench(defaults[k]);
+  return 0;
+}
