@@ -490,18 +490,6 @@ static aceuq_status atomic_base(const ace_evaluator *ev, ace_atom_workspace *ws,
     rh[0] = d[0] / r;
     rh[1] = d[1] / r;
     rh[2] = d[2] / r;
-    ace_complex *Y = &ws->nb_Y[q * ev->nylm];
-    ace_ylm_eval(ev->ylm, rh, Y, &ws->nb_dY[3 * q * ev->nylm]);
-    for (int nn = 0; nn < b->nradmax; ++nn)
-      for (int l = 0; l <= b->lmax; ++l) {
-        const double Rv = R[nn * (b->lmax + 1) + l];
-        ace_complex *A = &ws->A[a_index(ev, mj, nn, l, 0)];
-        for (int m = 0; m <= l; ++m) {
-          const ace_complex y = Y[ace_ylm_index(l, m)];
-          A[m].re += Rv * y.re;
-          A[m].im += Rv * y.im;
-        }
-      }
     rho_core += c;
     if (zbl) {
       const double dz = r - (b->r_in - b->delta_in);
@@ -514,6 +502,23 @@ static aceuq_status atomic_base(const ace_evaluator *ev, ace_atom_workspace *ws,
     ws->nb_mu[q] = mj;
     ws->nb_r[q] = r;
     ++q;
+  }
+  /* Y_lm of all neighbours at once, then A[mu_j][n][l][m] += R_nl Y_lm */
+  ace_ylm_eval_many(ev->ylm, q, ws->nb_rhat, ws->nb_Y, ws->nb_dY);
+  for (size_t u = 0; u < q; ++u) {
+    const ace_bond *b = &model->bonds[mu_i * nel + ws->nb_mu[u]];
+    const double *R = &ws->nb_R[u * nrl];
+    const ace_complex *Y = &ws->nb_Y[u * ev->nylm];
+    for (int nn = 0; nn < b->nradmax; ++nn)
+      for (int l = 0; l <= b->lmax; ++l) {
+        const double Rv = R[nn * (b->lmax + 1) + l];
+        ace_complex *A = &ws->A[a_index(ev, ws->nb_mu[u], nn, l, 0)];
+        const ace_complex *y = &Y[ace_ylm_index(l, 0)];
+        for (int m = 0; m <= l; ++m) {
+          A[m].re += Rv * y[m].re;
+          A[m].im += Rv * y[m].im;
+        }
+      }
   }
   /* A(l,-m) = (-1)^m conj A(l,m) */
   for (int m0 = 0; m0 < nel; ++m0)

@@ -108,3 +108,104 @@ ACEUQ_HOT void ace_ylm_eval(const ace_ylm_table *t, const double rhat[3], ace_co
     }
   }
 }
+
+/* ---- many directions at once ------------------------------------------------------
+ * The same recursion over blocks of YLM_LANES directions held as separate x, y, z
+ * arrays, so that every step is a short fixed-length loop the compiler turns into
+ * vector instructions; the results are written out per direction (the layout of
+ * ace_ylm_eval). */
+#define YLM_LANES 8
+
+typedef struct ylm_lanes {
+  double x[YLM_LANES], y[YLM_LANES], z[YLM_LANES];
+  double wr[YLM_LANES], wi[YLM_LANES], w1r[YLM_LANES], w1i[YLM_LANES];
+} ylm_lanes;
+
+static inline void store_lanes(int idx, int m, const double *p, const double *dp, const ylm_lanes *L, int nl,
+                               int nylm, ace_complex *restrict Y, ace_complex *restrict dY)
+{
+  double yr[YLM_LANES], yi[YLM_LANES], d[6][YLM_LANES];
+  for (int k = 0; k < YLM_LANES; ++k) {
+    const double pm = p[k] * m, wr = L->wr[k], wi = L->wi[k];
+    const double gxr = pm * L->w1r[k], gxi = pm * L->w1i[k], gzr = dp[k] * wr, gzi = dp[k] * wi;
+    const double x = L->x[k], y = L->y[k], z = L->z[k];
+    const double dr = x * gxr - y * gxi + z * gzr, di = x * gxi + y * gxr + z * gzi;
+    yr[k] = p[k] * wr;
+    yi[k] = p[k] * wi;
+    d[0][k] = gxr - dr * x;
+    d[1][k] = gxi - di * x;
+    d[2][k] = -gxi - dr * y;
+    d[3][k] = gxr - di * y;
+    d[4][k] = gzr - dr * z;
+    d[5][k] = gzi - di * z;
+  }
+  for (int k = 0; k < nl; ++k) {
+    Y[(size_t)k * nylm + idx].re = yr[k];
+    Y[(size_t)k * nylm + idx].im = yi[k];
+    ace_complex *o = &dY[3 * ((size_t)k * nylm + idx)];
+    o[0].re = d[0][k];
+    o[0].im = d[1][k];
+    o[1].re = d[2][k];
+    o[1].im = d[3][k];
+    o[2].re = d[4][k];
+    o[2].im = d[5][k];
+  }
+}
+
+ACEUQ_HOT void ace_ylm_eval_many(const ace_ylm_table *t, size_t n, const double *rhat, ace_complex *restrict Y,
+                                 ace_complex *restrict dY)
+{
+  const int lmax = t->lmax, nylm = ace_ylm_count(lmax);
+  for (size_t q0 = 0; q0 < n; q0 += YLM_LANES) {
+    const int nl = n - q0 < YLM_LANES ? (int)(n - q0) : YLM_LANES;
+    ylm_lanes L;
+    double pmm[YLM_LANES], p1[YLM_LANES], dp1[YLM_LANES], p2[YLM_LANES], dp2[YLM_LANES], p[YLM_LANES],
+        dp[YLM_LANES], zero[YLM_LANES];
+    for (int k = 0; k < YLM_LANES; ++k) {
+      const double *r = &rhat[3 * (q0 + (size_t)(k < nl ? k : 0))]; /* idle lanes repeat the first */
+      L.x[k] = r[0];
+      L.y[k] = r[1];
+      L.z[k] = r[2];
+      L.wr[k] = 1.0;
+      L.wi[k] = L.w1r[k] = L.w1i[k] = 0.0;
+      pmm[k] = 1.0;
+      zero[k] = 0.0;
+    }
+    ace_complex *Yq = Y + q0 * (size_t)nylm, *dYq = dY + 3 * q0 * (size_t)nylm;
+    for (int m = 0; m <= lmax; ++m) {
+      if (m > 0) {
+        const double dg = t->diag[m];
+        for (int k = 0; k < YLM_LANES; ++k) {
+          pmm[k] *= dg;
+          L.w1r[k] = L.wr[k];
+          L.w1i[k] = L.wi[k];
+          L.wr[k] = L.w1r[k] * L.x[k] - L.w1i[k] * L.y[k];
+          L.wi[k] = L.w1r[k] * L.y[k] + L.w1i[k] * L.x[k];
+        }
+      }
+      store_lanes(ace_ylm_index(m, m), m, pmm, zero, &L, nl, nylm, Yq, dYq);
+      if (m + 1 > lmax) break;
+      const double sb = t->sub[m];
+      for (int k = 0; k < YLM_LANES; ++k) {
+        p2[k] = pmm[k];
+        dp2[k] = 0.0;
+        p1[k] = sb * L.z[k] * pmm[k];
+        dp1[k] = sb * pmm[k];
+      }
+      store_lanes(ace_ylm_index(m + 1, m), m, p1, dp1, &L, nl, nylm, Yq, dYq);
+      for (int l = m + 2; l <= lmax; ++l) {
+        const int idx = ace_ylm_index(l, m);
+        const double a = t->a[idx], b = t->b[idx];
+        for (int k = 0; k < YLM_LANES; ++k) {
+          p[k] = a * (L.z[k] * p1[k] + b * p2[k]);
+          dp[k] = a * (p1[k] + L.z[k] * dp1[k] + b * dp2[k]);
+          p2[k] = p1[k];
+          dp2[k] = dp1[k];
+          p1[k] = p[k];
+          dp1[k] = dp[k];
+        }
+        store_lanes(idx, m, p, dp, &L, nl, nylm, Yq, dYq);
+      }
+    }
+  }
+}

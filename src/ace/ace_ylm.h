@@ -15,6 +15,8 @@
 #ifndef ACEUQ_ACE_YLM_H
 #define ACEUQ_ACE_YLM_H
 
+#include <stddef.h>
+
 /* A complex number as two doubles (same layout as double[2] / C99 complex). */
 typedef struct ace_complex {
   double re, im;
@@ -37,5 +39,9 @@ int ace_ylm_table_lmax(const ace_ylm_table *t);
  * unit vector rhat; dY (may be NULL) [3 * ace_ylm_count(lmax)]: dY[3*index + a]
  * is the tangential derivative along Cartesian direction a.  No allocation. */
 void ace_ylm_eval(const ace_ylm_table *t, const double rhat[3], ace_complex *Y, ace_complex *dY);
+
+/* The same for n unit vectors rhat[3 q + a]: Y[q * count + index], dY[3 (q * count + index) + a]
+ * (count = ace_ylm_count(lmax)); vectorised over directions, equal to ace_ylm_eval to rounding. */
+void ace_ylm_eval_many(const ace_ylm_table *t, size_t n, const double *rhat, ace_complex *Y, ace_complex *dY);
 
 #endif

@@ -1,5 +1,5 @@
 /* hot_internal.h -- ACEUQ_HOT: a function compiled three times on x86-64 GCC,
- * for baseline SSE2, Haswell (AVX2 + FMA) and Skylake-AVX512, the copy chosen
+ * for baseline SSE2, x86-64-v3 (AVX2 + FMA) and x86-64-v4 (AVX-512), the copy chosen
  * once at load time by the CPU (ifunc).  The copies agree to rounding (FMA
  * contracts a*b + c).  Callees inlined into a hot function are compiled with it.
  * Elsewhere (other compilers, other CPUs) a plain function. */
@@ -7,7 +7,7 @@
 #define ACEUQ_HOT_INTERNAL_H
 
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
-#define ACEUQ_HOT __attribute__((target_clones("arch=skylake-avx512", "arch=haswell", "default")))
+#define ACEUQ_HOT __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
 #else
 #define ACEUQ_HOT
 #endif
