@@ -10,24 +10,12 @@
  * (default: the Cu potentials of ../shared/reference and potentials/Cu.yaml) */
 #define _POSIX_C_SOURCE 200809L
 #include "aceuq.h"
+#include "bench_util.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
-
-static double now(void)
-{
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
-
-static double uniform(unsigned long long *s)
-{
-  *s = *s * 6364136223846793005ULL + 1442695040888963407ULL;
-  return (double)(*s >> 11) / 9007199254740992.0 - 0.5;
-}
 
 typedef struct env {
   size_t n;
@@ -67,12 +55,12 @@ static double time_passes(const aceuq_potential *pot, aceuq_workspace *ws, env *
   double best = 1e30;
   for (int rep = 0; rep < 3; ++rep) {
     int k = 0;
-    const double t0 = now();
+    const double t0 = bench_now();
     double t;
     do {
       pass(pot, ws, e, forces, proj, NULL);
       ++k;
-      t = now() - t0;
+      t = bench_now() - t0;
     } while (t < 0.3);
     if (t / k < best) best = t / k;
   }
@@ -103,9 +91,9 @@ static void bench(const char *path)
     for (int y = 0; y < n1; ++y)
       for (int z = 0; z < n1; ++z)
         for (int b = 0; b < 4; ++b, ++i) {
-          e.pos[3 * i] = (x + base[b][0]) * a + 0.1 * uniform(&s);
-          e.pos[3 * i + 1] = (y + base[b][1]) * a + 0.1 * uniform(&s);
-          e.pos[3 * i + 2] = (z + base[b][2]) * a + 0.1 * uniform(&s);
+          e.pos[3 * i] = (x + base[b][0]) * a + 0.1 * bench_uniform(&s);
+          e.pos[3 * i + 1] = (y + base[b][1]) * a + 0.1 * bench_uniform(&s);
+          e.pos[3 * i + 2] = (z + base[b][2]) * a + 0.1 * bench_uniform(&s);
         }
   if (aceuq_neighbor_list_build(e.n, e.pos, e.cell, pbc, aceuq_potential_cutoff(pot, -1, -1), &e.nl, &err)) {
     printf("%-40s skipped: %s\n", path, err.message);

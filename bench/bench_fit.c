@@ -11,6 +11,7 @@
  * Prints timings; not a test.   usage: bench_fit [--quick] [POT.yaml ...] */
 #define _POSIX_C_SOURCE 200809L
 #include "aceuq.h"
+#include "bench_util.h"
 #include "cli/blas_select.h"
 
 #include <math.h>
@@ -19,19 +20,6 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <time.h>
-
-static double now(void)
-{
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
-
-static double uniform(unsigned long long *s)
-{
-  *s = *s * 6364136223846793005ULL + 1442695040888963407ULL;
-  return (double)(*s >> 11) / 9007199254740992.0 - 0.5;
-}
 
 /* energy + forces of all atoms with the evaluator (the cost a fit row is compared with) */
 static double eval_seconds(const aceuq_potential *pot, size_t n, const int *mu, const double *pos, const double *cell,
@@ -44,7 +32,7 @@ static double eval_seconds(const aceuq_potential *pot, size_t n, const int *mu, 
   aceuq_neighbor_list_build(n, pos, cell, pbc, aceuq_potential_cutoff(pot, -1, -1), &nl, &err);
   aceuq_workspace_create(pot, &ws, &err);
   int *mj = malloc(4096 * sizeof *mj);
-  double *dE = malloc(3 * 4096 * sizeof *dE), e, t0 = now();
+  double *dE = malloc(3 * 4096 * sizeof *dE), e, t0 = bench_now();
   for (int r = 0; r < reps; ++r)
     for (size_t i = 0; i < n; ++i) {
       const size_t *index;
@@ -53,7 +41,7 @@ static double eval_seconds(const aceuq_potential *pot, size_t n, const int *mu, 
       for (size_t q = 0; q < m; ++q) mj[q] = mu[index[q]];
       aceuq_evaluate_atom(pot, ws, mu[i], m, mj, disp, &e, dE, ACEUQ_PROJECTIONS_NONE, NULL, &err);
     }
-  const double t = (now() - t0) / reps;
+  const double t = (bench_now() - t0) / reps;
   free(mj);
   free(dE);
   aceuq_workspace_free(ws);
@@ -83,18 +71,18 @@ static void bench(const char *path, int quick)
     for (int y = 0; y < n1; ++y)
       for (int z = 0; z < n1; ++z)
         for (int b = 0; b < 4; ++b, ++i) {
-          pos[3 * i] = (x + base[b][0]) * a + 0.2 * uniform(&s);
-          pos[3 * i + 1] = (y + base[b][1]) * a + 0.2 * uniform(&s);
-          pos[3 * i + 2] = (z + base[b][2]) * a + 0.2 * uniform(&s);
+          pos[3 * i] = (x + base[b][0]) * a + 0.2 * bench_uniform(&s);
+          pos[3 * i + 1] = (y + base[b][1]) * a + 0.2 * bench_uniform(&s);
+          pos[3 * i + 2] = (z + base[b][2]) * a + 0.2 * bench_uniform(&s);
         }
   double *erow = malloc(nc * sizeof *erow), *frows = malloc(3 * n * nc * sizeof *frows),
          *vrows = malloc(6 * nc * sizeof *vrows);
   const int reps = quick ? 1 : 3;
   double best = 1e30;
   for (int r = 0; r < reps; ++r) {
-    const double t0 = now();
+    const double t0 = bench_now();
     aceuq_fit_design_rows(pot, n, mu, pos, cell, pbc, erow, frows, vrows, &err);
-    const double t = now() - t0;
+    const double t = bench_now() - t0;
     if (t < best) best = t;
   }
   const double te = eval_seconds(pot, n, mu, pos, cell, reps);
@@ -106,19 +94,19 @@ static void bench(const char *path, int quick)
   double *rows = malloc(nrows * K * sizeof *rows), *y = malloc(nrows * sizeof *y), *c = malloc(K * sizeof *c);
   for (size_t r = 0; r < nrows; ++r) {
     const double *src = &frows[(r % (3 * n)) * nc];
-    for (size_t k = 0; k < K; ++k) rows[r * K + k] = src[k] * (1.0 + 0.01 * uniform(&s));
-    y[r] = uniform(&s);
+    for (size_t k = 0; k < K; ++k) rows[r * K + k] = src[k] * (1.0 + 0.01 * bench_uniform(&s));
+    y[r] = bench_uniform(&s);
   }
   aceuq_fit_accumulator *acc = NULL;
   aceuq_fit_accumulator_create(K, &acc, &err);
-  double t0 = now();
+  double t0 = bench_now();
   aceuq_fit_accumulator_add(acc, rows, y, NULL, nrows, &err);
-  const double tq = now() - t0;
-  t0 = now();
+  const double tq = bench_now() - t0;
+  t0 = bench_now();
   aceuq_fit_bayes_result br;
   double *cov = malloc(K * K * sizeof *cov);
   aceuq_fit_solve_bayes(acc, NULL, c, cov, &br, &err);
-  const double ts = now() - t0;
+  const double ts = bench_now() - t0;
   struct rusage u;
   getrusage(RUSAGE_SELF, &u);
   printf("%s: streamed QR %.2f us/row (%zu rows), Bayesian ridge + covariance %.3f s (%d iterations), peak "

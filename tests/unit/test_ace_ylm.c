@@ -184,6 +184,31 @@ int main(void)
   printf("dY vs finite differences: max scaled error %.3g; max |rhat . dY| %.3g\n", worst_fd, worst_radial);
   CHECK_CLOSE(worst_fd, 0.0, 1e-8);
   CHECK_CLOSE(worst_radial, 0.0, 1e-12);
+
+  /* many directions at once (every block length, incl. a partial last block and the poles)
+   * = one direction at a time, to rounding */
+  enum { NDIR = 29 };
+  static double dirs[3 * NDIR];
+  static ace_complex Ym_[NDIR * NLM], dYm_[3 * NDIR * NLM];
+  for (int q = 0; q < NDIR; ++q) {
+    if (q == 0) dirs[0] = dirs[1] = 0, dirs[2] = 1;
+    else if (q == 1) dirs[3] = dirs[4] = 0, dirs[5] = -1;
+    else random_unit(&dirs[3 * q]);
+  }
+  double worst_many = 0;
+  for (int n = 0; n <= NDIR; n += (n < 10 ? 1 : 9)) {
+    ace_ylm_eval_many(tab, (size_t)n, dirs, Ym_, dYm_);
+    for (int q = 0; q < n; ++q) {
+      ace_ylm_eval(tab, &dirs[3 * q], Y, dY);
+      for (int i = 0; i < NLM; ++i) {
+        worst_many = fmax(worst_many, cabs(cx(Y[i]) - cx(Ym_[q * NLM + i])));
+        for (int a = 0; a < 3; ++a)
+          worst_many = fmax(worst_many, cabs(cx(dY[3 * i + a]) - cx(dYm_[3 * (q * NLM + i) + a])) / (LMAX + 1));
+      }
+    }
+  }
+  printf("ace_ylm_eval_many vs ace_ylm_eval: max difference %.3g\n", worst_many);
+  CHECK_CLOSE(worst_many, 0.0, 1e-13);
   ace_ylm_table_free(tab);
   ace_ylm_table_free(t3);
   return check_summary("test_ace_ylm");
