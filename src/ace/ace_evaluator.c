@@ -5,7 +5,9 @@
  *   A[mu][n][l][m] = sum_{j in mu} R_nl(r_ij) Y_lm(rhat_ij),  m = 0..l;
  *                    A[..][l][-m] = (-1)^m conj(A[..][l][m])
  *   rho_p = sum_{rank-1 f} c_f[p] A1[mu_f][n_f-1]
- *         + sum_{f, ms} c_{f,ms}[p] Re prod_t A[mu_t][n_t-1][l_t][m_t]
+ *         + sum_{f, ms} c_{f,ms}[p] Re prod_t A[mu_t][n_t-1][l_t][m_t],
+ * the rank-1 sum taken as sum_j G_p(r_ij) with G_p = sum_f c_f[p] g_{n_f} splined once per
+ * bond (the energy table; A1 itself is built only for projections and gradients).
  * Adjoint: with theta = sum_p dE/drho_p c_{f,ms}[p] and dB_t = prod_{s != t} A_s,
  *   dE = Re sum_{all m} W(m) dA(m),  W(m_t) += theta dB_t,
  * folded onto m >= 0 with dA(-m) = (-1)^m conj(dA(m)):

@@ -77,7 +77,7 @@ static inline void store(int idx, int m, double p, double dp, double wr, double 
   d[2].im = gzi - di * rh[2];
 }
 
-ACEUQ_HOT void ace_ylm_eval(const ace_ylm_table *t, const double rhat[3], ace_complex *restrict Y, ace_complex *restrict dY)
+void ace_ylm_eval(const ace_ylm_table *t, const double rhat[3], ace_complex *restrict Y, ace_complex *restrict dY)
 {
   const int lmax = t->lmax;
   const double z = rhat[2], x = rhat[0], y = rhat[1];

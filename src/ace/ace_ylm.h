@@ -35,7 +35,8 @@ ace_ylm_table *ace_ylm_table_create(int lmax);
 void ace_ylm_table_free(ace_ylm_table *t);
 int ace_ylm_table_lmax(const ace_ylm_table *t);
 
-/* Y[ace_ylm_index(l, m)] for l = 0..lmax (the table's), m = 0..l, from the
+/* One direction (the reference for ace_ylm_eval_many, which the evaluator uses):
+ * Y[ace_ylm_index(l, m)] for l = 0..lmax (the table's), m = 0..l, from the
  * unit vector rhat; dY (may be NULL) [3 * ace_ylm_count(lmax)]: dY[3*index + a]
  * is the tangential derivative along Cartesian direction a.  No allocation. */
 void ace_ylm_eval(const ace_ylm_table *t, const double rhat[3], ace_complex *Y, ace_complex *dY);
