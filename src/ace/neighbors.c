@@ -50,19 +50,24 @@ size_t aceuq_neighbor_list_get(const aceuq_neighbor_list *list, size_t i, const 
   return list->offset[i + 1] - o;
 }
 
+/* capacity for at least cap pairs; 0 when out of memory */
+static int list_reserve(aceuq_neighbor_list *l, size_t cap)
+{
+  if (cap <= l->capacity) return 1;
+  size_t *ni = realloc(l->index, cap * sizeof *ni);
+  if (ni) l->index = ni;
+  double *nd = realloc(l->disp, 3 * cap * sizeof *nd);
+  if (nd) l->disp = nd;
+  double *nr = realloc(l->dist, cap * sizeof *nr);
+  if (nr) l->dist = nr;
+  if (!ni || !nd || !nr) return 0;
+  l->capacity = cap;
+  return 1;
+}
+
 static int list_push(aceuq_neighbor_list *l, size_t j, const double d[3], double r)
 {
-  if (l->count == l->capacity) {
-    size_t cap = l->capacity ? 2 * l->capacity : 1024;
-    size_t *ni = realloc(l->index, cap * sizeof *ni);
-    if (ni) l->index = ni;
-    double *nd = realloc(l->disp, 3 * cap * sizeof *nd);
-    if (nd) l->disp = nd;
-    double *nr = realloc(l->dist, cap * sizeof *nr);
-    if (nr) l->dist = nr;
-    if (!ni || !nd || !nr) return 0;
-    l->capacity = cap;
-  }
+  if (l->count == l->capacity && !list_reserve(l, l->capacity ? 2 * l->capacity : 1024)) return 0;
   l->index[l->count] = j;
   memcpy(l->disp + 3 * l->count, d, 3 * sizeof(double));
   l->dist[l->count] = r;
@@ -156,9 +161,10 @@ aceuq_status aceuq_neighbor_list_build(size_t natoms, const double *positions, c
   double *image = malloc(sizeof(double) * 3 * (natoms ? natoms : 1)); /* x = x_wrapped + image . C */
   long *bin_of = malloc(sizeof(long) * (natoms ? natoms : 1));
   size_t *order = malloc(sizeof(size_t) * (natoms ? natoms : 1));
+  double *xs = malloc(sizeof(double) * 3 * (natoms ? natoms : 1)); /* wrapped positions in bin order */
   long *bin_start = NULL;
   aceuq_status st = ACEUQ_OK;
-  if (!l || !frac || !image || !bin_of || !order ||
+  if (!l || !frac || !image || !bin_of || !order || !xs ||
       !(l->offset = malloc(sizeof(size_t) * (natoms + 1)))) {
     st = aceuq_error_set(err, ACEUQ_ERR_NOMEM, "neighbour list: out of memory for %zu atoms", natoms);
     goto done;
@@ -243,12 +249,30 @@ aceuq_status aceuq_neighbor_list_build(size_t natoms, const double *positions, c
   for (long b = nbins; b > 0; --b) bin_start[b] = bin_start[b - 1];
   bin_start[0] = 0;
 
+  /* atoms in bin order, wrapped: xs = x - image . C (= x for atoms in the cell) */
+  for (size_t p = 0; p < natoms; ++p) {
+    const size_t j = order[p];
+    const double *im = image + 3 * j;
+    for (int c = 0; c < 3; ++c)
+      xs[3 * p + c] = positions[3 * j + c] - (im[0] * C[c] + im[1] * C[3 + c] + im[2] * C[6 + c]);
+  }
+  /* room for about the expected number of pairs (density of the cell) */
+  if (any_periodic) {
+    double expect = 4.19 * cutoff * cutoff * cutoff * (double)natoms / fabs(det) * 1.2 + 16.0;
+    if (expect * (double)natoms < 1e9 && !list_reserve(l, (size_t)(expect * (double)natoms))) {
+      st = aceuq_error_set(err, ACEUQ_ERR_NOMEM, "neighbour list: out of memory (%zu atoms)", natoms);
+      goto done;
+    }
+  }
+
   const double rc2 = cutoff * cutoff;
   for (size_t i = 0; i < natoms; ++i) {
     l->offset[i] = l->count;
     long bi[3] = {bin_of[i] / (ax[1].nbins * ax[2].nbins), (bin_of[i] / ax[2].nbins) % ax[1].nbins,
                   bin_of[i] % ax[2].nbins};
-    const double *xi = positions + 3 * i;
+    const double *xi = positions + 3 * i, *mi = image + 3 * i;
+    double xw[3]; /* wrapped position of i */
+    for (int c = 0; c < 3; ++c) xw[c] = xi[c] - (mi[0] * C[c] + mi[1] * C[3 + c] + mi[2] * C[6 + c]);
     long off[3], tb[3], T[3];
     for (off[0] = -ax[0].reach; off[0] <= ax[0].reach; ++off[0])
       for (off[1] = -ax[1].reach; off[1] <= ax[1].reach; ++off[1])
@@ -270,18 +294,16 @@ aceuq_status aceuq_neighbor_list_build(size_t natoms, const double *positions, c
           if (skip) continue;
           long tbin = (tb[0] * ax[1].nbins + tb[1]) * ax[2].nbins + tb[2];
           int zero_shift = T[0] == 0 && T[1] == 0 && T[2] == 0;
+          /* d = (xs_j - xs_i) + T . C */
+          double S[3];
+          for (int c = 0; c < 3; ++c) S[c] = (double)T[0] * C[c] + (double)T[1] * C[3 + c] + (double)T[2] * C[6 + c];
           for (long p = bin_start[tbin]; p < bin_start[tbin + 1]; ++p) {
-            size_t j = order[p];
-            if (j == i && zero_shift) continue;
-            /* d = r_j - r_i + (T + image_i - image_j) . C */
-            double n0 = (double)T[0] + image[3 * i] - image[3 * j];
-            double n1 = (double)T[1] + image[3 * i + 1] - image[3 * j + 1];
-            double n2 = (double)T[2] + image[3 * i + 2] - image[3 * j + 2];
-            const double *xj = positions + 3 * j;
-            double d[3];
-            for (int c = 0; c < 3; ++c) d[c] = xj[c] - xi[c] + (n0 * C[c] + n1 * C[3 + c] + n2 * C[6 + c]);
+            const double *xj = xs + 3 * p;
+            double d[3] = {(xj[0] - xw[0]) + S[0], (xj[1] - xw[1]) + S[1], (xj[2] - xw[2]) + S[2]};
             double r2 = d[0] * d[0] + d[1] * d[1] + d[2] * d[2];
             if (r2 >= rc2) continue;
+            size_t j = order[p];
+            if (j == i && zero_shift) continue;
             if (!list_push(l, j, d, sqrt(r2))) {
               st = aceuq_error_set(err, ACEUQ_ERR_NOMEM, "neighbour list: out of memory (%zu pairs)", l->count);
               goto done;
@@ -296,6 +318,7 @@ done:
   free(image);
   free(bin_of);
   free(order);
+  free(xs);
   free(bin_start);
   if (st) {
     aceuq_neighbor_list_free(l);

@@ -5,8 +5,16 @@
  * the absent or out-of-cutoff neighbours) followed by the m - 1 values
  * Q_ab, b != a.  Hence with v_a = the m - 1 values sorted ascending,
  *   x2[j] = (1/k) sum_{a<m} v_a[m-2-j]  for j <= m-2,   x2[j] = 0 otherwise,
- * and rows of absent neighbours (all zero) contribute nothing. */
+ * and rows of absent neighbours (all zero) contribute nothing.
+ *
+ * Equivalently, with every row padded by zeros to P >= m entries and sorted
+ * ascending (s_a), x2[j] = (1/k) sum_a s_a[P-1-j] (all Q >= 0, so the zeros
+ * come first).  The rows are sorted eight at a time: Q is symmetric, so entry
+ * b of rows a..a+7 is the contiguous run Q_b,a..a+7, one vector; a bitonic
+ * network of min/max on P = 2^ceil(log2 m) such vectors sorts the eight rows
+ * at once (no branches, no data-dependent moves). */
 #include "error_internal.h"
+#include "hot_internal.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -17,14 +25,24 @@ typedef struct quests_neighbor {
   double r2, d[3];
 } quests_neighbor;
 
+#define ROW_LANES 8 /* rows sorted at once */
+
 struct aceuq_quests_workspace {
   int k;
   double cutoff;
   quests_neighbor *heap; /* k best candidates so far, max-heap by key */
-  double *w;             /* k weights of the selected neighbours */
-  double *q;             /* k x k matrix Q of the selected neighbours */
-  double *row;           /* k scratch for one sorted row */
+  double *w;             /* k + ROW_LANES weights of the selected neighbours (0 past them) */
+  double *pos;           /* 3 x (k + ROW_LANES): the selected displacements, one coordinate per row */
+  double *rows;          /* P x ROW_LANES, 64-byte aligned: entry b of ROW_LANES rows of Q (P = pow2 >= k) */
 };
+
+/* smallest power of two >= n (n >= 1) */
+static int pow2_at_least(int n)
+{
+  int p = 1;
+  while (p < n) p *= 2;
+  return p;
+}
 
 size_t aceuq_quests_descriptor_length(int k)
 {
@@ -36,8 +54,8 @@ void aceuq_quests_workspace_free(aceuq_quests_workspace *ws)
   if (!ws) return;
   free(ws->heap);
   free(ws->w);
-  free(ws->q);
-  free(ws->row);
+  free(ws->pos);
+  free(ws->rows);
   free(ws);
 }
 
@@ -54,11 +72,11 @@ aceuq_status aceuq_quests_workspace_create(int k, double cutoff, aceuq_quests_wo
     ws->k = k;
     ws->cutoff = cutoff;
     ws->heap = malloc(sizeof *ws->heap * (size_t)k);
-    ws->w = malloc(sizeof(double) * (size_t)k);
-    ws->q = malloc(sizeof(double) * (size_t)k * (size_t)k);
-    ws->row = malloc(sizeof(double) * (size_t)k);
+    ws->w = calloc((size_t)k + ROW_LANES, sizeof(double));
+    ws->pos = calloc(3 * ((size_t)k + ROW_LANES), sizeof(double));
+    ws->rows = aligned_alloc(64, sizeof(double) * ROW_LANES * (size_t)pow2_at_least(k));
   }
-  if (!ws || !ws->heap || !ws->w || !ws->q || !ws->row) {
+  if (!ws || !ws->heap || !ws->w || !ws->pos || !ws->rows) {
     aceuq_quests_workspace_free(ws);
     return aceuq_error_set(err, ACEUQ_ERR_NOMEM, "QUESTS descriptor: out of memory (k = %d)", k);
   }
@@ -101,28 +119,72 @@ static void sift_up(quests_neighbor *h, int i)
   }
 }
 
+/* rows[b * ROW_LANES + l] = Q_{a0+l, b} for b < P: sqrt(w_a w_b) / (|d_a - d_b| + 1e-15),
+ * 0 on the diagonal, for rows a >= m and for b >= m.  pos: x, y, z rows of
+ * stride ks; w and pos hold ROW_LANES entries past m, w = 0 there. */
+ACEUQ_HOT static void fill_rows(const double *restrict w, const double *restrict pos, int ks, int m, int a0, int P,
+                                double *restrict rows)
+{
+  const double *restrict px = pos + a0, *restrict py = pos + ks + a0, *restrict pz = pos + 2 * ks + a0,
+                         *restrict wa = w + a0;
+  for (int b = 0; b < m; ++b) {
+    double *restrict out = rows + (size_t)b * ROW_LANES;
+    const double xb = pos[b], yb = pos[ks + b], zb = pos[2 * ks + b], wb = w[b];
+    for (int l = 0; l < ROW_LANES; ++l) {
+      double dx = px[l] - xb, dy = py[l] - yb, dz = pz[l] - zb;
+      out[l] = sqrt(wa[l] * wb) / (sqrt(dx * dx + dy * dy + dz * dz) + 1e-15);
+    }
+    if (b >= a0 && b < a0 + ROW_LANES) out[b - a0] = 0.0;
+  }
+  memset(rows + (size_t)m * ROW_LANES, 0, sizeof(double) * ROW_LANES * (size_t)(P - m));
+}
+
+#if defined(__GNUC__)
+typedef double row_vd __attribute__((vector_size(ROW_LANES * sizeof(double))));
+typedef long long row_vi __attribute__((vector_size(ROW_LANES * sizeof(long long))));
+
+/* (*a, *b) = (min, max) lane by lane */
+static inline void order_pair(row_vd *a, row_vd *b)
+{
+  row_vi lt = *a < *b;
+  row_vd lo = (row_vd)(((row_vi)*a & lt) | ((row_vi)*b & ~lt));
+  row_vd hi = (row_vd)(((row_vi)*b & lt) | ((row_vi)*a & ~lt));
+  *a = lo;
+  *b = hi;
+}
+
+/* Sort P (a power of two) vectors ascending, lane by lane: bitonic network
+ * with every comparator pointing up -- per merge size s, entry i against its
+ * mirror within the block of s, then half-cleaners of strides s/4 .. 1. */
+ACEUQ_HOT static void sort_lanes(double *rows, int P)
+{
+  row_vd *v = (row_vd *)rows;
+  for (int size = 2; size <= P; size *= 2) {
+    for (int i = 0; i < P; i += size)
+      for (int j = 0; j < size / 2; ++j) order_pair(&v[i + j], &v[i + size - 1 - j]);
+    for (int stride = size / 4; stride > 0; stride /= 2)
+      for (int i = 0; i < P; i += 2 * stride)
+        for (int j = i; j < i + stride; ++j) order_pair(&v[j], &v[j + stride]);
+  }
+}
+#else
 static int compare_double(const void *a, const void *b)
 {
   double x = *(const double *)a, y = *(const double *)b;
   return (x > y) - (x < y);
 }
 
-static void sort_ascending(double *v, int n)
+/* portable fallback: each lane's column sorted on its own */
+static void sort_lanes(double *rows, int P)
 {
-  if (n > 48) {
-    qsort(v, (size_t)n, sizeof *v, compare_double);
-    return;
-  }
-  for (int i = 1; i < n; ++i) {
-    double x = v[i];
-    int j = i - 1;
-    while (j >= 0 && v[j] > x) {
-      v[j + 1] = v[j];
-      --j;
-    }
-    v[j + 1] = x;
+  double col[4096];
+  for (int l = 0; l < ROW_LANES; ++l) {
+    for (int b = 0; b < P; ++b) col[b] = rows[b * ROW_LANES + l];
+    qsort(col, (size_t)P, sizeof *col, compare_double);
+    for (int b = 0; b < P; ++b) rows[b * ROW_LANES + l] = col[b];
   }
 }
+#endif
 
 aceuq_status aceuq_quests_descriptor(aceuq_quests_workspace *ws, size_t n, const double *disp, double *out,
                                      aceuq_error *err)
@@ -165,22 +227,22 @@ aceuq_status aceuq_quests_descriptor(aceuq_quests_workspace *ws, size_t n, const
     double t = 1.0 - (r / rc) * (r / rc);
     w[a] = t * t;
     x1[a] = w[a] / (r + 1e-16);
+    for (int c = 0; c < 3; ++c) ws->pos[c * (k + ROW_LANES) + a] = heap[a].d[c];
   }
-  /* Q_ab = sqrt(w_a w_b) / (|d_a - d_b| + 1e-15), symmetric */
-  double *q = ws->q;
-  for (int a = 0; a < m; ++a)
-    for (int b = a + 1; b < m; ++b) {
-      double dx = heap[a].d[0] - heap[b].d[0], dy = heap[a].d[1] - heap[b].d[1], dz = heap[a].d[2] - heap[b].d[2];
-      double v = sqrt(w[a] * w[b]) / (sqrt(dx * dx + dy * dy + dz * dz) + 1e-15);
-      q[a * k + b] = q[b * k + a] = v;
+  for (int a = m; a < m + ROW_LANES; ++a) w[a] = 0.0;
+  /* x2[j] = (1/k) sum_a (row a sorted)[P-1-j], rows in the order a = 0..m-1 */
+  if (m >= 2) {
+    const int P = pow2_at_least(m);
+    double *rows = ws->rows;
+    for (int a0 = 0; a0 < m; a0 += ROW_LANES) {
+      fill_rows(w, ws->pos, k + ROW_LANES, m, a0, P, rows);
+      sort_lanes(rows, P);
+      const int lanes = m - a0 < ROW_LANES ? m - a0 : ROW_LANES;
+      for (int j = 0; j <= m - 2; ++j) {
+        const double *e = rows + (size_t)(P - 1 - j) * ROW_LANES;
+        for (int l = 0; l < lanes; ++l) x2[j] += e[l];
+      }
     }
-  double *row = ws->row;
-  for (int a = 0; a < m; ++a) {
-    int nv = 0;
-    for (int b = 0; b < m; ++b)
-      if (b != a) row[nv++] = q[a * k + b];
-    sort_ascending(row, nv);
-    for (int j = 0; j <= m - 2; ++j) x2[j] += row[m - 2 - j];
   }
   for (int j = 0; j <= m - 2; ++j) x2[j] /= (double)k;
   return ACEUQ_OK;

@@ -47,12 +47,11 @@ static void reference_descriptor(size_t n, const double *x, const double *C, int
         }
   qsort(all, cnt, sizeof *all, nb_cmp);
   double *w = calloc((size_t)k, sizeof *w), *Q = calloc((size_t)(k * k), sizeof *Q);
-  for (int a = 0; a < k && (size_t)a < cnt; ++a) {
-    double r = sqrt(all[a].r2), t = r < rc ? 1 - (r / rc) * (r / rc) : 0;
+  for (int a = 0; a < k; ++a) {
+    double r = (size_t)a < cnt ? sqrt(all[a].r2) : rc, t = r < rc ? 1 - (r / rc) * (r / rc) : 0;
     w[a] = t * t;
-    out[a] = w[a] / (r + 1e-16);
+    out[a] = w[a] / (r + 1e-16); /* 0 for absent neighbours */
   }
-  for (int a = (int)(cnt < (size_t)k ? cnt : (size_t)k); a < k; ++a) out[a] = 0;
   for (int a = 0; a < k && (size_t)a < cnt; ++a)
     for (int b = 0; b < k && (size_t)b < cnt; ++b) {
       if (a == b) continue;
@@ -81,7 +80,9 @@ int main(void)
   const size_t len = aceuq_quests_descriptor_length(k);
   CHECK(len == 23);
 
-  /* random periodic structure (dense, k < neighbours within rc) and a cluster */
+  /* random periodic structure (about 16 neighbours within rc: k = 12 has atoms
+   * with more and with fewer) and a cluster; the other k: a pair of rows (k = 2),
+   * partly filled lane blocks (5), more than one block and 64 sorted entries (33) */
   const size_t n = 40;
   double C[9] = {9.0, 0, 0, 1.5, 8.5, 0, -1.0, 0.7, 8.8};
   double *x = malloc(sizeof *x * 3 * n), *y = malloc(sizeof *y * 3 * n);
@@ -91,6 +92,20 @@ int main(void)
   }
   int pbc[3] = {1, 1, 1};
   double *desc = malloc(sizeof *desc * n * len), *ref = malloc(sizeof *ref * len);
+  static const int other_k[3] = {2, 5, 33};
+  for (int t = 0; t < 3; ++t) {
+    const int kt = other_k[t];
+    const size_t lt = aceuq_quests_descriptor_length(kt);
+    double *dt = malloc(sizeof *dt * n * lt), *rt = malloc(sizeof *rt * lt), worst = 0;
+    CHECK(aceuq_quests_structure_descriptors(n, x, C, pbc, kt, rc, dt, &err) == ACEUQ_OK);
+    for (size_t i = 0; i < n; ++i) {
+      reference_descriptor(n, x, C, 2, i, kt, rc, rt);
+      for (size_t c = 0; c < lt; ++c) worst = fmax(worst, fabs(dt[i * lt + c] - rt[c]));
+    }
+    CHECK_CLOSE(worst, 0.0, 1e-13);
+    free(dt);
+    free(rt);
+  }
   for (int periodic = 0; periodic < 2; ++periodic) {
     CHECK(aceuq_quests_structure_descriptors(n, x, periodic ? C : NULL, periodic ? pbc : NULL, k, rc, desc, &err) ==
           ACEUQ_OK);
