@@ -208,7 +208,9 @@ ACEUQ_API aceuq_status aceuq_quests_frame_descriptors(const aceuq_frame *frame, 
  * x (log-sum-exp, finite even if every term underflows):
  *   L = max + ln(scaled_sum),  scaled_sum = sum_j exp(a_j - max),
  *   a_j = -|y - x_j|^2 / (2 h^2).
- * Terms with a_j < max - 64 are dropped (each < 1.6e-28 of the sum).
+ * A term more than 80 below the running max counts as e^-80 of it (a floor,
+ * not a branch): a sum of n terms is overestimated by at most n 1.8e-35 of
+ * itself.  exp is evaluated to 1.1e-12 relative accuracy.
  * plain_tiny = plain double sum of exp(a_j) over terms with a_j < -708, used
  * to reproduce a plain (non-log-sum-exp) double sum, which is what QUESTS
  * computes, including exact zero (dH = +inf) when all terms underflow. */
@@ -241,6 +243,17 @@ ACEUQ_API void aceuq_kernel_workspace_free(aceuq_kernel_workspace *ws);
 ACEUQ_API aceuq_status aceuq_kernel_accumulate(aceuq_kernel_workspace *ws, const double *Y, size_t ny,
                                                const double *X, size_t nx, size_t d, double h,
                                                aceuq_kernel_row *rows, aceuq_error *err);
+
+/* Plain sums of K for the entropy, where no log-sum-exp is needed: every row
+ * has its self term K_ii = 1 and all terms are <= 1 (floored at e^-80).  Self: sums[i] += sum_j K(x_i, x_j) over all rows of X (n x d),
+ * self term included, each pair evaluated once.  Cross, the primitive of the
+ * symmetric MPI ring: rsum[i] += sum_j K(y_i, x_j) and csum[j] += sum_i
+ * K(y_i, x_j), each pair evaluated once for both directions. */
+ACEUQ_API aceuq_status aceuq_kernel_self_sums(aceuq_kernel_workspace *ws, const double *X, size_t n, size_t d,
+                                              double h, double *sums, aceuq_error *err);
+ACEUQ_API aceuq_status aceuq_kernel_cross_sums(aceuq_kernel_workspace *ws, const double *Y, size_t ny,
+                                               const double *X, size_t nx, size_t d, double h, double *rsum,
+                                               double *csum, aceuq_error *err);
 
 /* Differential entropy dH(y_i | X) = -ln sum_j K(y_i, x_j) (no 1/N) for every
  * row of Y.  dH_plain (may be NULL) gets the QUESTS value (+inf when every

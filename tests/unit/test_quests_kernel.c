@@ -157,6 +157,53 @@ int main(void)
     free(X);
   }
 
+  /* self and cross sums (the symmetric ring's primitives) against the direct
+   * double loop; sizes over several blocks, not multiples of 8 or 512 */
+  {
+    const size_t ny = 530, nx = 611, d = 9;
+    const double h = 0.05;
+    double *Y = random_matrix(ny, d, 0.12), *X = random_matrix(nx, d, 0.12);
+    double *rs = calloc(ny, sizeof *rs), *cs = calloc(nx, sizeof *cs), *ss = calloc(nx, sizeof *ss);
+    aceuq_kernel_workspace *ws;
+    CHECK(aceuq_kernel_workspace_create(d, &ws, &err) == ACEUQ_OK);
+    CHECK(aceuq_kernel_cross_sums(ws, Y, ny, X, nx, d, h, rs, cs, &err) == ACEUQ_OK);
+    CHECK(aceuq_kernel_self_sums(ws, X, nx, d, h, ss, &err) == ACEUQ_OK);
+    double *rref = calloc(ny, sizeof *rref), *cref = calloc(nx, sizeof *cref), *sref = calloc(nx, sizeof *sref);
+    for (size_t i = 0; i < ny + nx; ++i)
+      for (size_t j = 0; j < nx; ++j) {
+        const double *y = i < ny ? Y + i * d : X + (i - ny) * d;
+        double d2 = 0;
+        for (size_t l = 0; l < d; ++l) d2 += (y[l] - X[j * d + l]) * (y[l] - X[j * d + l]);
+        double k = exp(-d2 / (2 * h * h));
+        if (i < ny) {
+          rref[i] += k;
+          cref[j] += k;
+        } else {
+          sref[i - ny] += k;
+        }
+      }
+    double worst = 0, smallest = HUGE_VAL;
+    for (size_t i = 0; i < ny; ++i) worst = fmax(worst, fabs(rs[i] / rref[i] - 1)), smallest = fmin(smallest, rref[i]);
+    for (size_t j = 0; j < nx; ++j) worst = fmax(worst, fabs(cs[j] / cref[j] - 1));
+    for (size_t j = 0; j < nx; ++j) worst = fmax(worst, fabs(ss[j] / sref[j] - 1));
+    CHECK(smallest > 1e-3); /* the sets overlap: the sums are not all self terms */
+    CHECK_CLOSE(worst, 0.0, 1e-11);
+    /* split into uneven blocks of rows and columns: the sums add up to the same */
+    double *rs2 = calloc(ny, sizeof *rs2), *cs2 = calloc(nx, sizeof *cs2);
+    CHECK(aceuq_kernel_cross_sums(ws, Y, 100, X, nx, d, h, rs2, cs2, &err) == ACEUQ_OK);
+    CHECK(aceuq_kernel_cross_sums(ws, Y + 100 * d, ny - 100, X, 300, d, h, rs2 + 100, cs2, &err) == ACEUQ_OK);
+    CHECK(aceuq_kernel_cross_sums(ws, Y + 100 * d, ny - 100, X + 300 * d, nx - 300, d, h, rs2 + 100, cs2 + 300,
+                                  &err) == ACEUQ_OK);
+    worst = 0;
+    for (size_t i = 0; i < ny; ++i) worst = fmax(worst, fabs(rs2[i] / rs[i] - 1));
+    for (size_t j = 0; j < nx; ++j) worst = fmax(worst, fabs(cs2[j] / cs[j] - 1));
+    CHECK_CLOSE(worst, 0.0, 1e-13);
+    CHECK(aceuq_kernel_cross_sums(ws, Y, ny, X, nx, d, h, rs, NULL, &err) == ACEUQ_ERR_VALUE);
+    CHECK(aceuq_kernel_self_sums(ws, X, nx, d + 1, h, ss, &err) == ACEUQ_ERR_MISMATCH);
+    aceuq_kernel_workspace_free(ws);
+    free(Y), free(X), free(rs), free(cs), free(ss), free(rref), free(cref), free(sref), free(rs2), free(cs2);
+  }
+
   /* errors */
   {
     double Y[3] = {0, 0, 0}, X[3] = {0, NAN, 0}, v;
