@@ -5,7 +5,8 @@
  *     list with the descriptor cutoff (ghosts included);
  *  2. dH against the node-shared reference set (one GEMM-based kernel pass);
  *  3. H: kernel sums of every owned row against the rows of all ranks, which
- *     travel around an MPI ring (exact, O(N/P) memory per rank);
+ *     travel around half an MPI ring (exact, O(N/P) memory per rank; every
+ *     pair of atoms evaluated once, on one rank, for both of its atoms);
  *  4. MPI reductions of H, diversity and the dH statistics. */
 #include "compute_uq_entropy.h"
 
@@ -198,10 +199,10 @@ void ComputeUQEntropy::evaluate()
   const std::size_t nrows = row_atom_.size();
   dH_.assign(nrows, 0.0);
   if (nref_ > 0) compute_dH_reference();
-  std::vector<aceuq_kernel_row> self(nrows);
+  std::vector<double> self(nrows, 0.0);
   compute_self_sums(self);
   if (nref_ == 0)
-    for (std::size_t r = 0; r < nrows; ++r) dH_[r] = -aceuq_kernel_row_log(&self[r]);
+    for (std::size_t r = 0; r < nrows; ++r) dH_[r] = -std::log(self[r]);
   reduce_results(self);
   fill_peratom();
 }
@@ -270,32 +271,41 @@ void ComputeUQEntropy::compute_dH_reference()
   for (std::size_t r = 0; r < nrows; ++r) dH_[r] = -aceuq_kernel_row_log(&rows_[r]);
 }
 
-void ComputeUQEntropy::compute_self_sums(std::vector<aceuq_kernel_row> &self)
+/* self[r] = sum_j K(x_r, x_j) over the group atoms j of all ranks (plain
+ * sums: the self term 1 is the largest, no log-sum-exp needed). */
+void ComputeUQEntropy::compute_self_sums(std::vector<double> &self)
 {
   const std::size_t nrows = row_atom_.size();
-  aceuq_kernel_rows_init(self.data(), nrows);
   std::string msg;
-  aceuq_mpi::ring_visit(world, desc_.data(), (int)nrows, (int)dim_,
-                        [&](const double *block, int n, int) {
-                          if (!msg.empty()) return;
-                          aceuq_error err;
-                          aceuq_error_clear(&err);
-                          if (aceuq_kernel_accumulate(kws_, desc_.data(), nrows, block, (std::size_t)n,
-                                                      dim_, bandwidth_, self.data(), &err) != ACEUQ_OK)
-                            msg = err.message;
-                        });
+  auto fail = [&](aceuq_status st, const aceuq_error &err) {
+    if (st != ACEUQ_OK && msg.empty()) msg = err.message;
+  };
+  aceuq_mpi::ring_pair_sums(
+      world, desc_.data(), (int)nrows, (int)dim_, self.data(),
+      [&](const double *X, int n, double *sums) {
+        aceuq_error err;
+        aceuq_error_clear(&err);
+        fail(aceuq_kernel_self_sums(kws_, X, (std::size_t)n, dim_, bandwidth_, sums, &err), err);
+      },
+      [&](const double *Y, int ny, double *rsum, const double *X, int nx, double *csum) {
+        aceuq_error err;
+        aceuq_error_clear(&err);
+        fail(aceuq_kernel_cross_sums(kws_, Y, (std::size_t)ny, X, (std::size_t)nx, dim_, bandwidth_, rsum, csum,
+                                     &err),
+             err);
+      });
   msg = aceuq_mpi::first_error(world, msg);
   if (!msg.empty()) error->all(FLERR, "compute {} uq/entropy: {}", id, msg);
 }
 
 /* H = ln N - (1/N) sum_i L_i, D = ln sum_i exp(-L_i), L_i = ln sum_j K_ij
  * over all group atoms j (self included, so L_i >= 0). */
-void ComputeUQEntropy::reduce_results(const std::vector<aceuq_kernel_row> &self)
+void ComputeUQEntropy::reduce_results(const std::vector<double> &self)
 {
   double local[5] = {(double)self.size(), 0.0, 0.0, 0.0, 0.0}, sum[5];
   double local_max = -HUGE_VAL, max_dH;
   for (std::size_t r = 0; r < self.size(); ++r) {
-    const double L = aceuq_kernel_row_log(&self[r]);
+    const double L = std::log(self[r]);
     local[1] += L;
     local[2] += std::exp(-L);
     local[3] += dH_[r];

@@ -62,8 +62,8 @@ class ComputeUQEntropy : public Compute {
   void evaluate();
   void compute_descriptors();
   void compute_dH_reference();
-  void compute_self_sums(std::vector<aceuq_kernel_row> &self);
-  void reduce_results(const std::vector<aceuq_kernel_row> &self);
+  void compute_self_sums(std::vector<double> &self);
+  void reduce_results(const std::vector<double> &self);
   void fill_peratom();
 };
 

@@ -93,4 +93,53 @@ void ring_visit(MPI_Comm comm, const double *local, int rows, int cols,
   }
 }
 
+void ring_pair_sums(MPI_Comm comm, const double *local, int rows, int cols, double *sums,
+                    const std::function<void(const double *, int, double *)> &self,
+                    const std::function<void(const double *, int, double *, const double *, int, double *)> &cross)
+{
+  int me, nprocs;
+  MPI_Comm_rank(comm, &me);
+  MPI_Comm_size(comm, &nprocs);
+  self(local, rows, sums);
+  if (nprocs == 1) return;
+
+  int maxrows;
+  MPI_Allreduce(&rows, &maxrows, 1, MPI_INT, MPI_MAX, comm);
+  const std::size_t cap = (std::size_t)std::max(maxrows, 1);
+  std::vector<double> block(cap * cols), incoming(cap * cols), acc(cap, 0.0), incoming_acc(cap);
+  std::copy(local, local + (std::size_t)rows * cols, block.begin());
+  int block_rows = rows;
+  const int right = (me + 1) % nprocs, left = (me + nprocs - 1) % nprocs, last = nprocs / 2;
+  for (int step = 1; step <= last; ++step) {
+    // pass the block we hold and its column sums to the right, receive from the left
+    int incoming_rows;
+    MPI_Sendrecv(&block_rows, 1, MPI_INT, right, 0, &incoming_rows, 1, MPI_INT, left, 0, comm, MPI_STATUS_IGNORE);
+    MPI_Sendrecv(block.data(), block_rows * cols, MPI_DOUBLE, right, 1, incoming.data(), incoming_rows * cols,
+                 MPI_DOUBLE, left, 1, comm, MPI_STATUS_IGNORE);
+    MPI_Sendrecv(acc.data(), block_rows, MPI_DOUBLE, right, 2, incoming_acc.data(), incoming_rows, MPI_DOUBLE, left, 2,
+                 comm, MPI_STATUS_IGNORE);
+    block.swap(incoming);
+    acc.swap(incoming_acc);
+    block_rows = incoming_rows;
+    const int owner = (me + nprocs - step) % nprocs;
+    if (2 * step == nprocs) {
+      // the owner holds our block at this step: the lower rank takes its first
+      // half of rows against all of ours, the higher all of its rows against our second half
+      if (me < owner) {
+        cross(local, rows / 2, sums, block.data(), block_rows, acc.data());
+      } else {
+        const int half = block_rows / 2;
+        cross(local, rows, sums, block.data() + (std::size_t)half * cols, block_rows - half, acc.data() + half);
+      }
+    } else {
+      cross(local, rows, sums, block.data(), block_rows, acc.data());
+    }
+  }
+  // the column sums held here belong to rank me - last; ours are at me + last
+  const int home = (me + nprocs - last) % nprocs, away = (me + last) % nprocs;
+  MPI_Sendrecv(acc.data(), block_rows, MPI_DOUBLE, home, 3, incoming_acc.data(), rows, MPI_DOUBLE, away, 3, comm,
+               MPI_STATUS_IGNORE);
+  for (int i = 0; i < rows; ++i) sums[i] += incoming_acc[i];
+}
+
 }    // namespace aceuq_mpi

@@ -3,6 +3,8 @@
  *    shared window over MPI_COMM_TYPE_SHARED) instead of one per rank;
  *  - ring_visit: visit every rank's block of rows without gathering all of
  *    them anywhere (blocks travel around a ring, O(N/P) memory per rank);
+ *  - ring_pair_sums: the same for a symmetric pair function, each pair of
+ *    rows evaluated once (half the ring, sums travel back to their owner);
  *  - first_error: agree collectively on whether any rank failed and on the
  *    message of the lowest failing rank. */
 #ifndef ACEUQ_UQ_MPI_H
@@ -59,6 +61,20 @@ class NodeSharedArray {
  * rank holds at most two blocks of the largest rank's size at a time. */
 void ring_visit(MPI_Comm comm, const double *local, int rows, int cols,
                 const std::function<void(const double *block, int rows, int owner)> &visit);
+
+/* Collective over comm: sums[i] += sum over all rows x_j of all ranks of
+ * k(local_i, x_j), for a symmetric k given by two additive kernels:
+ * self(X, n, sums) adds the pairs within one block (self pairs included);
+ * cross(Y, ny, rsum, X, nx, csum) adds each pair of two blocks once to both
+ * rsum (rows of Y) and csum (rows of X).  Blocks and their column sums travel
+ * floor(P/2) steps around the ring; with P even the last step's pair of
+ * blocks is split between its two ranks (half of the rows each); then the
+ * column sums go back to their owners.  Every pair of rows is evaluated once
+ * over all ranks; memory: two blocks of the largest rank's size. */
+void ring_pair_sums(MPI_Comm comm, const double *local, int rows, int cols, double *sums,
+                    const std::function<void(const double *X, int n, double *sums)> &self,
+                    const std::function<void(const double *Y, int ny, double *rsum, const double *X, int nx,
+                                             double *csum)> &cross);
 
 }    // namespace aceuq_mpi
 
