@@ -66,6 +66,7 @@ void PairACEUQ::release_potential()
   std::vector<double>().swap(member_force_);
   std::vector<double>().swap(member_dev_drij_);
   std::vector<double>().swap(force_std_);
+  std::vector<double>().swap(energy_stats_);
   comm_reverse = 0;
 }
 

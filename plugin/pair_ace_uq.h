@@ -135,6 +135,7 @@ class PairACEUQ : public Pair {
   std::vector<double> member_force_;             // (nlocal + nghost) x members x 3: dF_s
   std::vector<double> member_dev_drij_;          // neighbours x members x 3 of one atom
   std::vector<double> force_std_;                // nlocal
+  std::vector<double> energy_stats_;             // 3 x nmax: energy std, lo, hi for stock fix pair
 
   // the core's uncertainty engine over the node-shared inverses: grades, local grades and member
   // deviations of blocks of projection rows (block_rows_ rows buffered per species)

@@ -162,20 +162,81 @@ const char *PairACEUQ::element_of_type(int type) const
   return aceuq_potential_element(potential_, type_species_[type]);
 }
 
-/* "gamma_flag": the trigger of stock fix pair (set to 1 before a force call to request grades) */
+/* Per-atom values for stock fix pair (the names of `aceuq eval`'s JSON) and whether this pair has
+ * them; all are computed on grade steps, so each one's trigger "<name>_flag" is the grade request. */
+namespace {
+enum class Peratom { NONE, GAMMA, GAMMA_LOCAL, ENERGY_STD, ENERGY_LO, ENERGY_HI, FORCE_STD };
+Peratom peratom_of(const char *name)
+{
+  static const struct {
+    const char *name;
+    Peratom what;
+  } table[] = {{"gamma", Peratom::GAMMA},           {"gamma_local", Peratom::GAMMA_LOCAL},
+               {"energy_std", Peratom::ENERGY_STD}, {"energy_lo", Peratom::ENERGY_LO},
+               {"energy_hi", Peratom::ENERGY_HI},   {"force_std", Peratom::FORCE_STD}};
+  for (const auto &t : table)
+    if (strcmp(name, t.name) == 0) return t.what;
+  return Peratom::NONE;
+}
+}    // namespace
+
+/* the reason a known per-atom value is not available ("" if it is) */
+static std::string peratom_missing(Peratom what, bool local, bool spread, bool forces)
+{
+  switch (what) {
+    case Peratom::GAMMA: return "";   // without an active set the trigger itself stops with a clear error
+    case Peratom::GAMMA_LOCAL: return local ? "" : "needs a local model (pair_style ace/uq local FILE.asil)";
+    case Peratom::ENERGY_STD:
+    case Peratom::ENERGY_LO:
+    case Peratom::ENERGY_HI: return spread ? "" : "needs a posterior (pair_style ace/uq posterior FILE)";
+    case Peratom::FORCE_STD:
+      return forces ? "" : "needs force spreads (pair_style ace/uq posterior FILE spread forces)";
+    default: return "";
+  }
+}
+
+/* "<name>_flag": the trigger of stock fix pair (set to 1 before a force call to request grades) */
 void *PairACEUQ::extract(const char *name, int &dim)
 {
   dim = 0;
-  if (strcmp(name, "gamma_flag") == 0) return (void *)&grade_request_;
+  const std::size_t len = strlen(name);
+  if (len > 5 && strcmp(name + len - 5, "_flag") == 0) {
+    const Peratom what = peratom_of(std::string(name, len - 5).c_str());
+    if (what == Peratom::NONE) return nullptr;
+    const std::string why = peratom_missing(what, local_loaded_, spread_ != nullptr, force_spread_);
+    if (!why.empty()) error->all(FLERR, "pair ace/uq: {} {}", std::string(name, len - 5), why);
+    return (void *)&grade_request_;
+  }
   return nullptr;
 }
 
 #if ACEUQ_LAMMPS_HAS_EXTRACT_PERATOM
+/* fix pair copies nlocal values right after the force call of its steps; the energy statistics
+ * are reduced from the members' deviations here (aceuq_spread_reduce, as compute uq/spread) */
 void *PairACEUQ::extract_peratom(const char *name, int &ncol)
 {
   ncol = 0;
-  if (strcmp(name, "gamma") == 0) return (void *)gamma_;
-  return nullptr;
+  const Peratom what = peratom_of(name);
+  if (what == Peratom::NONE) return nullptr;
+  const std::string why = peratom_missing(what, local_loaded_, spread_ != nullptr, force_spread_);
+  if (!why.empty()) error->all(FLERR, "pair ace/uq: {} {}", name, why);
+  const int nlocal = atom->nlocal;
+  switch (what) {
+    case Peratom::GAMMA: return (void *)gamma_;
+    case Peratom::GAMMA_LOCAL: return (void *)gamma_local_;
+    case Peratom::FORCE_STD:
+      if ((int)force_std_.size() < std::max(nlocal, 1)) force_std_.resize(std::max(atom->nmax, 1), 0.0);
+      return (void *)force_std_.data();
+    default: break;
+  }
+  const std::size_t stride = (std::size_t)std::max(atom->nmax, 1);
+  if (energy_stats_.size() < 3 * stride) energy_stats_.assign(3 * stride, 0.0);
+  double *sd = energy_stats_.data(), *lo = sd + stride, *hi = lo + stride;
+  const std::size_t M = spread_members_;
+  if (member_dev_.size() >= (std::size_t)nlocal * M)
+    for (int i = 0; i < nlocal; ++i)
+      aceuq_spread_reduce(&member_dev_[(std::size_t)i * M], M, &sd[i], nullptr, &lo[i], &hi[i]);
+  return (void *)(what == Peratom::ENERGY_STD ? sd : what == Peratom::ENERGY_LO ? lo : hi);
 }
 #endif
 

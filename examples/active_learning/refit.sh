@@ -8,6 +8,7 @@
 # Environment (set by run.sh): ACEUQ, LMP, AL_SPEC, AL_TRAIN0, AL_TEST (held-out frames), and
 # AL_FIT_ARGS: more `aceuq fit` arguments; the labelled frames carry config_type=harvested, so e.g.
 # AL_FIT_ARGS="--weight harvested=3" weights the frames the loop added against the initial ones.
+# AL_ORACLE_COEFF: the oracle's pair_coeff (default "* * Cu_mishin1.eam.alloy Cu", with eam/alloy).
 set -u
 i=$1; next=$2; step=$3
 t0=$(date +%s.%N)
@@ -23,7 +24,7 @@ for v in $(env | sed -n 's/^\(OMPI_[^=]*\|PMIX_[^=]*\|PMI_[^=]*\)=.*/\1/p'); do 
 [ -e "iter_$next" ] && fail "iter_$next exists already: it is not overwritten"
 mkdir "iter_$next"
 "$ACEUQ" label "iter_$i/harvest.xyz" -o "iter_$i/labelled.xyz" --lmp "$LMP" --elements Cu --pair-style eam/alloy \
-  --pair-coeff "* * Cu_mishin1.eam.alloy Cu" > "iter_$i/label.log" 2>&1 ||
+  --pair-coeff "${AL_ORACLE_COEFF:-* * Cu_mishin1.eam.alloy Cu}" > "iter_$i/label.log" 2>&1 ||
   fail "labelling with the oracle failed (iter_$i/label.log)"
 # tag the labelled frames (comment line = the line after each atom count) for --weight harvested=W
 awk 'p && !/config_type=/ {$0 = $0 " config_type=harvested"} {p = /^[0-9]+[[:space:]]*$/; print}' \
