@@ -25,6 +25,7 @@
 #include "cli.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -231,7 +232,8 @@ static int write_inputs(const label_opts *o, const char *dir, aceuq_frame **fram
   return rc;
 }
 
-/* run LAMMPS in dir; 0 on success */
+/* run LAMMPS in dir, its screen output into dir/label.screen (where errors of a single rank --
+ * error->one, e.g. a missing potential file -- end up: the log does not get them); 0 on success */
 static int run_lammps(const char *lmp, const char *dir)
 {
   pid_t pid = fork();
@@ -241,7 +243,13 @@ static int run_lammps(const char *lmp, const char *dir)
   }
   if (pid == 0) {
     if (chdir(dir) != 0) _exit(126);
-    execlp(lmp, lmp, "-nocite", "-in", "in.label", "-log", "label.log", "-screen", "none", (char *)NULL);
+    int fd = open("label.screen", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (fd < 0 || dup2(fd, STDOUT_FILENO) < 0 || dup2(fd, STDERR_FILENO) < 0) _exit(126);
+    close(fd);
+    /* unbuffered screen output (coreutils' stdbuf): LAMMPS 29Sep2021 aborts on a one-rank error
+     * (e.g. a missing potential file) without flushing its buffers, and the message would be lost */
+    execlp("stdbuf", "stdbuf", "-o0", "-e0", lmp, "-nocite", "-in", "in.label", "-log", "label.log", (char *)NULL);
+    execlp(lmp, lmp, "-nocite", "-in", "in.label", "-log", "label.log", (char *)NULL);
     _exit(127);
   }
   int status = 0;
@@ -254,22 +262,35 @@ static int run_lammps(const char *lmp, const char *dir)
   return !(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 }
 
-/* The thermo rows of the log (one per run) and the first ERROR line. */
-static int read_log(const char *dir, label_result *res, size_t nframes, char *error, size_t esize)
+/* the first line of dir/name that contains "ERROR" into error ("" if none) */
+static void first_error_line(const char *dir, const char *name, char *error, size_t esize)
 {
   char path[PATH_SIZE], line[8192];
-  FILE *log = fopen(in_dir(path, dir, "label.log"), "r");
+  FILE *f = fopen(in_dir(path, dir, name), "r");
   error[0] = '\0';
-  if (!log) return -1;
-  size_t got = 0;
-  int header = 0;
-  while (fgets(line, sizeof line, log)) {
-    if (!error[0] && strstr(line, "ERROR")) {
+  if (!f) return;
+  while (fgets(line, sizeof line, f))
+    if (strstr(line, "ERROR")) {
       size_t len = strcspn(line, "\n");
       if (len >= esize) len = esize - 1;
       memcpy(error, line, len);
       error[len] = '\0';
+      break;
     }
+  fclose(f);
+}
+
+/* The thermo rows of the log (one per run) and the first ERROR line (log, then screen output). */
+static int read_log(const char *dir, label_result *res, size_t nframes, char *error, size_t esize)
+{
+  char path[PATH_SIZE], line[8192];
+  first_error_line(dir, "label.log", error, esize);
+  if (!error[0]) first_error_line(dir, "label.screen", error, esize);
+  FILE *log = fopen(in_dir(path, dir, "label.log"), "r");
+  if (!log) return -1;
+  size_t got = 0;
+  int header = 0;
+  while (fgets(line, sizeof line, log)) {
     char first[32];
     if (sscanf(line, " %31s", first) == 1 && !strcmp(first, "Step") && strstr(line, "c_aceuq_vir[1]")) {
       header = 1;
@@ -402,8 +423,8 @@ static void remove_dir(const char *dir, size_t total)
     remove(frame_file(path, dir, i, "data"));
     remove(frame_file(path, dir, i, "dump"));
   }
-  const char *names[] = {"in.label", "label.log", "log.cite", "log.lammps"};
-  for (int i = 0; i < 4; ++i) remove(in_dir(path, dir, names[i]));
+  const char *names[] = {"in.label", "label.log", "label.screen", "log.cite", "log.lammps"};
+  for (int i = 0; i < 5; ++i) remove(in_dir(path, dir, names[i]));
   rmdir(dir);
 }
 

@@ -12,7 +12,7 @@ With the oracle Cu_mishin1.eam.alloy (potentials folder of the LAMMPS that is bu
 With SHARED_DIR: pair_style ace/uq (plugin) + Cu-I.yaml on the ML-PACE reference configurations gives the
 reference energies, forces and virial (1e-10 rel., 1e-8 eV/A, 1e-9 rel.).
 110 frames in one run (past LAMMPS's 100-warning limit).
-Bad input: an unknown pair style (LAMMPS's ERROR line reported, no output written), two elements without
+Bad input: an unknown pair style and a missing potential file (LAMMPS's ERROR line reported, no output written), two elements without
 --elements, an element missing from --elements.
 
 usage: label_check.py ACEUQ LMP POTENTIALS_DIR [SHARED_DIR]
@@ -188,6 +188,11 @@ def oracle_checks(aceuq, lmp, pots, d):
     check(res.returncode == 1 and "ERROR" in res.stderr and "no/such/style" in res.stderr and
           not os.path.exists(os.path.join(d, "bad.xyz")),
           "unknown pair style: exit 1, LAMMPS's ERROR line reported, nothing written: %s" % res.stderr.strip()[:150])
+    # a one-rank error (error->one: LAMMPS 29Sep2021 aborts without flushing) still reaches the user
+    res = label(aceuq, lmp, src, os.path.join(d, "bad.xyz"), "eam/alloy", "* * no_such_oracle.eam.alloy Cu")
+    check(res.returncode == 1 and "ERROR" in res.stderr and "no_such_oracle.eam.alloy" in res.stderr and
+          not os.path.exists(os.path.join(d, "bad.xyz")),
+          "missing potential file: exit 1, LAMMPS's ERROR line reported: %s" % res.stderr.strip()[:150])
     res = label(aceuq, lmp, bsrc, os.path.join(d, "bad.xyz"), "eam/alloy", "* * %s Cu Ni" % cuni)
     check(res.returncode == 1 and "give --elements" in res.stderr, "two elements without --elements: clear error")
     res = label(aceuq, lmp, bsrc, os.path.join(d, "bad.xyz"), "eam/alloy", "* * %s Cu" % cuni, ["--elements", "Cu"])
