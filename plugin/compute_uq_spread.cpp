@@ -24,7 +24,7 @@ ComputeUQSpread::ComputeUQSpread(LAMMPS *lmp, int narg, char **arg) : Compute(lm
   extvector = 0;
   vector = results_;
   peratom_flag = 1;
-  size_peratom_cols = 4;
+  size_peratom_cols = 6;
 }
 
 ComputeUQSpread::~ComputeUQSpread() { memory->destroy(columns_); }
@@ -105,20 +105,24 @@ void ComputeUQSpread::compute_peratom()
   if (atom->nmax > nmax_) {
     nmax_ = atom->nmax;
     memory->destroy(columns_);
-    memory->create(columns_, nmax_, 4, "uq/spread:columns");
+    memory->create(columns_, nmax_, 6, "uq/spread:columns");
     array_atom = columns_;
   }
   const std::size_t M = pair_->spread_members();
   const double *dev = pair_->member_deviations();
   const double *fstd = pair_->has_force_spread() ? pair_->force_std() : nullptr;
+  const double *epi = pair_->has_epistemic() ? pair_->epistemic_var() : nullptr;
   for (int i = 0; i < atom->nlocal; ++i) {
-    if (!(atom->mask[i] & groupbit)) {
-      columns_[i][0] = columns_[i][1] = columns_[i][2] = columns_[i][3] = 0.0;
-      continue;
-    }
-    aceuq_spread_reduce(&dev[(std::size_t)i * M], M, &columns_[i][0], nullptr, &columns_[i][1], &columns_[i][2]);
+    std::fill(columns_[i], columns_[i] + 6, 0.0);
+    if (!(atom->mask[i] & groupbit)) continue;
+    double rms;
+    aceuq_spread_reduce(&dev[(std::size_t)i * M], M, &columns_[i][0], &rms, &columns_[i][1], &columns_[i][2]);
     columns_[i][3] = fstd ? fstd[i] : 0.0;
+    if (epi) {   // POPS: sqrt(b' Sigma_epi b) and the full std sqrt(rms^2 + b' Sigma_epi b)
+      columns_[i][4] = std::sqrt(epi[i]);
+      columns_[i][5] = aceuq_spread_full_std(rms, epi[i]);
+    }
   }
 }
 
-double ComputeUQSpread::memory_usage() { return 4.0 * nmax_ * sizeof(double); }
+double ComputeUQSpread::memory_usage() { return 6.0 * nmax_ * sizeof(double); }

@@ -60,6 +60,7 @@ void PairACEUQ::release_potential()
   aceuq_spread_free(spread_);
   spread_ = nullptr;
   spread_offsets_.release();
+  spread_cov_.release();
   spread_members_ = 0;
   std::vector<double>().swap(member_dev_);
   std::vector<double>().swap(chunk_dev_);
@@ -67,6 +68,8 @@ void PairACEUQ::release_potential()
   std::vector<double>().swap(member_dev_drij_);
   std::vector<double>().swap(force_std_);
   std::vector<double>().swap(energy_stats_);
+  std::vector<double>().swap(epistemic_var_);
+  std::vector<double>().swap(chunk_epi_);
   comm_reverse = 0;
 }
 
@@ -227,6 +230,7 @@ void PairACEUQ::compute(int eflag, int vflag)
     grow_peratom();
     for (int i = 0; i < nlocal; ++i) gamma_[i] = atom_energy_[i] = gamma_local_[i] = cluster_[i] = 0.0;
     if (spread_) std::fill(member_dev_.begin(), member_dev_.begin() + (std::size_t)nlocal * spread_members_, 0.0);
+    if (has_epistemic()) std::fill(epistemic_var_.begin(), epistemic_var_.begin() + nlocal, 0.0);
     for (auto &c : chunk_atom_) c.clear();
   }
   const bool force_spread_now = grade_now && spread_ && force_spread_;
@@ -345,9 +349,9 @@ double PairACEUQ::memory_usage()
   bytes += (double)(nb_rij_.capacity() + nb_dE_.capacity()) * sizeof(double);
   bytes += (double)(nb_species_.capacity() + nb_index_.capacity()) * sizeof(int);
   bytes += 4.0 * nmax_ * sizeof(double) + (double)asi_.bytes_owned() + (double)local_asi_.bytes_owned() +
-           (double)spread_offsets_.bytes_owned();
+           (double)spread_offsets_.bytes_owned() + (double)spread_cov_.bytes_owned();
   for (const auto &c : chunk_proj_) bytes += (double)c.capacity() * sizeof(double);
   bytes += (double)(member_dev_.capacity() + member_force_.capacity() + member_dev_drij_.capacity() +
-                    force_std_.capacity()) * sizeof(double);
+                    force_std_.capacity() + epistemic_var_.capacity()) * sizeof(double);
   return bytes;
 }

@@ -76,6 +76,10 @@ class PairACEUQ : public Pair {
   std::size_t spread_members() const { return spread_members_; }
   const double *member_deviations() const { return member_dev_.data(); }
   const std::string &spread_kind() const { return spread_kind_; }
+  /* POPS members with the posterior's Sigma_epi: per owned atom (valid on grades_step()) the
+   * epistemic variance b(i)' Sigma_epi b(i); POPS's full std is sqrt(rms^2 + it) */
+  bool has_epistemic() const { return spread_ && aceuq_spread_has_covariance(spread_); }
+  const double *epistemic_var() const { return epistemic_var_.data(); }
   /* with spread forces: per owned atom (valid on grades_step()) the members' force deviations
    * (row i = members x 3 values) and the spread of the member force vectors */
   bool has_force_spread() const { return force_spread_; }
@@ -129,13 +133,15 @@ class PairACEUQ : public Pair {
   std::string members_arg_;                 // as given; empty = pops when present, else bayes
   aceuq_spread *spread_ = nullptr;
   aceuq_mpi::NodeSharedArray spread_offsets_;   // members x K offsets d_s, one copy per node
+  aceuq_mpi::NodeSharedArray spread_cov_;       // K x K Sigma_epi (POPS members only), one copy per node
+  std::vector<double> epistemic_var_, chunk_epi_;   // nmax; block_rows_
   std::size_t spread_members_ = 0;
   std::vector<double> member_dev_, chunk_dev_;   // nmax x members; block_rows_ x members
   bool force_spread_ = false;                    // spread forces
   std::vector<double> member_force_;             // (nlocal + nghost) x members x 3: dF_s
   std::vector<double> member_dev_drij_;          // neighbours x members x 3 of one atom
   std::vector<double> force_std_;                // nlocal
-  std::vector<double> energy_stats_;             // 3 x nmax: energy std, lo, hi for stock fix pair
+  std::vector<double> energy_stats_;             // 5 x nmax: energy std, lo, hi, std_epi, std_pops (fix pair)
 
   // the core's uncertainty engine over the node-shared inverses: grades, local grades and member
   // deviations of blocks of projection rows (block_rows_ rows buffered per species)

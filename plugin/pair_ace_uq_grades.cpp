@@ -14,6 +14,7 @@
 #include "utils.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 
 using namespace LAMMPS_NS;
@@ -27,8 +28,14 @@ void PairACEUQ::flush_grades(int mu)
   if (n == 0) return;
   aceuq_error err;
   aceuq_error_clear(&err);
-  aceuq_uq_block out = {chunk_gamma_.data(), nullptr, local_loaded_ ? chunk_gamma_local_.data() : nullptr,
-                        local_loaded_ ? chunk_cluster_.data() : nullptr, spread_ ? chunk_dev_.data() : nullptr};
+  const bool epi = has_epistemic();
+  if (epi && chunk_epi_.size() < n) chunk_epi_.resize(std::max(n, block_rows_));
+  aceuq_uq_block out = {chunk_gamma_.data(),
+                        nullptr,
+                        local_loaded_ ? chunk_gamma_local_.data() : nullptr,
+                        local_loaded_ ? chunk_cluster_.data() : nullptr,
+                        spread_ ? chunk_dev_.data() : nullptr,
+                        epi ? chunk_epi_.data() : nullptr};
   if (aceuq_uq_evaluate(uq_, mu, n, chunk_proj_[mu].data(), &out, &err) != ACEUQ_OK)
     error->one(FLERR, "pair_style ace/uq: extrapolation grades and spreads: {}", err.message);
   for (std::size_t r = 0; r < n; ++r) {
@@ -41,6 +48,7 @@ void PairACEUQ::flush_grades(int mu)
     if (spread_)
       std::memcpy(&member_dev_[(std::size_t)i * spread_members_], &chunk_dev_[r * spread_members_],
                   spread_members_ * sizeof(double));
+    if (epi) epistemic_var_[i] = chunk_epi_[r];
   }
   chunk_atom_[mu].clear();
 }
@@ -88,6 +96,7 @@ void PairACEUQ::grow_peratom()
 {
   if (spread_ && member_dev_.size() < (std::size_t)atom->nmax * spread_members_)
     member_dev_.assign((std::size_t)atom->nmax * spread_members_, 0.0);
+  if (has_epistemic() && epistemic_var_.size() < (std::size_t)atom->nmax) epistemic_var_.assign(atom->nmax, 0.0);
   if (atom->nmax <= nmax_) return;
   nmax_ = atom->nmax;
   memory->destroy(gamma_);
@@ -165,7 +174,7 @@ const char *PairACEUQ::element_of_type(int type) const
 /* Per-atom values for stock fix pair (the names of `aceuq eval`'s JSON) and whether this pair has
  * them; all are computed on grade steps, so each one's trigger "<name>_flag" is the grade request. */
 namespace {
-enum class Peratom { NONE, GAMMA, GAMMA_LOCAL, ENERGY_STD, ENERGY_LO, ENERGY_HI, FORCE_STD };
+enum class Peratom { NONE, GAMMA, GAMMA_LOCAL, ENERGY_STD, ENERGY_LO, ENERGY_HI, FORCE_STD, STD_EPI, STD_POPS };
 Peratom peratom_of(const char *name)
 {
   static const struct {
@@ -173,7 +182,8 @@ Peratom peratom_of(const char *name)
     Peratom what;
   } table[] = {{"gamma", Peratom::GAMMA},           {"gamma_local", Peratom::GAMMA_LOCAL},
                {"energy_std", Peratom::ENERGY_STD}, {"energy_lo", Peratom::ENERGY_LO},
-               {"energy_hi", Peratom::ENERGY_HI},   {"force_std", Peratom::FORCE_STD}};
+               {"energy_hi", Peratom::ENERGY_HI},   {"force_std", Peratom::FORCE_STD},
+               {"energy_std_epi", Peratom::STD_EPI}, {"energy_std_pops", Peratom::STD_POPS}};
   for (const auto &t : table)
     if (strcmp(name, t.name) == 0) return t.what;
   return Peratom::NONE;
@@ -181,7 +191,7 @@ Peratom peratom_of(const char *name)
 }    // namespace
 
 /* the reason a known per-atom value is not available ("" if it is) */
-static std::string peratom_missing(Peratom what, bool local, bool spread, bool forces)
+static std::string peratom_missing(Peratom what, bool local, bool spread, bool forces, bool epistemic)
 {
   switch (what) {
     case Peratom::GAMMA: return "";   // without an active set the trigger itself stops with a clear error
@@ -191,6 +201,10 @@ static std::string peratom_missing(Peratom what, bool local, bool spread, bool f
     case Peratom::ENERGY_HI: return spread ? "" : "needs a posterior (pair_style ace/uq posterior FILE)";
     case Peratom::FORCE_STD:
       return forces ? "" : "needs force spreads (pair_style ace/uq posterior FILE spread forces)";
+    case Peratom::STD_EPI:
+    case Peratom::STD_POPS:
+      return epistemic ? "" : "needs POPS members and the posterior's covariance (pair_style ace/uq posterior FILE "
+                              "members pops)";
     default: return "";
   }
 }
@@ -203,7 +217,7 @@ void *PairACEUQ::extract(const char *name, int &dim)
   if (len > 5 && strcmp(name + len - 5, "_flag") == 0) {
     const Peratom what = peratom_of(std::string(name, len - 5).c_str());
     if (what == Peratom::NONE) return nullptr;
-    const std::string why = peratom_missing(what, local_loaded_, spread_ != nullptr, force_spread_);
+    const std::string why = peratom_missing(what, local_loaded_, spread_ != nullptr, force_spread_, has_epistemic());
     if (!why.empty()) error->all(FLERR, "pair ace/uq: {} {}", std::string(name, len - 5), why);
     return (void *)&grade_request_;
   }
@@ -218,7 +232,7 @@ void *PairACEUQ::extract_peratom(const char *name, int &ncol)
   ncol = 0;
   const Peratom what = peratom_of(name);
   if (what == Peratom::NONE) return nullptr;
-  const std::string why = peratom_missing(what, local_loaded_, spread_ != nullptr, force_spread_);
+  const std::string why = peratom_missing(what, local_loaded_, spread_ != nullptr, force_spread_, has_epistemic());
   if (!why.empty()) error->all(FLERR, "pair ace/uq: {} {}", name, why);
   const int nlocal = atom->nlocal;
   switch (what) {
@@ -230,13 +244,26 @@ void *PairACEUQ::extract_peratom(const char *name, int &ncol)
     default: break;
   }
   const std::size_t stride = (std::size_t)std::max(atom->nmax, 1);
-  if (energy_stats_.size() < 3 * stride) energy_stats_.assign(3 * stride, 0.0);
-  double *sd = energy_stats_.data(), *lo = sd + stride, *hi = lo + stride;
+  if (energy_stats_.size() < 5 * stride) energy_stats_.assign(5 * stride, 0.0);
+  double *sd = energy_stats_.data(), *lo = sd + stride, *hi = lo + stride, *epi = hi + stride, *full = epi + stride;
   const std::size_t M = spread_members_;
+  const bool with_epi = has_epistemic() && epistemic_var_.size() >= (std::size_t)nlocal;
   if (member_dev_.size() >= (std::size_t)nlocal * M)
-    for (int i = 0; i < nlocal; ++i)
-      aceuq_spread_reduce(&member_dev_[(std::size_t)i * M], M, &sd[i], nullptr, &lo[i], &hi[i]);
-  return (void *)(what == Peratom::ENERGY_STD ? sd : what == Peratom::ENERGY_LO ? lo : hi);
+    for (int i = 0; i < nlocal; ++i) {
+      double rms;
+      aceuq_spread_reduce(&member_dev_[(std::size_t)i * M], M, &sd[i], &rms, &lo[i], &hi[i]);
+      if (with_epi) {   // as compute uq/spread's columns 5 and 6
+        epi[i] = std::sqrt(epistemic_var_[i]);
+        full[i] = aceuq_spread_full_std(rms, epistemic_var_[i]);
+      }
+    }
+  switch (what) {
+    case Peratom::ENERGY_STD: return (void *)sd;
+    case Peratom::ENERGY_LO: return (void *)lo;
+    case Peratom::ENERGY_HI: return (void *)hi;
+    case Peratom::STD_EPI: return (void *)epi;
+    default: return (void *)full;
+  }
 }
 #endif
 
@@ -343,7 +370,7 @@ void PairACEUQ::load_posterior()
   aceuq_error_clear(&err);
   aceuq_posterior *post = nullptr;
   std::string msg;
-  unsigned long long head[3] = {0, 0, 0};   // kind, members, K
+  unsigned long long head[4] = {0, 0, 0, 0};   // kind, members, K, POPS with a covariance
   auto choose = [&]() {
     int kind = 0;
     if (members_arg_.empty()) kind = aceuq_posterior_num_members(post, ACEUQ_MEMBERS_POPS) ? 1 : 0;
@@ -357,6 +384,7 @@ void PairACEUQ::load_posterior()
       head[0] = (unsigned long long)kind;
       head[1] = aceuq_posterior_num_members(post, (aceuq_member_kind)kind);
       head[2] = aceuq_posterior_size(post);
+      head[3] = kind == 1 && aceuq_posterior_covariance(post) != nullptr;
       if (head[1] < 2)
         msg = fmt::format("{}: the posterior has {} {} members (at least 2 are needed)", posterior_file_, head[1],
                           names[kind]);
@@ -367,8 +395,13 @@ void PairACEUQ::load_posterior()
     aceuq_posterior_free(post);
     error->all(FLERR, "pair_style ace/uq posterior: {}", msg);
   }
-  MPI_Bcast(head, 3, MPI_UNSIGNED_LONG_LONG, 0, world);
+  MPI_Bcast(head, 4, MPI_UNSIGNED_LONG_LONG, 0, world);
   spread_kind_ = names[head[0]];
+  // POPS's full std needs Sigma_epi as well (K x K, once per node like the offsets)
+  if (head[3] && !spread_cov_.allocate(world, (std::size_t)(head[2] * head[2])))
+    error->all(FLERR, "pair_style ace/uq posterior: cannot allocate {:.1f} MB of node-shared memory for {}",
+               head[2] * head[2] * 8.0 / 1048576.0, posterior_file_);
+  if (!head[3]) spread_cov_.release();
   if (!spread_offsets_.allocate(world, (std::size_t)(head[1] * head[2])))
     error->all(FLERR, "pair_style ace/uq posterior: cannot allocate {:.1f} MB of node-shared memory for {}",
                head[1] * head[2] * 8.0 / 1048576.0, posterior_file_);
@@ -376,13 +409,19 @@ void PairACEUQ::load_posterior()
     if (comm->me != 0 && aceuq_posterior_load(posterior_file_.c_str(), potential_, &post, &err) != ACEUQ_OK)
       msg = err.message;
     if (msg.empty()) aceuq_posterior_offsets(post, (aceuq_member_kind)head[0], spread_offsets_.data(), &err);
+    if (msg.empty() && head[3]) {
+      if (!aceuq_posterior_covariance(post)) msg = fmt::format("{}: file changed while reading", posterior_file_);
+      else std::memcpy(spread_cov_.data(), aceuq_posterior_covariance(post), head[2] * head[2] * sizeof(double));
+    }
   }
   aceuq_posterior_free(post);
   msg = aceuq_mpi::first_error(world, msg);
   if (!msg.empty()) error->all(FLERR, "pair_style ace/uq posterior: {}", msg);
   spread_offsets_.publish();
+  if (head[3]) spread_cov_.publish();
   if (aceuq_spread_create_shared(potential_, (std::size_t)head[1], spread_offsets_.data(), &spread_, &err) != ACEUQ_OK)
     error->all(FLERR, "pair_style ace/uq posterior {}: {}", posterior_file_, err.message);
+  if (head[3]) aceuq_spread_set_covariance(spread_, spread_cov_.data());
   spread_members_ = aceuq_spread_members(spread_);
   member_dev_.clear();
   if (force_spread_ && aceuq_spread_enable_forces(spread_, &err) != ACEUQ_OK)
@@ -390,6 +429,9 @@ void PairACEUQ::load_posterior()
   comm_reverse = force_spread_ ? (int)(3 * spread_members_) : 0;
   if (comm->me == 0)
     utils::logmesg(lmp, "pair ace/uq: {} spreads of {} {} members from {}; {:.2f} MB of member offsets held once "
-                   "per node\n", force_spread_ ? "energy and force" : "energy", spread_members_, spread_kind_,
-                   posterior_file_, head[1] * head[2] * 8.0 / 1048576.0);
+                   "per node{}\n", force_spread_ ? "energy and force" : "energy", spread_members_, spread_kind_,
+                   posterior_file_, head[1] * head[2] * 8.0 / 1048576.0,
+                   head[3] ? fmt::format(", with Sigma_epi for the full POPS std ({:.2f} MB per node)",
+                                         head[2] * head[2] * 8.0 / 1048576.0)
+                           : "");
 }

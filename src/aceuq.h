@@ -473,6 +473,8 @@ ACEUQ_API void aceuq_posterior_free(aceuq_posterior *p);
 /* K, the number of coefficients (all elements) */
 ACEUQ_API size_t aceuq_posterior_size(const aceuq_posterior *p);
 ACEUQ_API const double *aceuq_posterior_mean(const aceuq_posterior *p);
+/* Sigma_epi, the Bayesian posterior covariance (K x K row-major, the file's `covariance`), or NULL */
+ACEUQ_API const double *aceuq_posterior_covariance(const aceuq_posterior *p);
 /* members of a kind: count, and their coefficient vectors (row-major count x K; NULL if none) */
 ACEUQ_API size_t aceuq_posterior_num_members(const aceuq_posterior *p, aceuq_member_kind kind);
 ACEUQ_API const double *aceuq_posterior_members(const aceuq_posterior *p, aceuq_member_kind kind);
@@ -501,6 +503,21 @@ ACEUQ_API aceuq_status aceuq_spread_atoms(const aceuq_spread *sp, int mu, size_t
 /* The deviations themselves: dev[i * members + s] = b(i) . d_s (row-major n x members; one GEMM). */
 ACEUQ_API aceuq_status aceuq_spread_deviations(const aceuq_spread *sp, int mu, size_t n, const double *proj,
                                                double *dev, aceuq_error *err);
+/* Epistemic variance with the posterior covariance S = Sigma_epi (K x K, all elements): var[i] =
+ * b(i)' S_mu b(i) for n atoms of species mu (S_mu: the block of mu; the variance the Bayesian
+ * samples are drawn from), and x' S x for the summed projections x of a set of atoms.  POPS's full
+ * standard deviation is sqrt(rms^2 + var) (Sigma_mis + Sigma_epi; docs/posterior_format.md).
+ * aceuq_spread_create copies the posterior's covariance when it has one; a shared spread gets
+ * the caller's (e.g. node-shared) K x K matrix with aceuq_spread_set_covariance (kept, not
+ * copied).  work: n x K_mu doubles (caller's).  Errors if there is no covariance. */
+ACEUQ_API void aceuq_spread_set_covariance(aceuq_spread *sp, const double *S);
+ACEUQ_API int aceuq_spread_has_covariance(const aceuq_spread *sp);
+ACEUQ_API aceuq_status aceuq_spread_epistemic(const aceuq_spread *sp, int mu, size_t n, const double *proj,
+                                              double *var, double *work, aceuq_error *err);
+ACEUQ_API aceuq_status aceuq_spread_total_epistemic(const aceuq_spread *sp, const double *x, double *var,
+                                                    aceuq_error *err);
+/* POPS's full standard deviation sqrt(rms^2 + var) from the members' rms and the epistemic variance. */
+ACEUQ_API double aceuq_spread_full_std(double rms, double epistemic_var);
 /* std (centred), rms, min and max of M deviations (any output may be NULL); the total of a set of
  * atoms is reduced from the sum of their deviation rows. */
 ACEUQ_API void aceuq_spread_reduce(const double *w, size_t M, double *std, double *rms, double *lo, double *hi);
@@ -776,6 +793,7 @@ typedef struct aceuq_uq_block {
   double *gamma_local;  /* n: gamma with the inverse of the atom's cluster */
   int *cluster;         /* n: nearest-centroid cluster (0-based) */
   double *deviations;   /* n x members: b(i) . d_s */
+  double *epistemic;    /* n: b(i)' Sigma_epi b(i) (aceuq_spread_epistemic; needs the covariance) */
 } aceuq_uq_block;
 ACEUQ_API aceuq_status aceuq_uq_evaluate(aceuq_uq_engine *e, int mu, size_t n, const double *proj,
                                          const aceuq_uq_block *out, aceuq_error *err);

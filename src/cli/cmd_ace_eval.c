@@ -12,7 +12,9 @@
  *   bayes|pops|committee] (default: pops when the file has them, else bayes):
  *   spread {members, count, energy_std/rms/lo/hi[i], total_std/rms/lo/hi} of
  *   the members' energies around this potential's (aceuq_spread_*: per atom
- *   from b(i) . d_s, the total from the summed projections), force_std[i] =
+ *   from b(i) . d_s, the total from the summed projections), for POPS members with the
+ *   posterior's covariance also energy_std_epi[i] = sqrt(b(i)' Sigma_epi b(i)), energy_std_pops[i] = sqrt(rms^2 +
+ *   b' Sigma_epi b) and total_std_epi / total_std_pops from the summed projections; force_std[i] =
  *   sqrt(mean_s |dF_i,s - mean dF_i|^2) and max_force_std; --member-values adds
  *   every member's deviations member_energy_deviations[i][s] and
  *   member_force_deviations[i][3 s + a] (member s = this potential + them).
@@ -20,6 +22,7 @@
  * in-plane periodicity); frames without a cell are clusters. */
 #include "cli.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -180,7 +183,7 @@ static int compute_uncertainties(const aceuq_potential *pot, const aceuq_actives
         atom[n++] = i;
       }
     const aceuq_uq_block out = {as ? g : NULL, as ? g + na : NULL, ls ? g + 2 * na : NULL, ls ? cl : NULL,
-                                spread ? d : NULL};
+                                spread ? d : NULL, NULL};
     if (n && aceuq_uq_evaluate(eng, e, n, rows, &out, &err) != ACEUQ_OK) {
       cli_report("uncertainties", &err);
       goto done;
@@ -421,6 +424,32 @@ int cli_cmd_ace_eval(int argc, char **argv)
     print_array(hi, na);
     printf(",\n  \"total_std\": %.17g, \"total_rms\": %.17g, \"total_lo\": %.17g, \"total_hi\": %.17g", t[0], t[1],
            t[2], t[3]);
+    if (!strcmp(spread_kind, "pops") && aceuq_spread_has_covariance(spread)) {
+      /* POPS members: the epistemic part and the full std sqrt(rms^2 + b' Sigma_epi b) */
+      double *epi = malloc((2 * (na ? na : 1) + K) * sizeof *epi), tvar = 0.0;
+      if (!epi) {
+        fprintf(stderr, "aceuq: out of memory\n");
+        goto done;
+      }
+      double *work = epi + 2 * (na ? na : 1);
+      aceuq_status est = aceuq_spread_total_epistemic(spread, x, &tvar, &err);
+      for (size_t i = 0; !est && i < na; ++i) {
+        est = aceuq_spread_epistemic(spread, mu[i], 1, &res.proj[i * res.nproj_max], &epi[i], work, &err);
+        epi[na + i] = aceuq_spread_full_std(rms[i], epi[i]);
+        epi[i] = sqrt(epi[i]);
+      }
+      if (est) {
+        free(epi);
+        cli_report("spread", &err);
+        goto done;
+      }
+      printf(",\n  \"energy_std_epi\": ");
+      print_array(epi, na);
+      printf(",\n  \"energy_std_pops\": ");
+      print_array(epi + na, na);
+      printf(",\n  \"total_std_epi\": %.17g, \"total_std_pops\": %.17g", sqrt(tvar), aceuq_spread_full_std(t[1], tvar));
+      free(epi);
+    }
     double fmax = 0.0;
     for (size_t i = 0; i < na; ++i) {
       sd[i] = aceuq_spread_force_std(&res.member_forces[i * 3 * M], M);

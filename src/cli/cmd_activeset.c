@@ -159,7 +159,7 @@ static int grade_rows(run *R, int mu, const double *rows, const origin *from, si
   const size_t chunk = 4096;
   for (size_t i0 = 0; i0 < n; i0 += chunk) {
     const size_t m = n - i0 < chunk ? n - i0 : chunk;
-    const aceuq_uq_block out = {R->gamma, NULL, NULL, NULL, NULL};
+    const aceuq_uq_block out = {R->gamma, NULL, NULL, NULL, NULL, NULL};
     if (aceuq_uq_evaluate(R->eng, mu, m, rows + i0 * e->K, &out, &err) != ACEUQ_OK) return cli_report("grades", &err);
     for (size_t i = 0; i < m; ++i)
       if (!(R->gamma[i] <= e->gamma_max)) e->gamma_max = R->gamma[i];
@@ -432,7 +432,7 @@ static int write_local(run *R, const char *path)
     for (size_t c = 0; c < aceuq_localset_num_clusters(ls, mu); ++c) e->local_gamma_max[c] = 0.0;
     for (size_t i0 = 0; i0 < e->n; i0 += chunk) {
       const size_t m = e->n - i0 < chunk ? e->n - i0 : chunk;
-      const aceuq_uq_block out = {NULL, NULL, R->gamma, R->cluster, NULL};
+      const aceuq_uq_block out = {NULL, NULL, R->gamma, R->cluster, NULL, NULL};
       if (aceuq_uq_evaluate(eng, mu, m, e->rows + i0 * e->K, &out, &err) != ACEUQ_OK) {
         cli_report("local grades", &err);
         goto done;

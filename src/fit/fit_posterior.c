@@ -121,6 +121,7 @@ struct aceuq_posterior {
   aceuq_npz_member *members;
   size_t count;
   const aceuq_array2d *mean, *sets[3]; /* Bayesian samples, POPS samples, committee (NULL: absent) */
+  const aceuq_array2d *covariance;     /* Sigma_epi, K x K (NULL: absent) */
 };
 
 static const char *const member_keys[3] = {"samples", "pops_samples", "committee"};
@@ -177,12 +178,24 @@ aceuq_status aceuq_posterior_load(const char *path, const aceuq_potential *pot, 
       if (!isfinite(p->sets[k]->data[i]))
         st = aceuq_error_set(err, ACEUQ_ERR_VALUE, "%s: %s: value %zu is not finite", path, member_keys[k], i);
   }
+  p->covariance = st ? NULL : find_member(p, "covariance");
+  if (!st && p->covariance && (p->covariance->rows != p->K || p->covariance->cols != p->K))
+    st = aceuq_error_set(err, ACEUQ_ERR_MISMATCH, "%s: covariance is %zu x %zu, expected %zu x %zu", path,
+                         p->covariance->rows, p->covariance->cols, p->K, p->K);
+  for (size_t i = 0; !st && p->covariance && i < p->K * p->K; ++i)
+    if (!isfinite(p->covariance->data[i]))
+      st = aceuq_error_set(err, ACEUQ_ERR_VALUE, "%s: covariance: value %zu is not finite", path, i);
   if (st) {
     aceuq_posterior_free(p);
     return st;
   }
   *out = p;
   return ACEUQ_OK;
+}
+
+const double *aceuq_posterior_covariance(const aceuq_posterior *p)
+{
+  return p->covariance ? p->covariance->data : NULL;
 }
 
 size_t aceuq_posterior_size(const aceuq_posterior *p) { return p->K; }

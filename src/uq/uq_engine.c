@@ -185,6 +185,9 @@ aceuq_status aceuq_uq_evaluate(aceuq_uq_engine *e, int mu, size_t n, const doubl
     return aceuq_error_set(err, ACEUQ_ERR_VALUE, "uncertainty engine: local grades requested without a local model");
   if (out->deviations && !e->spread)
     return aceuq_error_set(err, ACEUQ_ERR_VALUE, "uncertainty engine: member deviations requested without a posterior");
+  if (out->epistemic && !(e->spread && aceuq_spread_has_covariance(e->spread)))
+    return aceuq_error_set(err, ACEUQ_ERR_VALUE,
+                           "uncertainty engine: epistemic variances requested without a posterior covariance");
   aceuq_status st = ACEUQ_OK;
   for (size_t i0 = 0; !st && i0 < n; i0 += e->block) {
     const size_t m = n - i0 < e->block ? n - i0 : e->block;
@@ -197,6 +200,7 @@ aceuq_status aceuq_uq_evaluate(aceuq_uq_engine *e, int mu, size_t n, const doubl
       st = local_grades(e, u, m, b, out->gamma_local ? out->gamma_local + i0 : NULL,
                         out->cluster ? out->cluster + i0 : NULL, err);
     if (!st && out->deviations) st = aceuq_spread_deviations(e->spread, mu, m, b, out->deviations + i0 * e->M, err);
+    if (!st && out->epistemic) st = aceuq_spread_epistemic(e->spread, mu, m, b, out->epistemic + i0, e->rows, err);
   }
   return st;
 }

@@ -11,6 +11,9 @@
  * summed projections x = sum_i b(i) (all elements concatenated): the atoms'
  * deviations are fully correlated, so sigma_E is computed from x . d_s, never
  * as sqrt(sum_i sigma_i^2).
+ * Epistemic variance with the posterior covariance Sigma_epi (block S_mu of
+ * element mu): var_i = b(i)' S_mu b(i) (one GEMM per block of atoms, then row
+ * dots); POPS's full std is sqrt(rms^2 + var) (docs/posterior_format.md).
  * Forces: the gradients of b(i) . d_s for all members at once (ace_members.h),
  * per atom the spread of the member force vectors
  *   sigma_F,i = sqrt(mean_s |dF_s,i - mean_s dF_s,i|^2)   (DeePMD's model deviation). */
@@ -34,6 +37,8 @@ struct aceuq_spread {
   size_t *offset, *size; /* element blocks of the columns */
   const double *D;       /* M x K row-major: d_s = c_s - mean (owned, or the caller's: shared) */
   double *D_owned;
+  const double *S;       /* K x K Sigma_epi (owned copy, or the caller's), NULL: none */
+  double *S_owned;
   const aceuq_potential *pot;
   ace_member_basis *forces; /* NULL until aceuq_spread_enable_forces */
 };
@@ -44,6 +49,7 @@ void aceuq_spread_free(aceuq_spread *sp)
   free(sp->offset);
   free(sp->size);
   free(sp->D_owned);
+  free(sp->S_owned);
   ace_member_basis_free(sp->forces);
   free(sp);
 }
@@ -114,7 +120,59 @@ aceuq_status aceuq_spread_create(const aceuq_posterior *post, const aceuq_potent
     return aceuq_error_set(err, ACEUQ_ERR_NOMEM, "spread: out of memory (%zu members x %zu)", M, K);
   }
   aceuq_posterior_offsets(post, kind, sp->D_owned, err);
+  const double *cov = aceuq_posterior_covariance(post);
+  if (cov) {
+    sp->S = sp->S_owned = malloc(K * K * sizeof *sp->S_owned);
+    if (!sp->S_owned) {
+      aceuq_spread_free(sp);
+      return aceuq_error_set(err, ACEUQ_ERR_NOMEM, "spread: out of memory (covariance %zu x %zu)", K, K);
+    }
+    memcpy(sp->S_owned, cov, K * K * sizeof *sp->S_owned);
+  }
   *out = sp;
+  return ACEUQ_OK;
+}
+
+void aceuq_spread_set_covariance(aceuq_spread *sp, const double *S)
+{
+  free(sp->S_owned);
+  sp->S_owned = NULL;
+  sp->S = S;
+}
+
+int aceuq_spread_has_covariance(const aceuq_spread *sp) { return sp->S != NULL; }
+
+aceuq_status aceuq_spread_epistemic(const aceuq_spread *sp, int mu, size_t n, const double *proj, double *var,
+                                    double *work, aceuq_error *err)
+{
+  if (!sp->S) return aceuq_error_set(err, ACEUQ_ERR_VALUE, "spread: the posterior has no covariance");
+  if (mu < 0 || mu >= sp->nel) return aceuq_error_set(err, ACEUQ_ERR_VALUE, "spread: species %d out of range", mu);
+  if (n == 0) return ACEUQ_OK;
+  if (n > (size_t)1 << 30) return aceuq_error_set(err, ACEUQ_ERR_VALUE, "spread: %zu rows in one call", n);
+  const int Kmu = (int)sp->size[mu], nn = (int)n, lds = (int)sp->K;
+  const double one = 1.0, zero = 0.0, *S_mu = sp->S + sp->offset[mu] * sp->K + sp->offset[mu];
+  /* column-major view: work (Kmu x n) = S_mu (Kmu x Kmu, symmetric) . proj^T (Kmu x n) */
+  dgemm_("N", "N", &Kmu, &nn, &Kmu, &one, S_mu, &lds, proj, &Kmu, &zero, work, &Kmu);
+  for (size_t i = 0; i < n; ++i) {
+    double v = 0.0;
+    for (size_t k = 0; k < (size_t)Kmu; ++k) v += work[i * (size_t)Kmu + k] * proj[i * (size_t)Kmu + k];
+    var[i] = v > 0.0 ? v : 0.0; /* positive semi-definite: a negative value is round-off */
+  }
+  return ACEUQ_OK;
+}
+
+double aceuq_spread_full_std(double rms, double epistemic_var) { return sqrt(rms * rms + epistemic_var); }
+
+aceuq_status aceuq_spread_total_epistemic(const aceuq_spread *sp, const double *x, double *var, aceuq_error *err)
+{
+  if (!sp->S) return aceuq_error_set(err, ACEUQ_ERR_VALUE, "spread: the posterior has no covariance");
+  double v = 0.0;
+  for (size_t k = 0; k < sp->K; ++k) {
+    double row = 0.0;
+    for (size_t l = 0; l < sp->K; ++l) row += sp->S[k * sp->K + l] * x[l];
+    v += x[k] * row;
+  }
+  *var = v > 0.0 ? v : 0.0;
   return ACEUQ_OK;
 }
 

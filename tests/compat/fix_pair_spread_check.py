@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Runtime check of stock `fix pair N ace/uq gamma 1 gamma_local 1 energy_std 1 energy_lo 0
-energy_hi 0 force_std 1` in a newer LAMMPS, with the project's Cu potential.
+energy_hi 0 force_std 1 energy_std_epi 0 energy_std_pops 0` in a newer LAMMPS, with the project's Cu
+potential (POPS members).
 
 Runs fix_pair_spread.in (grade_every 0: projections only through fix pair's triggers, every 7
 steps) on NP ranks and checks every dumped frame against `aceuq eval --asi --asil --posterior` on
@@ -25,7 +26,8 @@ from lmp_command import lmp_command  # noqa: E402
 STEPS = [0, 7, 14, 21, 28]
 TOL = 1e-9
 COLUMNS = [("f_fp[1]", "gamma"), ("f_fp[2]", "gamma_local"), ("f_fp[3]", "energy_std"),
-           ("f_fp[4]", "energy_lo"), ("f_fp[5]", "energy_hi"), ("f_fp[6]", "force_std")]
+           ("f_fp[4]", "energy_lo"), ("f_fp[5]", "energy_hi"), ("f_fp[6]", "force_std"),
+           ("f_fp[7]", "energy_std_epi"), ("f_fp[8]", "energy_std_pops")]
 
 
 def run(lmp, np_, scratch, infile, **variables):

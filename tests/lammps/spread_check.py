@@ -7,6 +7,7 @@ hi (dump, sorted by id) and the group totals (thermo: std, lo, hi, rms, max and 
 aceuq eval --posterior on the same frame (itself tested against brute-force member evaluation) to 1e-10
 eV; a group of half the atoms checks the group total against the sum over those atoms' members. With
 `spread forces`: the per-atom force spread and its max/mean equal aceuq eval's, the forces are unchanged.
+POPS members: the per-atom epistemic and full standard deviations (columns 5, 6) equal aceuq eval's.
 Bad input: a posterior without a linear active set, members without posterior, compute uq/spread
 without a posterior: clear errors.
 usage: spread_check.py ACEUQ LMP POTENTIALS_DIR NP
@@ -58,7 +59,7 @@ def main():
             dump = os.path.join(d, "s_%s.dump" % kind)
             res = lammps("pair_style ace/uq grade_every 1 posterior %s.posterior.npz members %s spread forces" % (P, kind), [
                 "compute s all uq/spread", "group half id <= 54", "compute h half uq/spread",
-                "dump d all custom 1 %s id c_s[1] c_s[2] c_s[3] c_s[4] fx fy fz" % dump,
+                "dump d all custom 1 %s id c_s[1] c_s[2] c_s[3] c_s[4] fx fy fz c_s[5] c_s[6]" % dump,
                 "dump_modify d sort id format float %.17g",
                 "thermo_style custom step c_s[1] c_s[2] c_s[3] c_s[4] c_s[5] c_s[6] c_h[1] c_h[2] c_h[3] c_s[7] c_s[8]",
                 "thermo_modify format float %.17g"], kind)
@@ -80,6 +81,17 @@ def main():
             check(len(rows) == len(pos) and datom < 1e-10 and dtot < 1e-10,
                   "%s, %d rank(s): per-atom std/lo/hi of %d atoms %.1e eV, totals (std %.4g, lo %.4g, hi %.4g eV) "
                   "%.1e eV from aceuq eval" % (kind, np_, len(rows), datom, vals[0], vals[1], vals[2], dtot))
+            # POPS: the epistemic std sqrt(b' Sigma_epi b) and the full std sqrt(rms^2 + b' Sigma_epi b)
+            # (aceuq eval's, which epistemic_vs_numpy.py checks against numpy); 0 for the other kinds
+            if kind == "pops":
+                depi = max(max(abs(r[8] - ev["energy_std_epi"][k]), abs(r[9] - ev["energy_std_pops"][k]))
+                           for k, r in enumerate(rows))
+                check(depi < 1e-10 and min(r[8] for r in rows) > 0 and all(r[9] >= r[1] * 0.999 for r in rows),
+                      "pops, %d rank(s): per-atom epistemic std (max %.3g eV) and full POPS std (max %.3g eV) "
+                      "%.1e eV from aceuq eval" % (np_, max(r[8] for r in rows), max(r[9] for r in rows), depi))
+            else:
+                check(all(r[8] == 0 and r[9] == 0 for r in rows) and "energy_std_epi" not in ev,
+                      "%s: no epistemic columns (POPS only)" % kind)
             # force spreads (ghost atoms' member forces come back by reverse communication): per atom and
             # max / mean against aceuq eval (whose member forces are tested member by member in fit_check.py);
             # the mean potential's forces are untouched
