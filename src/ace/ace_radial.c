@@ -224,8 +224,9 @@ aceuq_status ace_bond_splines_build(ace_bond_splines *sp, const ace_bond *bond, 
   return ACEUQ_OK;
 }
 
-/* Hermite cubic of functions [first, first + count) of one table row */
-static void hermite_range(const double *row, int nf, int first, int count, double w, double s, double *v,
+/* Hermite cubic of functions [first, first + count) of one table row; always inlined, so that it
+ * is compiled (vectorised) with each ACEUQ_HOT clone of its callers */
+static inline __attribute__((always_inline)) void hermite_range(const double *row, int nf, int first, int count, double w, double s, double *v,
                           double *d)
 {
   const double w2 = w * w, w3 = w2 * w, tw = 2.0 * w, tw2 = 3.0 * w2;
