@@ -148,73 +148,6 @@ static aceuq_status flatten_projections(ace_evaluator *ev, int mu, aceuq_error *
   return ACEUQ_OK;
 }
 
-/* a term of ct (slot < ct.nterms) or pb (slot - ct.nterms), keyed by its index sequence */
-typedef struct term_ref {
-  int rank;
-  const int *idx;
-  size_t slot;
-} term_ref;
-
-/* lexicographic order of the index sequences (a prefix before its extensions), then the slot:
- * consecutive products then share their longest prefixes */
-static int term_ref_compare(const void *pa, const void *pb)
-{
-  const term_ref *a = pa, *b = pb;
-  const int r = a->rank < b->rank ? a->rank : b->rank;
-  for (int k = 0; k < r; ++k)
-    if (a->idx[k] != b->idx[k]) return a->idx[k] < b->idx[k] ? -1 : 1;
-  if (a->rank != b->rank) return a->rank < b->rank ? -1 : 1;
-  return (a->slot > b->slot) - (a->slot < b->slot);
-}
-
-/* The distinct products among the terms of ct and pb (exact index sequences, so that a product's
- * value is bit for bit the one the term would compute itself), in lexicographic order with the
- * length of the prefix each shares with the one before (u_common), and each term's product. */
-static aceuq_status unique_products(ace_evaluator *ev, int mu, aceuq_error *err)
-{
-  species_eval *s = &ev->sp[mu];
-  const size_t nct = s->ct.nterms, N = nct + s->pb.nterms;
-  term_ref *refs = malloc((N ? N : 1) * sizeof *refs);
-  s->u_rank = malloc((N ? N : 1) * sizeof *s->u_rank);
-  s->u_idx = malloc((N ? N : 1) * ACE_MAX_RANK * sizeof *s->u_idx);
-  s->u_common = malloc((N ? N : 1) * sizeof *s->u_common);
-  s->ct_u = malloc((nct ? nct : 1) * sizeof *s->ct_u);
-  s->pb_u = malloc((s->pb.nterms ? s->pb.nterms : 1) * sizeof *s->pb_u);
-  if (!refs || !s->u_rank || !s->u_idx || !s->u_common || !s->ct_u || !s->pb_u) {
-    free(refs);
-    return aceuq_error_set(err, ACEUQ_ERR_NOMEM, "out of memory building the evaluator");
-  }
-  size_t n = 0;
-  for (int which = 0; which < 2; ++which) {
-    const flat_terms *ft = which ? &s->pb : &s->ct;
-    for (size_t f = 0; f < ft->nfunc; ++f)
-      for (size_t t = ft->first[f]; t < ft->first[f + 1]; ++t)
-        refs[n++] = (term_ref){ft->rank[f], &ft->idx[t * ACE_MAX_RANK], which ? nct + t : t};
-  }
-  qsort(refs, n, sizeof *refs, term_ref_compare);
-  size_t nu = 0;
-  for (size_t i = 0; i < n; ++i) {
-    if (i == 0 || refs[i].rank != refs[i - 1].rank ||
-        memcmp(refs[i].idx, refs[i - 1].idx, (size_t)refs[i].rank * sizeof *refs[i].idx) != 0) {
-      s->u_rank[nu] = refs[i].rank;
-      memcpy(&s->u_idx[nu * ACE_MAX_RANK], refs[i].idx, ACE_MAX_RANK * sizeof *s->u_idx);
-      int c = 0;
-      if (nu > 0) {
-        const int *prev = &s->u_idx[(nu - 1) * ACE_MAX_RANK], r = s->u_rank[nu - 1];
-        while (c < r && c < refs[i].rank && prev[c] == refs[i].idx[c]) ++c;
-      }
-      s->u_common[nu] = c;
-      ++nu;
-    }
-    if (refs[i].slot < nct) s->ct_u[refs[i].slot] = nu - 1;
-    else s->pb_u[refs[i].slot - nct] = nu - 1;
-  }
-  free(refs);
-  s->nu = nu;
-  if (nu > ev->numax) ev->numax = nu;
-  return ACEUQ_OK;
-}
-
 /* The energy table of bond (mu_i, mu_j): G_p = sum of the rank-1 C-tilde functions of mu_i
  * on neighbours mu_j, c_f[p] g_{n_f}, so that rho_p's rank-1 part is sum_j G_p(r_ij). */
 static aceuq_status contract_rank1(ace_evaluator *ev, int mu_i, int mu_j, aceuq_error *err)
@@ -244,11 +177,6 @@ void ace_evaluator_free(ace_evaluator *ev)
       free(ev->sp[mu].p1_idx);
       flat_terms_free(&ev->sp[mu].ct);
       flat_terms_free(&ev->sp[mu].pb);
-      free(ev->sp[mu].u_rank);
-      free(ev->sp[mu].u_idx);
-      free(ev->sp[mu].u_common);
-      free(ev->sp[mu].ct_u);
-      free(ev->sp[mu].pb_u);
     }
   if (ev->splines)
     for (int p = 0; p < ev->nel * ev->nel; ++p) ace_bond_splines_free(&ev->splines[p]);
@@ -309,7 +237,6 @@ aceuq_status ace_evaluator_create(ace_model *model, ace_evaluator **out, aceuq_e
     ev->sp[mu].ndensity = model->embeddings[mu].ndensity;
     st = flatten_ctilde(ev, mu, err);
     if (!st && ev->bbasis) st = flatten_projections(ev, mu, err);
-    if (!st && ev->bbasis) st = unique_products(ev, mu, err);
   }
   for (int p = 0; !st && p < npair; ++p) st = contract_rank1(ev, p / ev->nel, p % ev->nel, err);
   if (st) {
@@ -366,7 +293,6 @@ void ace_atom_workspace_free(ace_atom_workspace *ws)
   free(ws->dF);
   free(ws->dE_drho);
   free(ws->prefix);
-  free(ws->uval);
   free(ws->gW);
   free(ws->gD);
   free(ws->gG);
@@ -395,8 +321,7 @@ aceuq_status ace_atom_workspace_create(const ace_evaluator *ev, ace_atom_workspa
   ws->dE_drho = calloc(nd, sizeof *ws->dE_drho);
   ws->rho1 = calloc(nd, sizeof *ws->rho1);
   ws->prefix = calloc(ACE_MAX_RANK + 1, sizeof *ws->prefix);
-  ws->uval = calloc(ev->numax ? ev->numax : 1, sizeof *ws->uval);
-  if (!ws->A || !ws->W || !ws->A1 || !ws->rho || !ws->dF || !ws->dE_drho || !ws->rho1 || !ws->prefix || !ws->uval) {
+  if (!ws->A || !ws->W || !ws->A1 || !ws->rho || !ws->dF || !ws->dE_drho || !ws->rho1 || !ws->prefix) {
     ace_atom_workspace_free(ws);
     return aceuq_error_set(err, ACEUQ_ERR_NOMEM, "out of memory");
   }
@@ -436,30 +361,12 @@ static aceuq_status workspace_reserve(const ace_evaluator *ev, ace_atom_workspac
   return ACEUQ_OK;
 }
 
-/* Re prod_a A[idx[a]], left to right */
+/* Re prod_a A[idx[a]] */
 static double product_re(const ace_complex *A, const int *idx, int rank)
 {
   ace_complex p = A[idx[0]];
   for (int a = 1; a < rank; ++a) p = cmul(p, A[idx[a]]);
   return p.re;
-}
-
-/* u[q] = Re prod_a A[idx_q[a]] for the distinct products of species s, each multiplied left to right
- * (((A_0 A_1) A_2) ...); the partial products of the prefix a product shares with the one before are
- * reused, so every product costs its new factors only (bit for bit the same values) */
-static void distinct_products(const species_eval *s, const ace_complex *A, double *u)
-{
-  ace_complex P[ACE_MAX_RANK + 1]; /* P[a] = the product of the first a factors */
-  for (size_t q = 0; q < s->nu; ++q) {
-    const int *idx = &s->u_idx[q * ACE_MAX_RANK], rank = s->u_rank[q];
-    int a = s->u_common[q];
-    if (a == 0) {
-      P[1] = A[idx[0]];
-      a = 1;
-    }
-    for (; a < rank; ++a) P[a + 1] = cmul(P[a], A[idx[a]]);
-    u[q] = P[rank].re;
-  }
 }
 
 /* rho (the rank-1 part is sum_j G_p(r_ij) from the energy table, the same with or without
@@ -470,29 +377,23 @@ static void rho_and_projections(const ace_evaluator *ev, ace_atom_workspace *ws,
   const species_eval *s = &ev->sp[mu];
   const int nd = s->ndensity;
   for (int p = 0; p < nd; ++p) ws->rho[p] = ws->rho1[p];
-  if (kind == ACE_PROJECTIONS_NONE || !proj) {
-    /* energy only: each term's product directly (faster here than the table of distinct ones) */
-    for (size_t f = 0; f < s->ct.nfunc; ++f) {
-      const int rank = s->ct.rank[f];
-      for (size_t t = s->ct.first[f]; t < s->ct.first[f + 1]; ++t) {
-        const double b = product_re(ws->A, &s->ct.idx[t * ACE_MAX_RANK], rank);
-        for (int p = 0; p < nd; ++p) ws->rho[p] += b * s->ct.coef[t * nd + p];
-      }
+  for (size_t f = 0; f < s->ct.nfunc; ++f) {
+    const int rank = s->ct.rank[f];
+    for (size_t t = s->ct.first[f]; t < s->ct.first[f + 1]; ++t) {
+      const double b = product_re(ws->A, &s->ct.idx[t * ACE_MAX_RANK], rank);
+      for (int p = 0; p < nd; ++p) ws->rho[p] += b * s->ct.coef[t * nd + p];
     }
-    return;
   }
-  /* with projections: each distinct product once, read by rho (the same values and order as above,
-   * so the energy is bit for bit the same) and by the projections */
-  double *u = ws->uval;
-  distinct_products(s, ws->A, u);
-  for (size_t t = 0; t < s->ct.nterms; ++t)
-    for (int p = 0; p < nd; ++p) ws->rho[p] += u[s->ct_u[t]] * s->ct.coef[t * nd + p];
+  if (kind == ACE_PROJECTIONS_NONE || !proj) return;
+  const size_t K = s->nproj1 + s->pb.nfunc;
   for (size_t f = 0; f < s->nproj1; ++f) proj[f] = ws->A1[s->p1_idx[f]];
   for (size_t f = 0; f < s->pb.nfunc; ++f) {
     double b = 0.0;
-    for (size_t t = s->pb.first[f]; t < s->pb.first[f + 1]; ++t) b += s->pb.coef[t] * u[s->pb_u[t]];
+    for (size_t t = s->pb.first[f]; t < s->pb.first[f + 1]; ++t)
+      b += s->pb.coef[t] * product_re(ws->A, &s->pb.idx[t * ACE_MAX_RANK], s->pb.rank[f]);
     proj[s->nproj1 + f] = b;
   }
+  (void)K;
 }
 
 /* W+(m) = W(m) + (-1)^m conj(W(-m)) for m > 0 (dE = Re sum_{m >= 0} W+(m) dA(m)) */

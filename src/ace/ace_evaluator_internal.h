@@ -35,12 +35,6 @@ typedef struct species_eval {
   size_t nproj1;      /* rank-1 B functions (projection order) */
   int *p1_idx;
   flat_terms pb;      /* rank > 1 B functions, one gen_cg per term */
-  /* the distinct products of A among the terms of ct and pb (same index sequence = same product):
-   * each computed once per atom, sharing prefixes, and read by both */
-  size_t nu;
-  int *u_rank, *u_idx; /* [nu], [nu][ACE_MAX_RANK], lexicographic */
-  int *u_common;       /* [nu]: length of the prefix shared with product q - 1 (0 for the first) */
-  size_t *ct_u, *pb_u; /* product of each term: [ct.nterms], [pb.nterms] */
 } species_eval;
 
 struct ace_evaluator {
@@ -51,7 +45,6 @@ struct ace_evaluator {
   double *cut;               /* [nel*nel] */
   species_eval *sp;          /* [nel] */
   ace_ylm_table *ylm;        /* recursion coefficients up to lmax */
-  size_t numax;              /* largest nu of the species */
 };
 
 struct ace_atom_workspace {
@@ -67,7 +60,6 @@ struct ace_atom_workspace {
   double *rho, *dF, *dE_drho;
   double *rho1;              /* [ndensmax]: rank-1 part of rho from the energy table */
   ace_complex *prefix;       /* [ACE_MAX_RANK + 1] */
-  double *uval;              /* [numax]: Re of the distinct products (projection steps) */
   /* projection gradients (ace_projection_gradients), allocated on first use: */
   size_t gcap;               /* neighbours the D and G buffers hold */
   size_t gkmax;              /* columns of G per row */
