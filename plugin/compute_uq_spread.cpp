@@ -108,20 +108,15 @@ void ComputeUQSpread::compute_peratom()
     memory->create(columns_, nmax_, 6, "uq/spread:columns");
     array_atom = columns_;
   }
-  const std::size_t M = pair_->spread_members();
-  const double *dev = pair_->member_deviations();
   const double *fstd = pair_->has_force_spread() ? pair_->force_std() : nullptr;
-  const double *epi = pair_->has_epistemic() ? pair_->epistemic_var() : nullptr;
   for (int i = 0; i < atom->nlocal; ++i) {
     std::fill(columns_[i], columns_[i] + 6, 0.0);
     if (!(atom->mask[i] & groupbit)) continue;
-    double rms;
-    aceuq_spread_reduce(&dev[(std::size_t)i * M], M, &columns_[i][0], &rms, &columns_[i][1], &columns_[i][2]);
+    double v[5];
+    pair_->energy_statistics(i, v);
+    columns_[i][0] = v[0], columns_[i][1] = v[1], columns_[i][2] = v[2];
     columns_[i][3] = fstd ? fstd[i] : 0.0;
-    if (epi) {   // POPS: sqrt(b' Sigma_epi b) and the full std sqrt(rms^2 + b' Sigma_epi b)
-      columns_[i][4] = std::sqrt(epi[i]);
-      columns_[i][5] = aceuq_spread_full_std(rms, epi[i]);
-    }
+    columns_[i][4] = v[3], columns_[i][5] = v[4];
   }
 }
 

@@ -80,6 +80,10 @@ class PairACEUQ : public Pair {
    * epistemic variance b(i)' Sigma_epi b(i); POPS's full std is sqrt(rms^2 + it) */
   bool has_epistemic() const { return spread_ && aceuq_spread_has_covariance(spread_); }
   const double *epistemic_var() const { return epistemic_var_.data(); }
+  /* the per-atom energy statistics of owned atom i over the members (valid on grades_step()): std, lo,
+   * hi (aceuq_spread_reduce) and, with has_epistemic(), the epistemic std and POPS's full std (else 0) --
+   * compute uq/spread's columns 1-3, 5, 6 and fix pair's values */
+  void energy_statistics(int i, double out[5]) const;
   /* with spread forces: per owned atom (valid on grades_step()) the members' force deviations
    * (row i = members x 3 values) and the spread of the member force vectors */
   bool has_force_spread() const { return force_spread_; }

@@ -224,9 +224,21 @@ void *PairACEUQ::extract(const char *name, int &dim)
   return nullptr;
 }
 
+void PairACEUQ::energy_statistics(int i, double out[5]) const
+{
+  const std::size_t M = spread_members_;
+  double rms;
+  aceuq_spread_reduce(&member_dev_[(std::size_t)i * M], M, &out[0], &rms, &out[1], &out[2]);
+  out[3] = out[4] = 0.0;
+  if (has_epistemic()) {   // POPS: sqrt(b' Sigma_epi b) and sqrt(rms^2 + b' Sigma_epi b)
+    out[3] = std::sqrt(epistemic_var_[i]);
+    out[4] = aceuq_spread_full_std(rms, epistemic_var_[i]);
+  }
+}
+
 #if ACEUQ_LAMMPS_HAS_EXTRACT_PERATOM
 /* fix pair copies nlocal values right after the force call of its steps; the energy statistics
- * are reduced from the members' deviations here (aceuq_spread_reduce, as compute uq/spread) */
+ * are those of energy_statistics(), as compute uq/spread's */
 void *PairACEUQ::extract_peratom(const char *name, int &ncol)
 {
   ncol = 0;
@@ -246,16 +258,11 @@ void *PairACEUQ::extract_peratom(const char *name, int &ncol)
   const std::size_t stride = (std::size_t)std::max(atom->nmax, 1);
   if (energy_stats_.size() < 5 * stride) energy_stats_.assign(5 * stride, 0.0);
   double *sd = energy_stats_.data(), *lo = sd + stride, *hi = lo + stride, *epi = hi + stride, *full = epi + stride;
-  const std::size_t M = spread_members_;
-  const bool with_epi = has_epistemic() && epistemic_var_.size() >= (std::size_t)nlocal;
-  if (member_dev_.size() >= (std::size_t)nlocal * M)
+  if (member_dev_.size() >= (std::size_t)nlocal * spread_members_)
     for (int i = 0; i < nlocal; ++i) {
-      double rms;
-      aceuq_spread_reduce(&member_dev_[(std::size_t)i * M], M, &sd[i], &rms, &lo[i], &hi[i]);
-      if (with_epi) {   // as compute uq/spread's columns 5 and 6
-        epi[i] = std::sqrt(epistemic_var_[i]);
-        full[i] = aceuq_spread_full_std(rms, epistemic_var_[i]);
-      }
+      double v[5];
+      energy_statistics(i, v);
+      sd[i] = v[0], lo[i] = v[1], hi[i] = v[2], epi[i] = v[3], full[i] = v[4];
     }
   switch (what) {
     case Peratom::ENERGY_STD: return (void *)sd;

@@ -3,6 +3,7 @@
 
 #include "ace_evaluator_internal.h"
 #include "error_internal.h"
+#include "hot_internal.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -194,14 +195,6 @@ static aceuq_status member_reserve(const ace_evaluator *ev, ace_atom_workspace *
   return ACEUQ_OK;
 }
 
-/* Hot loops compiled for baseline SSE2, AVX2 and AVX-512 (chosen at load time; the results agree
- * to rounding), as the entropy kernel. */
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
-#define MEMBERS_HOT __attribute__((target_clones("avx512f", "avx2", "default")))
-#else
-#define MEMBERS_HOT
-#endif
-
 /* Wc (Mp x 2 ncs) and C (Mp x 3 neighbours) for the GEMM of the force contraction, and the
  * evaluator's dA/dr buffers for n neighbours. */
 static aceuq_status member_buffers_reserve(const ace_evaluator *ev, ace_atom_workspace *ws, size_t Mp, size_t n,
@@ -227,7 +220,7 @@ static aceuq_status member_buffers_reserve(const ace_evaluator *ev, ace_atom_wor
 
 /* W_s(e) for all members: one prefix/suffix pass per product, M-wide updates;
  * then W_s+(m) = W_s(m) + (-1)^m conj W_s(-m) for m > 0.  Arrays are [.][Mp]. */
-MEMBERS_HOT static void member_adjoints(const ace_evaluator *ev, const member_species *m, ace_atom_workspace *ws,
+ACEUQ_HOT static void member_adjoints(const ace_evaluator *ev, const member_species *m, ace_atom_workspace *ws,
                                         size_t Mp)
 {
   const size_t na = (size_t)ev->nel * ev->nradmax * ev->nlm, na1 = (size_t)ev->nel * ev->nradbase;

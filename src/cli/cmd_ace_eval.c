@@ -149,10 +149,11 @@ done:
 
 /* Every per-atom uncertainty the loaded files give (the core's engine, as the pair style): per
  * species the atoms' rows gathered, one aceuq_uq_evaluate, scattered back.  Outputs NULL when the
- * file is absent; dev is natoms x members. */
+ * file is absent; dev is natoms x members; epi (NULL: not asked for) the epistemic variances. */
 static int compute_uncertainties(const aceuq_potential *pot, const aceuq_activeset *as, const aceuq_localset *ls,
                                  const aceuq_spread *spread, size_t natoms, const int *mu, const eval_result *res,
-                                 double *gamma, double *scale, double *gamma_local, int *cluster, double *dev)
+                                 double *gamma, double *scale, double *gamma_local, int *cluster, double *dev,
+                                 double *epi)
 {
   const int nel = aceuq_potential_num_elements(pot);
   const size_t M = spread ? aceuq_spread_members(spread) : 0, na = natoms ? natoms : 1;
@@ -183,7 +184,7 @@ static int compute_uncertainties(const aceuq_potential *pot, const aceuq_actives
         atom[n++] = i;
       }
     const aceuq_uq_block out = {as ? g : NULL, as ? g + na : NULL, ls ? g + 2 * na : NULL, ls ? cl : NULL,
-                                spread ? d : NULL, NULL};
+                                spread ? d : NULL, epi ? g + 3 * na : NULL};
     if (n && aceuq_uq_evaluate(eng, e, n, rows, &out, &err) != ACEUQ_OK) {
       cli_report("uncertainties", &err);
       goto done;
@@ -198,6 +199,7 @@ static int compute_uncertainties(const aceuq_potential *pot, const aceuq_actives
         cluster[atom[r]] = cl[r];
       }
       if (spread) memcpy(&dev[atom[r] * M], &d[r * M], M * sizeof *dev);
+      if (epi) epi[atom[r]] = g[3 * na + r];
     }
   }
   rc = 0;
@@ -256,7 +258,7 @@ int cli_cmd_ace_eval(int argc, char **argv)
   aceuq_spread *spread = NULL;
   const char *spread_kind = NULL;
   double *sp_out = NULL;
-  double *gamma = NULL, *scale = NULL, *gamma_local = NULL, *member_dev = NULL;
+  double *gamma = NULL, *scale = NULL, *gamma_local = NULL, *member_dev = NULL, *epi_var = NULL;
   int *cluster = NULL;
   int rc = 1;
   eval_result res;
@@ -345,15 +347,18 @@ int cli_cmd_ace_eval(int argc, char **argv)
   }
   if (map_species(potential, pot, f, xyz, mu) != 0 || evaluate_frame(potential, f, mu, kind, &res) != 0)
     goto done;
+  /* POPS members: also the epistemic variances (POPS's full std) */
+  const int with_epi = spread && !strcmp(spread_kind, "pops") && aceuq_spread_has_covariance(spread);
   if (spread) {
     member_dev = calloc(n * aceuq_spread_members(spread), sizeof *member_dev);
-    if (!member_dev) {
+    if (with_epi) epi_var = calloc(n, sizeof *epi_var);
+    if (!member_dev || (with_epi && !epi_var)) {
       fprintf(stderr, "aceuq: out of memory\n");
       goto done;
     }
   }
   if ((as || ls || spread) && compute_uncertainties(potential, as, ls, spread, f->natoms, mu, &res, gamma, scale,
-                                                    gamma_local, cluster, member_dev) != 0)
+                                                    gamma_local, cluster, member_dev, epi_var) != 0)
     goto done;
 
   printf("{\"potential\": \"%s\", \"config\": \"%s\", \"natoms\": %zu, \"energy\": %.17g,\n", pot, xyz,
@@ -424,24 +429,17 @@ int cli_cmd_ace_eval(int argc, char **argv)
     print_array(hi, na);
     printf(",\n  \"total_std\": %.17g, \"total_rms\": %.17g, \"total_lo\": %.17g, \"total_hi\": %.17g", t[0], t[1],
            t[2], t[3]);
-    if (!strcmp(spread_kind, "pops") && aceuq_spread_has_covariance(spread)) {
-      /* POPS members: the epistemic part and the full std sqrt(rms^2 + b' Sigma_epi b) */
-      double *epi = malloc((2 * (na ? na : 1) + K) * sizeof *epi), tvar = 0.0;
-      if (!epi) {
-        fprintf(stderr, "aceuq: out of memory\n");
-        goto done;
-      }
-      double *work = epi + 2 * (na ? na : 1);
-      aceuq_status est = aceuq_spread_total_epistemic(spread, x, &tvar, &err);
-      for (size_t i = 0; !est && i < na; ++i) {
-        est = aceuq_spread_epistemic(spread, mu[i], 1, &res.proj[i * res.nproj_max], &epi[i], work, &err);
-        epi[na + i] = aceuq_spread_full_std(rms[i], epi[i]);
-        epi[i] = sqrt(epi[i]);
-      }
-      if (est) {
+    if (with_epi) { /* the epistemic part and the full std sqrt(rms^2 + b' Sigma_epi b) */
+      double tvar = 0.0, *epi = malloc(2 * (na ? na : 1) * sizeof *epi);
+      if (!epi || aceuq_spread_total_epistemic(spread, x, &tvar, &err) != ACEUQ_OK) {
         free(epi);
-        cli_report("spread", &err);
+        if (!err.message[0]) fprintf(stderr, "aceuq: out of memory\n");
+        else cli_report("spread", &err);
         goto done;
+      }
+      for (size_t i = 0; i < na; ++i) {
+        epi[i] = sqrt(epi_var[i]);
+        epi[na + i] = aceuq_spread_full_std(rms[i], epi_var[i]);
       }
       printf(",\n  \"energy_std_epi\": ");
       print_array(epi, na);
@@ -488,6 +486,7 @@ done:
   free(scale);
   free(gamma_local);
   free(member_dev);
+  free(epi_var);
   free(cluster);
   aceuq_activeset_free(as);
   aceuq_localset_free(ls);

@@ -66,9 +66,6 @@ double aceuq_kernel_row_log_plain(const aceuq_kernel_row *row)
   return log(row->plain_tiny); /* -inf when every term underflowed */
 }
 
-/* Hot loops: ACEUQ_HOT clones (baseline, AVX2 + FMA, AVX-512), chosen at load
- * time by the CPU (the results agree to rounding). */
-#define KERNEL_HOT ACEUQ_HOT
 
 #if defined(__GNUC__)
 /* GCC/Clang vector extension: 8 doubles (one AVX-512, two AVX2 or four SSE2 registers) */
@@ -142,7 +139,7 @@ static inline double term(double g, double cx, double cys, double top)
 }
 
 /* max_j a_j over one row of a block: a_j = min(g_j - cy - cx_j, 0) */
-KERNEL_HOT static double row_max(const double *g, const double *cx, size_t n, double cy)
+ACEUQ_HOT static double row_max(const double *g, const double *cx, size_t n, double cy)
 {
   double m = -HUGE_VAL;
   size_t j = 0;
@@ -166,7 +163,7 @@ KERNEL_HOT static double row_max(const double *g, const double *cx, size_t n, do
  * and sets *bmax = max_j a_j.  Needs a_j - shift <= 709
  * for the kept terms (callers ensure max_j a_j <= shift + KERNEL_REDO).  The
  * shift is folded into the row constant: a_j - shift = g_j - (cy + shift) - cx_j. */
-KERNEL_HOT static double row_sum(const double *g, const double *cx, size_t n, double cy, double shift, double *bmax)
+ACEUQ_HOT static double row_sum(const double *g, const double *cx, size_t n, double cy, double shift, double *bmax)
 {
   const double cys = cy + shift, top = -shift;
   double sum = 0.0, m = -HUGE_VAL;
@@ -227,7 +224,7 @@ static void row_add_block(aceuq_kernel_row *s, const double *g, const double *cx
  * rsum[i] += e^(a_ij) and csum[j] += e^(a_ij), a_ij floored at -KERNEL_FLOOR.
  * A diagonal block (X_J = Y_I, diag != 0) visits only j > i and adds the
  * self term 1 exactly.  One exponential per pair, one pass. */
-KERNEL_HOT static void entropy_block(const double *g, size_t my, size_t mx, const double *cy, const double *cx,
+ACEUQ_HOT static void entropy_block(const double *g, size_t my, size_t mx, const double *cy, const double *cx,
                                      int diag, double *rsum, double *csum)
 {
   for (size_t i = 0; i < my; ++i) {
