@@ -17,7 +17,7 @@ set terminal pngcairo size 800,500 font ',11' noenhanced
 set output 'gamma_vs_T.png'
 set xlabel 'temperature (K)'; set ylabel 'max extrapolation grade gamma'
 set logscale y; set grid; set key top left
-set title 'pair_style ace/uq, potentials/Cu.yaml + Cu.asi: 256 Cu atoms heated at 0.6 K/fs'
+set title 'pair_style ace/uq, potentials/Cu.yaml + Cu.asi: 256 Cu atoms heated at 1 K/fs'
 set arrow from graph 0, first 2 to graph 1, first 2 nohead dt 2 lc rgb '#888888'
 set arrow from graph 0, first 10 to graph 1, first 10 nohead dt 2 lc rgb '#cc0000'
 plot 'gamma_vs_T.dat' u 2:3 w p pt 7 ps 0.5 t 'max gamma (every 10 steps)', \

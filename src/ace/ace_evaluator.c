@@ -7,7 +7,9 @@
  *   rho_p = sum_{rank-1 f} c_f[p] A1[mu_f][n_f-1]
  *         + sum_{f, ms} c_{f,ms}[p] Re prod_t A[mu_t][n_t-1][l_t][m_t],
  * the rank-1 sum taken as sum_j G_p(r_ij) with G_p = sum_f c_f[p] g_{n_f} splined once per
- * bond (the energy table; A1 itself is built only for projections and gradients).
+ * bond (the energy table; A1 itself is built only for projections and gradients).  When the
+ * projections b_f are computed anyway, the rank > 1 part is taken from them instead,
+ * rho_p = rho1_p + sum_f c_f[p] b_f (the C-tilde terms regroup this sum by product).
  * Adjoint: with theta = sum_p dE/drho_p c_{f,ms}[p] and dB_t = prod_{s != t} A_s,
  *   dE = Re sum_{all m} W(m) dA(m),  W(m_t) += theta dB_t,
  * folded onto m >= 0 with dA(-m) = (-1)^m conj(dA(m)):
@@ -126,6 +128,9 @@ static aceuq_status flatten_projections(ace_evaluator *ev, int mu, aceuq_error *
   if (!s->p1_idx) return aceuq_error_set(err, ACEUQ_ERR_NOMEM, "out of memory");
   aceuq_status st = flat_terms_alloc(&s->pb, nf - n1, nterms, 1, err);
   if (st) return st;
+  const int nd = s->ndensity;
+  s->pb_c = calloc((nf > n1 ? nf - n1 : 1) * (size_t)(nd > 0 ? nd : 1), sizeof *s->pb_c);
+  if (!s->pb_c) return aceuq_error_set(err, ACEUQ_ERR_NOMEM, "out of memory");
   size_t t = 0;
   for (size_t f = 0; f < nf; ++f) {
     const ace_bbasis_func *b = &bb->funcs[mu][f];
@@ -135,6 +140,7 @@ static aceuq_status flatten_projections(ace_evaluator *ev, int mu, aceuq_error *
     }
     s->pb.first[f - n1] = t;
     s->pb.rank[f - n1] = b->rank;
+    memcpy(&s->pb_c[(f - n1) * (size_t)nd], b->coeffs, (size_t)nd * sizeof *s->pb_c);
     for (int k = 0; k < b->num_ms_combs; ++k, ++t) {
       for (int a = 0; a < b->rank; ++a) {
         st = term_index(ev, mu, b->mus[a], b->ns[a], b->ls[a], b->ms_combs[k * b->rank + a],
@@ -175,6 +181,7 @@ void ace_evaluator_free(ace_evaluator *ev)
       free(ev->sp[mu].r1_idx);
       free(ev->sp[mu].r1_c);
       free(ev->sp[mu].p1_idx);
+      free(ev->sp[mu].pb_c);
       flat_terms_free(&ev->sp[mu].ct);
       flat_terms_free(&ev->sp[mu].pb);
     }
@@ -361,39 +368,68 @@ static aceuq_status workspace_reserve(const ace_evaluator *ev, ace_atom_workspac
   return ACEUQ_OK;
 }
 
-/* Re prod_a A[idx[a]] */
-static double product_re(const ace_complex *A, const int *idx, int rank)
+/* Re prod_a A[idx[a]] of a term of rank >= 2; ranks 2 and 3 (almost all terms) written out */
+static inline double product_re(const ace_complex *A, const int *idx, int rank)
 {
-  ace_complex p = A[idx[0]];
-  for (int a = 1; a < rank; ++a) p = cmul(p, A[idx[a]]);
+  const ace_complex a = A[idx[0]], b = A[idx[1]];
+  const double re = a.re * b.re - a.im * b.im;
+  if (rank == 2) return re;
+  const double im = a.re * b.im + a.im * b.re;
+  const ace_complex c = A[idx[2]];
+  if (rank == 3) return re * c.re - im * c.im;
+  ace_complex p = {re * c.re - im * c.im, re * c.im + im * c.re};
+  for (int k = 3; k < rank; ++k) p = cmul(p, A[idx[k]]);
   return p.re;
 }
 
-/* rho (the rank-1 part is sum_j G_p(r_ij) from the energy table, the same with or without
- * projections) and the projections of the requested kind (A1 then holds the rank-1 basis) */
+/* rho_p += sum over the C-tilde terms of coef_t[p] Re prod A (densities in registers for nd <= 2) */
+static void ctilde_densities(const flat_terms *ct, const ace_complex *A, int nd, double *rho)
+{
+  double r0 = 0.0, r1 = 0.0;
+  for (size_t f = 0; f < ct->nfunc; ++f) {
+    const int rank = ct->rank[f];
+    for (size_t t = ct->first[f]; t < ct->first[f + 1]; ++t) {
+      const double b = product_re(A, &ct->idx[t * ACE_MAX_RANK], rank);
+      const double *c = &ct->coef[t * nd];
+      if (nd <= 2) {
+        r0 += b * c[0];
+        if (nd == 2) r1 += b * c[1];
+      } else {
+        for (int p = 0; p < nd; ++p) rho[p] += b * c[p];
+      }
+    }
+  }
+  if (nd <= 2) {
+    rho[0] += r0;
+    if (nd == 2) rho[1] += r1;
+  }
+}
+
+/* rho and the projections of the requested kind (A1 then holds the rank-1 basis).  The rank-1
+ * part of rho is sum_j G_p(r_ij) from the energy table either way.  Without projections the
+ * rank > 1 part is the C-tilde sum; with them, each product of A is computed once, for the B
+ * functions b_f, and rho_p = rho1_p + sum_f c_f[p] b_f (the C-tilde coefficients are these
+ * sums regrouped by product: the same rho to round-off, and the C-tilde pass is not needed). */
 static void rho_and_projections(const ace_evaluator *ev, ace_atom_workspace *ws, int mu,
                                 ace_projection_kind kind, double *proj)
 {
   const species_eval *s = &ev->sp[mu];
   const int nd = s->ndensity;
   for (int p = 0; p < nd; ++p) ws->rho[p] = ws->rho1[p];
-  for (size_t f = 0; f < s->ct.nfunc; ++f) {
-    const int rank = s->ct.rank[f];
-    for (size_t t = s->ct.first[f]; t < s->ct.first[f + 1]; ++t) {
-      const double b = product_re(ws->A, &s->ct.idx[t * ACE_MAX_RANK], rank);
-      for (int p = 0; p < nd; ++p) ws->rho[p] += b * s->ct.coef[t * nd + p];
-    }
+  if (kind == ACE_PROJECTIONS_NONE || !proj || !ev->bbasis) {
+    if (nd > 0) ctilde_densities(&s->ct, ws->A, nd, ws->rho);
+    return;
   }
-  if (kind == ACE_PROJECTIONS_NONE || !proj) return;
-  const size_t K = s->nproj1 + s->pb.nfunc;
   for (size_t f = 0; f < s->nproj1; ++f) proj[f] = ws->A1[s->p1_idx[f]];
+  double *b2 = proj + s->nproj1;
   for (size_t f = 0; f < s->pb.nfunc; ++f) {
+    const int rank = s->pb.rank[f];
     double b = 0.0;
     for (size_t t = s->pb.first[f]; t < s->pb.first[f + 1]; ++t)
-      b += s->pb.coef[t] * product_re(ws->A, &s->pb.idx[t * ACE_MAX_RANK], s->pb.rank[f]);
-    proj[s->nproj1 + f] = b;
+      b += s->pb.coef[t] * product_re(ws->A, &s->pb.idx[t * ACE_MAX_RANK], rank);
+    b2[f] = b;
+    for (int p = 0; p < nd; ++p) ws->rho[p] += b * s->pb_c[f * nd + p];
   }
-  (void)K;
 }
 
 /* W+(m) = W(m) + (-1)^m conj(W(-m)) for m > 0 (dE = Re sum_{m >= 0} W+(m) dA(m)) */
@@ -411,35 +447,63 @@ static void fold_adjoint_weights(const ace_evaluator *ev, ace_complex *W)
         }
 }
 
-/* W(m_t) += theta prod_{s != t} A_s for every term, then fold onto m >= 0. */
+/* W(m_t) += theta prod_{s != t} A_s for every term, then fold onto m >= 0.  Ranks 2 and 3
+ * written out; higher ranks by prefix products and a suffix product carried backwards. */
 static void adjoint_weights(const ace_evaluator *ev, ace_atom_workspace *ws, int mu)
 {
   const species_eval *s = &ev->sp[mu];
   const int nd = s->ndensity;
   const size_t na = (size_t)ev->nel * ev->nradmax * ev->nlm;
-  memset(ws->W, 0, na * sizeof *ws->W);
-  ace_complex *pre = ws->prefix;
+  ace_complex *restrict W = ws->W;
+  const ace_complex *restrict A = ws->A;
+  memset(W, 0, na * sizeof *W);
+  ace_complex pre[ACE_MAX_RANK + 1];
+  const double d0 = nd > 0 ? ws->dE_drho[0] : 0.0, d1 = nd > 1 ? ws->dE_drho[1] : 0.0;
   for (size_t f = 0; f < s->ct.nfunc; ++f) {
     const int rank = s->ct.rank[f];
     for (size_t t = s->ct.first[f]; t < s->ct.first[f + 1]; ++t) {
-      double theta = 0.0;
-      for (int p = 0; p < nd; ++p) theta += ws->dE_drho[p] * s->ct.coef[t * nd + p];
+      const double *c = &s->ct.coef[t * nd];
+      double theta;
+      if (nd == 1) theta = d0 * c[0];
+      else if (nd == 2) theta = d0 * c[0] + d1 * c[1];
+      else {
+        theta = 0.0;
+        for (int p = 0; p < nd; ++p) theta += ws->dE_drho[p] * c[p];
+      }
       if (theta == 0.0) continue;
       const int *idx = &s->ct.idx[t * ACE_MAX_RANK];
-      /* pre[a] = prod_{s < a} A_s; the suffix product is carried backwards */
+      const ace_complex a = A[idx[0]], b = A[idx[1]];
+      if (rank == 2) {
+        W[idx[0]].re += theta * b.re;
+        W[idx[0]].im += theta * b.im;
+        W[idx[1]].re += theta * a.re;
+        W[idx[1]].im += theta * a.im;
+        continue;
+      }
+      if (rank == 3) {
+        const ace_complex c3 = A[idx[2]], ab = cmul(a, b), ac = cmul(a, c3), bc = cmul(b, c3);
+        W[idx[0]].re += theta * bc.re;
+        W[idx[0]].im += theta * bc.im;
+        W[idx[1]].re += theta * ac.re;
+        W[idx[1]].im += theta * ac.im;
+        W[idx[2]].re += theta * ab.re;
+        W[idx[2]].im += theta * ab.im;
+        continue;
+      }
+      /* pre[k] = prod_{s < k} A_s */
       pre[0].re = 1.0;
       pre[0].im = 0.0;
-      for (int a = 0; a < rank; ++a) pre[a + 1] = cmul(pre[a], ws->A[idx[a]]);
+      for (int k = 0; k < rank; ++k) pre[k + 1] = cmul(pre[k], A[idx[k]]);
       ace_complex suf = {theta, 0.0};
-      for (int a = rank - 1; a >= 0; --a) {
-        const ace_complex d = cmul(pre[a], suf);
-        ws->W[idx[a]].re += d.re;
-        ws->W[idx[a]].im += d.im;
-        suf = cmul(suf, ws->A[idx[a]]);
+      for (int k = rank - 1; k >= 0; --k) {
+        const ace_complex d = cmul(pre[k], suf);
+        W[idx[k]].re += d.re;
+        W[idx[k]].im += d.im;
+        suf = cmul(suf, A[idx[k]]);
       }
     }
   }
-  fold_adjoint_weights(ev, ws->W);
+  fold_adjoint_weights(ev, W);
 }
 
 /* Step 1 of an atom: the neighbours inside the pair cutoff (splines, Y_lm,

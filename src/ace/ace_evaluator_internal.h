@@ -35,6 +35,7 @@ typedef struct species_eval {
   size_t nproj1;      /* rank-1 B functions (projection order) */
   int *p1_idx;
   flat_terms pb;      /* rank > 1 B functions, one gen_cg per term */
+  double *pb_c;       /* [pb.nfunc][ndensity]: their coefficients, rho_p = rho1_p + sum_f pb_c[f][p] b_f */
 } species_eval;
 
 struct ace_evaluator {

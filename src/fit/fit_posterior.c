@@ -12,6 +12,7 @@
 #include "npz_internal.h"
 #include "rng_internal.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,7 +52,11 @@ aceuq_status aceuq_fit_posterior_samples(const double *mean, const double *covar
     st = aceuq_error_set(err, ACEUQ_ERR_LINALG, "posterior: eigendecomposition failed (dsyev info %d)", info);
     goto done;
   }
-  for (size_t k = 0; k < K; ++k) w[k] = sqrt(w[k] > 0.0 ? w[k] : 0.0);
+  /* eigenvalues within K eps lambda_max of 0 are round-off of a null direction (dsyev returns them
+   * with either sign, ~1e-16 lambda_max): 0, so that samples keep the null space of S exactly
+   * (a square root of 1e-16 would put 1e-8 into it) */
+  const double wmax = w[K - 1] > 0.0 ? w[K - 1] : 0.0, wfloor = (double)K * DBL_EPSILON * wmax;
+  for (size_t k = 0; k < K; ++k) w[k] = w[k] > wfloor ? sqrt(w[k]) : 0.0;
   unsigned long long state = seed;
   for (size_t sidx = 0; sidx < nsamples; ++sidx) {
     for (size_t k = 0; k < K; k += 2) { /* Box-Muller pairs */

@@ -4,8 +4,9 @@
 For Cu-I, multispecies_AlNi and Cu.pbe.in: `aceuq yace POT.yaml -o ours.yace`; then
   - the same number of C-tilde functions and m-combinations per file as ML-PACE's .yace in ../shared;
   - aceuq eval of ours.yace on every reference configuration of the potential: energy, per-atom energies,
-    forces and virial identical (==) to the .yaml's, and within 1e-12 (relative energy, 1e-10 eV/A forces)
-    of ML-PACE's .yace, and the ML-PACE reference values with ace_eval.py's tolerances.
+    forces and virial identical (==) to the .yaml's C-tilde path (`--projections none`), within 1e-12
+    (relative energy, 1e-10 eV/A forces) of the .yaml's projection path (rho from the B functions) and of
+    ML-PACE's .yace, and the ML-PACE reference values with ace_eval.py's tolerances.
 usage: yace_write.py ACEUQ SHARED_DIR      Exit 77 without ../shared.
 """
 import glob
@@ -27,8 +28,8 @@ def counts(path):
     return len(re.findall(r"mu0:", fn)), sum(int(x) for x in re.findall(r"num_ms_combs: (\d+)", fn))
 
 
-def evaluate(aceuq, pot, xyz):
-    res = subprocess.run([aceuq, "eval", pot, xyz], capture_output=True, text=True)
+def evaluate(aceuq, pot, xyz, *extra):
+    res = subprocess.run([aceuq, "eval", pot, xyz, *extra], capture_output=True, text=True)
     if res.returncode:
         raise RuntimeError(res.stderr)
     d = json.loads(res.stdout)
@@ -61,15 +62,23 @@ def main():
                 if not os.path.exists(jpath):
                     continue
                 count += 1
-                a, b, c = evaluate(aceuq, ours, cfg), evaluate(aceuq, yaml, cfg), evaluate(aceuq, theirs, cfg)
+                a, c = evaluate(aceuq, ours, cfg), evaluate(aceuq, theirs, cfg)
+                b = evaluate(aceuq, yaml, cfg, "--projections", "none")
+                bp = evaluate(aceuq, yaml, cfg)
                 same = all(a[k] == b[k] for k in ("energy", "energies", "forces", "virial"))
-                de = abs(a["energy"] - c["energy"]) / max(abs(c["energy"]), 1e-300)
-                df = max(abs(x - y) for fa, fc in zip(a["forces"], c["forces"]) for x, y in zip(fa, fc))
+
+                def differences(x, y):
+                    de = abs(x["energy"] - y["energy"]) / max(abs(y["energy"]), 1e-300)
+                    df = max(abs(u - v) for fx, fy in zip(x["forces"], y["forces"]) for u, v in zip(fx, fy))
+                    return de, df
+                de, df = differences(a, c)
+                dpe, dpf = differences(a, bp)
                 rok, rsum = compare(a, json.load(open(jpath)), False)
-                ok = same and de < 1e-12 and df < 1e-10 and rok
+                ok = same and de < 1e-12 and df < 1e-10 and dpe < 1e-12 and dpf < 1e-10 and rok
                 failures += not ok
-                print("%-4s %-28s identical to the .yaml: %s; vs ML-PACE .yace: energy %.1e, forces %.1e; vs reference: %s" % (
-                    "ok" if ok else "FAIL", cname, same, de, df, rsum))
+                print("%-4s %-28s identical to the .yaml's C-tilde path: %s; vs its projection path: energy %.1e, "
+                      "forces %.1e; vs ML-PACE .yace: energy %.1e, forces %.1e; vs reference: %s" % (
+                          "ok" if ok else "FAIL", cname, same, dpe, dpf, de, df, rsum))
     print("%d passed, %d failed" % (count - failures, failures))
     return 1 if failures else 0
 
