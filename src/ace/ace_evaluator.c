@@ -342,7 +342,8 @@ aceuq_status ace_atom_workspace_create(const ace_evaluator *ev, ace_atom_workspa
   ws->rho1 = calloc(nd, sizeof *ws->rho1);
   ws->prefix = calloc(ACE_MAX_RANK + 1, sizeof *ws->prefix);
   const size_t nrl = (size_t)ev->nradmax * (ev->lmax + 1);
-  ws->fblk = calloc((2 * nrl + 8 * (size_t)ev->nylm) * FORCE_LANES, sizeof *ws->fblk);
+  ws->fblk = calloc((2 * nrl + 8 * (size_t)ev->nylm + 2 * (size_t)ev->nradmax * ev->nylm) * FORCE_LANES,
+                    sizeof *ws->fblk);
   if (!ws->A || !ws->W || !ws->A1 || !ws->rho || !ws->dF || !ws->dE_drho || !ws->rho1 || !ws->prefix || !ws->fblk) {
     ace_atom_workspace_free(ws);
     return aceuq_error_set(err, ACEUQ_ERR_NOMEM, "out of memory");
@@ -521,6 +522,80 @@ static void adjoint_weights(const ace_evaluator *ev, ace_atom_workspace *ws, int
   fold_adjoint_weights(ev, W);
 }
 
+/* Neighbours blk[0..nb) of bond b, lane-minor (lane k = neighbour blk[k], lanes beyond nb 0):
+ * Rb[i][k] = R_i, Yb[2c (+1)][k] = Re (Im) Y_c; with derivatives also dRb and
+ * dYb[6c + 2a (+1)][k] = Re (Im) dY_c/dx_a. */
+static inline __attribute__((always_inline)) void block_gather(const ace_evaluator *ev, const ace_atom_workspace *ws,
+                                                               const ace_bond *b, const size_t *blk, int nb,
+                                                               double *restrict Rb, double *restrict dRb,
+                                                               double *restrict Yb, double *restrict dYb)
+{
+  const int nylm = ev->nylm, nyb = ace_ylm_count(b->lmax);
+  const size_t nrl = (size_t)ev->nradmax * (ev->lmax + 1), nrb = (size_t)b->nradmax * (b->lmax + 1);
+  for (int k = 0; k < FORCE_LANES; ++k) {
+    const int on = k < nb;
+    const size_t q = on ? blk[k] : blk[0];
+    const double *R = &ws->nb_R[q * nrl], *dR = &ws->nb_dR[q * nrl];
+    const ace_complex *Y = &ws->nb_Y[q * nylm], *dY = &ws->nb_dY[3 * q * nylm];
+    for (size_t i = 0; i < nrb; ++i) Rb[i * FORCE_LANES + k] = on ? R[i] : 0.0;
+    for (int c = 0; c < nyb; ++c) {
+      Yb[(2 * c) * FORCE_LANES + k] = Y[c].re;
+      Yb[(2 * c + 1) * FORCE_LANES + k] = Y[c].im;
+    }
+    if (!dRb) continue;
+    for (size_t i = 0; i < nrb; ++i) dRb[i * FORCE_LANES + k] = on ? dR[i] : 0.0;
+    for (int c = 0; c < nyb; ++c)
+      for (int a = 0; a < 3; ++a) {
+        dYb[(6 * c + 2 * a) * FORCE_LANES + k] = dY[3 * c + a].re;
+        dYb[(6 * c + 2 * a + 1) * FORCE_LANES + k] = dY[3 * c + a].im;
+      }
+  }
+}
+
+/* A[mj][n][l][m >= 0] = sum over the nq cached neighbours of species mj of R_nl Y_lm,
+ * FORCE_LANES neighbours at a time into lane-wise sums (ws->fblk), added up at the end. */
+ACEUQ_HOT static void density_block_sums(const ace_evaluator *ev, ace_atom_workspace *ws, int mu_i, int mj, size_t nq)
+{
+  const ace_bond *b = &ev->model->bonds[mu_i * ev->nel + mj];
+  const int L1 = b->lmax + 1, nyb = ace_ylm_count(b->lmax);
+  const size_t nrl = (size_t)ev->nradmax * (ev->lmax + 1);
+  double *restrict Rb = ws->fblk, *restrict Yb = Rb + 2 * nrl * FORCE_LANES;
+  double *restrict acc = Yb + 8 * (size_t)ev->nylm * FORCE_LANES; /* [n][c][re, im][lanes] */
+  memset(acc, 0, (size_t)b->nradmax * nyb * 2 * FORCE_LANES * sizeof *acc);
+  size_t blk[FORCE_LANES];
+  int nb = 0, any = 0;
+  for (size_t q = 0; q <= nq; ++q) {
+    if (q < nq && ws->nb_mu[q] == mj) blk[nb++] = q;
+    if (nb == 0 || (nb < FORCE_LANES && q < nq)) continue;
+    block_gather(ev, ws, b, blk, nb, Rb, NULL, Yb, NULL);
+    for (int nn = 0; nn < b->nradmax; ++nn)
+      for (int l = 0; l < L1; ++l) {
+        const force_vd Rv = fload(&Rb[(size_t)(nn * L1 + l) * FORCE_LANES]);
+        for (int m = 0; m <= l; ++m) {
+          const size_t c = (size_t)ace_ylm_index(l, m);
+          double *a = &acc[((size_t)nn * nyb + c) * 2 * FORCE_LANES];
+          const force_vd re = fload(a) + Rv * fload(&Yb[2 * c * FORCE_LANES]);
+          const force_vd im = fload(a + FORCE_LANES) + Rv * fload(&Yb[(2 * c + 1) * FORCE_LANES]);
+          memcpy(a, &re, sizeof re);
+          memcpy(a + FORCE_LANES, &im, sizeof im);
+        }
+      }
+    nb = 0;
+    any = 1;
+  }
+  if (!any) return;
+  for (int nn = 0; nn < b->nradmax; ++nn)
+    for (int l = 0; l < L1; ++l)
+      for (int m = 0; m <= l; ++m) {
+        const double *a = &acc[((size_t)nn * nyb + (size_t)ace_ylm_index(l, m)) * 2 * FORCE_LANES];
+        ace_complex *A = &ws->A[a_index(ev, mj, nn, l, m)];
+        for (int k = 0; k < FORCE_LANES; ++k) {
+          A->re += a[k];
+          A->im += a[FORCE_LANES + k];
+        }
+      }
+}
+
 /* Step 1 of an atom: the neighbours inside the pair cutoff (splines, Y_lm,
  * cached in ws, *nq of them) and the atomic base A, A1 (with A(l,-m) =
  * (-1)^m conj A(l,m)); rho_core and, for zbl, the closest neighbour qmin
@@ -544,10 +619,16 @@ static aceuq_status atomic_base(const ace_evaluator *ev, ace_atom_workspace *ws,
   const int zbl = model->inner_cutoff_type == ACE_INNER_CUTOFF_ZBL;
   double rho_core = 0.0, dmin = HUGE_VAL;
   size_t q = 0, qmin = (size_t)-1;
+  enum { AHEAD = 4 }; /* neighbours whose spline rows are requested before they are needed */
   for (size_t j = 0; j < n; ++j) {
     const int mj = mu_j[j];
     if (mj < 0 || mj >= nel)
       return aceuq_error_set(err, ACEUQ_ERR_VALUE, "neighbour %zu: species index %d out of range", j, mj);
+    if (j + AHEAD < n && mu_j[j + AHEAD] >= 0 && mu_j[j + AHEAD] < nel) {
+      const double *e = &rij[3 * (j + AHEAD)];
+      ace_bond_splines_prefetch(&ev->splines[mu_i * nel + mu_j[j + AHEAD]],
+                                sqrt(e[0] * e[0] + e[1] * e[1] + e[2] * e[2]), full);
+    }
     const double *d = &rij[3 * j];
     const double r = sqrt(d[0] * d[0] + d[1] * d[1] + d[2] * d[2]);
     const int pair = mu_i * nel + mj;
@@ -586,21 +667,7 @@ static aceuq_status atomic_base(const ace_evaluator *ev, ace_atom_workspace *ws,
   }
   /* Y_lm of all neighbours at once, then A[mu_j][n][l][m] += R_nl Y_lm */
   ace_ylm_eval_many(ev->ylm, q, ws->nb_rhat, ws->nb_Y, ws->nb_dY);
-  for (size_t u = 0; u < q; ++u) {
-    const ace_bond *b = &model->bonds[mu_i * nel + ws->nb_mu[u]];
-    const double *R = &ws->nb_R[u * nrl];
-    const ace_complex *Y = &ws->nb_Y[u * ev->nylm];
-    for (int nn = 0; nn < b->nradmax; ++nn)
-      for (int l = 0; l <= b->lmax; ++l) {
-        const double Rv = R[nn * (b->lmax + 1) + l];
-        ace_complex *A = &ws->A[a_index(ev, ws->nb_mu[u], nn, l, 0)];
-        const ace_complex *y = &Y[ace_ylm_index(l, 0)];
-        for (int m = 0; m <= l; ++m) {
-          A[m].re += Rv * y[m].re;
-          A[m].im += Rv * y[m].im;
-        }
-      }
-  }
+  for (int mj = 0; mj < nel; ++mj) density_block_sums(ev, ws, mu_i, mj, q);
   /* A(l,-m) = (-1)^m conj A(l,m) */
   for (int m0 = 0; m0 < nel; ++m0)
     for (int nn = 0; nn < ev->nradmax; ++nn)
@@ -631,28 +698,11 @@ ACEUQ_HOT static void force_block(const ace_evaluator *ev, ace_atom_workspace *w
                                   int nb, double *radial, double *tang)
 {
   const ace_bond *b = &ev->model->bonds[mu_i * ev->nel + mj];
-  const int nylm = ev->nylm, L1 = b->lmax + 1, nyb = ace_ylm_count(b->lmax);
-  const size_t nrl = (size_t)ev->nradmax * (ev->lmax + 1), nrb = (size_t)b->nradmax * L1;
+  const int nylm = ev->nylm, L1 = b->lmax + 1;
+  const size_t nrl = (size_t)ev->nradmax * (ev->lmax + 1);
   double *restrict Rb = ws->fblk, *restrict dRb = Rb + nrl * FORCE_LANES, *restrict Yb = dRb + nrl * FORCE_LANES;
   double *restrict dYb = Yb + 2 * (size_t)nylm * FORCE_LANES;
-  for (int k = 0; k < FORCE_LANES; ++k) {
-    const int on = k < nb;
-    const size_t q = on ? blk[k] : blk[0];
-    const double *R = &ws->nb_R[q * nrl], *dR = &ws->nb_dR[q * nrl];
-    const ace_complex *Y = &ws->nb_Y[q * nylm], *dY = &ws->nb_dY[3 * q * nylm];
-    for (size_t i = 0; i < nrb; ++i) {
-      Rb[i * FORCE_LANES + k] = on ? R[i] : 0.0;
-      dRb[i * FORCE_LANES + k] = on ? dR[i] : 0.0;
-    }
-    for (int c = 0; c < nyb; ++c) {
-      Yb[(2 * c) * FORCE_LANES + k] = Y[c].re;
-      Yb[(2 * c + 1) * FORCE_LANES + k] = Y[c].im;
-      for (int a = 0; a < 3; ++a) {
-        dYb[(6 * c + 2 * a) * FORCE_LANES + k] = dY[3 * c + a].re;
-        dYb[(6 * c + 2 * a + 1) * FORCE_LANES + k] = dY[3 * c + a].im;
-      }
-    }
-  }
+  block_gather(ev, ws, b, blk, nb, Rb, dRb, Yb, dYb);
   force_vd rad = {0}, tx = {0}, ty = {0}, tz = {0};
   for (int l = 0; l <= b->lmax; ++l)
     for (int m = 0; m <= l; ++m) {

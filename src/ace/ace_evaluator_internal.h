@@ -63,8 +63,9 @@ struct ace_atom_workspace {
   double *rho, *dF, *dE_drho;
   double *rho1;              /* [ndensmax]: rank-1 part of rho from the energy table */
   ace_complex *prefix;       /* [ACE_MAX_RANK + 1] */
-  double *fblk;              /* force contraction of FORCE_LANES neighbours at once, lane-minor:
-                              * R, R' [nrl][lanes], Y (re, im) [2 nylm][lanes], dY (re, im) [6 nylm][lanes] */
+  double *fblk;              /* FORCE_LANES neighbours at once, lane-minor: R, R' [nrl][lanes], Y (re, im)
+                              * [2 nylm][lanes], dY (re, im) [6 nylm][lanes]; the lane-wise sums of A
+                              * [nradmax][nylm][2][lanes] */
   /* projection gradients (ace_projection_gradients), allocated on first use: */
   size_t gcap;               /* neighbours the D and G buffers hold */
   size_t gkmax;              /* columns of G per row */

@@ -85,6 +85,20 @@ aceuq_status ace_bond_splines_eval(const ace_bond_splines *sp, double r, double 
  * full one up to round-off. */
 aceuq_status ace_bond_splines_contract(ace_bond_splines *sp, int ncontract, const double *w, aceuq_error *err);
 
+/* Ask for the table rows of distance r (energy table; and the full table when full) ahead of
+ * their evaluation: the tables are megabytes and each neighbour reads a row at a random place.
+ * No effect on any value. */
+static inline void ace_bond_splines_prefetch(const ace_bond_splines *sp, double r, int full)
+{
+  const double x = r * sp->scale;
+  if (!(x >= 1.0 && x < (double)sp->nlut)) return;
+  const size_t n = (size_t)x;
+  if (sp->ecoef)
+    for (size_t k = 0; k < 4 * (size_t)sp->nefunc; k += 8) __builtin_prefetch(sp->ecoef + n * 4 * sp->nefunc + k);
+  if (full || !sp->ecoef)
+    for (size_t k = 0; k < 4 * (size_t)sp->nfunc; k += 8) __builtin_prefetch(sp->coef + n * 4 * sp->nfunc + k);
+}
+
 /* From the energy table: R, dR [nradmax*(lmax+1)], G, dG [ncontract], c, dc [1].
  * Same distance checks as ace_bond_splines_eval. */
 aceuq_status ace_bond_splines_eval_energy(const ace_bond_splines *sp, double r, double *R, double *dR, double *G,
