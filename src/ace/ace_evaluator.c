@@ -463,7 +463,7 @@ static void fold_adjoint_weights(const ace_evaluator *ev, ace_complex *W)
         }
 }
 
-/* W(m_t) += theta prod_{s != t} A_s for every term, then fold onto m >= 0.  Ranks 2 and 3
+/* W(m_t) += theta prod_{s != t} A_s for every term, then fold onto m >= 0.  Ranks 2 to 4
  * written out; higher ranks by prefix products and a suffix product carried backwards. */
 static void adjoint_weights(const ace_evaluator *ev, ace_atom_workspace *ws, int mu)
 {
@@ -504,6 +504,19 @@ static void adjoint_weights(const ace_evaluator *ev, ace_atom_workspace *ws, int
         W[idx[1]].im += theta * ac.im;
         W[idx[2]].re += theta * ab.re;
         W[idx[2]].im += theta * ab.im;
+        continue;
+      }
+      if (rank == 4) {
+        const ace_complex c3 = A[idx[2]], d4 = A[idx[3]], ab = cmul(a, b), cd = cmul(c3, d4);
+        const ace_complex w0 = cmul(b, cd), w1 = cmul(a, cd), w2 = cmul(ab, d4), w3 = cmul(ab, c3);
+        W[idx[0]].re += theta * w0.re;
+        W[idx[0]].im += theta * w0.im;
+        W[idx[1]].re += theta * w1.re;
+        W[idx[1]].im += theta * w1.im;
+        W[idx[2]].re += theta * w2.re;
+        W[idx[2]].im += theta * w2.im;
+        W[idx[3]].re += theta * w3.re;
+        W[idx[3]].im += theta * w3.im;
         continue;
       }
       /* pre[k] = prod_{s < k} A_s */
