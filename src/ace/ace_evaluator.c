@@ -535,7 +535,8 @@ static void adjoint_weights(const ace_evaluator *ev, ace_atom_workspace *ws, int
   fold_adjoint_weights(ev, W);
 }
 
-/* Neighbours blk[0..nb) of bond b, lane-minor (lane k = neighbour blk[k], lanes beyond nb 0):
+/* Neighbours blk[0..nb) of bond b, lane-minor (lane k = neighbour blk[k]; lanes beyond nb have
+ * R = R' = 0, so that they add nothing, and repeat lane 0's Y):
  * Rb[i][k] = R_i, Yb[2c (+1)][k] = Re (Im) Y_c; with derivatives also dRb and
  * dYb[6c + 2a (+1)][k] = Re (Im) dY_c/dx_a. */
 static inline __attribute__((always_inline)) void block_gather(const ace_evaluator *ev, const ace_atom_workspace *ws,
