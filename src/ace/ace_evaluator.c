@@ -26,22 +26,15 @@
 #include "ace_ylm.h"
 #include "error_internal.h"
 #include "hot_internal.h"
+#include "vec_internal.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* The force contraction runs over FORCE_LANES neighbours at once (GCC/Clang vector extension:
- * one AVX-512 register, two AVX2 ones in the x86-64-v3 clone). */
-#pragma GCC diagnostic ignored "-Wpsabi"
-typedef double force_vd __attribute__((vector_size(FORCE_LANES * sizeof(double))));
-
-static inline __attribute__((always_inline)) force_vd fload(const double *p)
-{
-  force_vd v;
-  memcpy(&v, p, sizeof v);
-  return v;
-}
+/* The force contraction and the A sums run over FORCE_LANES neighbours at once (one AVX-512
+ * register, two AVX2 ones in the x86-64-v3 clone). */
+ACEUQ_DOUBLE_VECTOR(force_vd, FORCE_LANES)
 
 static void flat_terms_free(flat_terms *t)
 {
@@ -463,6 +456,13 @@ static void fold_adjoint_weights(const ace_evaluator *ev, ace_complex *W)
         }
 }
 
+/* W[e] += s z */
+static inline void adjoint_add(ace_complex *restrict W, int e, double s, ace_complex z)
+{
+  W[e].re += s * z.re;
+  W[e].im += s * z.im;
+}
+
 /* W(m_t) += theta prod_{s != t} A_s for every term, then fold onto m >= 0.  Ranks 2 to 4
  * written out; higher ranks by prefix products and a suffix product carried backwards. */
 static void adjoint_weights(const ace_evaluator *ev, ace_atom_workspace *ws, int mu)
@@ -490,33 +490,23 @@ static void adjoint_weights(const ace_evaluator *ev, ace_atom_workspace *ws, int
       const int *idx = &s->ct.idx[t * ACE_MAX_RANK];
       const ace_complex a = A[idx[0]], b = A[idx[1]];
       if (rank == 2) {
-        W[idx[0]].re += theta * b.re;
-        W[idx[0]].im += theta * b.im;
-        W[idx[1]].re += theta * a.re;
-        W[idx[1]].im += theta * a.im;
+        adjoint_add(W, idx[0], theta, b);
+        adjoint_add(W, idx[1], theta, a);
         continue;
       }
       if (rank == 3) {
-        const ace_complex c3 = A[idx[2]], ab = cmul(a, b), ac = cmul(a, c3), bc = cmul(b, c3);
-        W[idx[0]].re += theta * bc.re;
-        W[idx[0]].im += theta * bc.im;
-        W[idx[1]].re += theta * ac.re;
-        W[idx[1]].im += theta * ac.im;
-        W[idx[2]].re += theta * ab.re;
-        W[idx[2]].im += theta * ab.im;
+        const ace_complex c3 = A[idx[2]];
+        adjoint_add(W, idx[0], theta, cmul(b, c3));
+        adjoint_add(W, idx[1], theta, cmul(a, c3));
+        adjoint_add(W, idx[2], theta, cmul(a, b));
         continue;
       }
       if (rank == 4) {
         const ace_complex c3 = A[idx[2]], d4 = A[idx[3]], ab = cmul(a, b), cd = cmul(c3, d4);
-        const ace_complex w0 = cmul(b, cd), w1 = cmul(a, cd), w2 = cmul(ab, d4), w3 = cmul(ab, c3);
-        W[idx[0]].re += theta * w0.re;
-        W[idx[0]].im += theta * w0.im;
-        W[idx[1]].re += theta * w1.re;
-        W[idx[1]].im += theta * w1.im;
-        W[idx[2]].re += theta * w2.re;
-        W[idx[2]].im += theta * w2.im;
-        W[idx[3]].re += theta * w3.re;
-        W[idx[3]].im += theta * w3.im;
+        adjoint_add(W, idx[0], theta, cmul(b, cd));
+        adjoint_add(W, idx[1], theta, cmul(a, cd));
+        adjoint_add(W, idx[2], theta, cmul(ab, d4));
+        adjoint_add(W, idx[3], theta, cmul(ab, c3));
         continue;
       }
       /* pre[k] = prod_{s < k} A_s */
@@ -584,14 +574,14 @@ ACEUQ_HOT static void density_block_sums(const ace_evaluator *ev, ace_atom_works
     block_gather(ev, ws, b, blk, nb, Rb, NULL, Yb, NULL);
     for (int nn = 0; nn < b->nradmax; ++nn)
       for (int l = 0; l < L1; ++l) {
-        const force_vd Rv = fload(&Rb[(size_t)(nn * L1 + l) * FORCE_LANES]);
+        const force_vd Rv = force_vd_load(&Rb[(size_t)(nn * L1 + l) * FORCE_LANES]);
         for (int m = 0; m <= l; ++m) {
           const size_t c = (size_t)ace_ylm_index(l, m);
           double *a = &acc[((size_t)nn * nyb + c) * 2 * FORCE_LANES];
-          const force_vd re = fload(a) + Rv * fload(&Yb[2 * c * FORCE_LANES]);
-          const force_vd im = fload(a + FORCE_LANES) + Rv * fload(&Yb[(2 * c + 1) * FORCE_LANES]);
-          memcpy(a, &re, sizeof re);
-          memcpy(a + FORCE_LANES, &im, sizeof im);
+          const force_vd re = force_vd_load(a) + Rv * force_vd_load(&Yb[2 * c * FORCE_LANES]);
+          const force_vd im = force_vd_load(a + FORCE_LANES) + Rv * force_vd_load(&Yb[(2 * c + 1) * FORCE_LANES]);
+          force_vd_store(a, re);
+          force_vd_store(a + FORCE_LANES, im);
         }
       }
     nb = 0;
@@ -723,8 +713,8 @@ ACEUQ_HOT static void force_block(const ace_evaluator *ev, ace_atom_workspace *w
       force_vd Pr = {0}, Pi = {0}, Qr = {0}, Qi = {0};
       for (int nn = 0; nn < b->nradmax; ++nn) {
         const ace_complex w = ws->W[a_index(ev, mj, nn, l, m)];
-        const force_vd Rv = fload(&Rb[(size_t)(nn * L1 + l) * FORCE_LANES]);
-        const force_vd dRv = fload(&dRb[(size_t)(nn * L1 + l) * FORCE_LANES]);
+        const force_vd Rv = force_vd_load(&Rb[(size_t)(nn * L1 + l) * FORCE_LANES]);
+        const force_vd dRv = force_vd_load(&dRb[(size_t)(nn * L1 + l) * FORCE_LANES]);
         Pr += w.re * Rv;
         Pi += w.im * Rv;
         Qr += w.re * dRv;
@@ -732,10 +722,10 @@ ACEUQ_HOT static void force_block(const ace_evaluator *ev, ace_atom_workspace *w
       }
       const size_t c = (size_t)ace_ylm_index(l, m);
       const double *y = &Yb[2 * c * FORCE_LANES], *d = &dYb[6 * c * FORCE_LANES];
-      rad += Qr * fload(y) - Qi * fload(y + FORCE_LANES);
-      tx += Pr * fload(d) - Pi * fload(d + FORCE_LANES);
-      ty += Pr * fload(d + 2 * FORCE_LANES) - Pi * fload(d + 3 * FORCE_LANES);
-      tz += Pr * fload(d + 4 * FORCE_LANES) - Pi * fload(d + 5 * FORCE_LANES);
+      rad += Qr * force_vd_load(y) - Qi * force_vd_load(y + FORCE_LANES);
+      tx += Pr * force_vd_load(d) - Pi * force_vd_load(d + FORCE_LANES);
+      ty += Pr * force_vd_load(d + 2 * FORCE_LANES) - Pi * force_vd_load(d + 3 * FORCE_LANES);
+      tz += Pr * force_vd_load(d + 4 * FORCE_LANES) - Pi * force_vd_load(d + 5 * FORCE_LANES);
     }
   for (int k = 0; k < nb; ++k) {
     radial[k] = rad[k];

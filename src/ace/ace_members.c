@@ -4,6 +4,7 @@
 #include "ace_evaluator_internal.h"
 #include "error_internal.h"
 #include "hot_internal.h"
+#include "vec_internal.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -11,19 +12,7 @@
 /* Members are processed LANES at a time with the GCC/Clang vector extension
  * (one AVX2 or two SSE2 registers; 8 lanes spill registers on AVX2). */
 #define LANES 4
-/* vload/vstore are always inlined into each target clone: the vector-argument ABI GCC warns
- * about never crosses a call (an out-of-line copy would also be slow) */
-#pragma GCC diagnostic ignored "-Wpsabi"
-typedef double member_vd __attribute__((vector_size(LANES * sizeof(double))));
-
-static inline __attribute__((always_inline)) member_vd vload(const double *p)
-{
-  member_vd v;
-  memcpy(&v, p, sizeof v);
-  return v;
-}
-
-static inline __attribute__((always_inline)) void vstore(double *p, member_vd v) { memcpy(p, &v, sizeof v); }
+ACEUQ_DOUBLE_VECTOR(member_vd, LANES)
 
 /* One species: rank-1 terms h1[f][s] on A1[idx1[f]], and the unique products
  * of rank > 1 (idx sorted ascending, so equal products compare equal). */
@@ -231,7 +220,7 @@ ACEUQ_HOT static void member_adjoints(const ace_evaluator *ev, const member_spec
   for (size_t f = 0; f < m->n1; ++f) {
     double *w = &W1[(size_t)m->idx1[f] * Mp];
     const double *h = &m->h1[f * Mp];
-    for (size_t s = 0; s < Mp; s += LANES) vstore(&w[s], vload(&w[s]) + vload(&h[s]));
+    for (size_t s = 0; s < Mp; s += LANES) member_vd_store(&w[s], member_vd_load(&w[s]) + member_vd_load(&h[s]));
   }
   ace_complex pre[ACE_MAX_RANK + 1];
   for (size_t u = 0; u < m->nu; ++u) {
@@ -245,9 +234,9 @@ ACEUQ_HOT static void member_adjoints(const ace_evaluator *ev, const member_spec
       const ace_complex d = cmul(pre[a], suf);
       double *wr = &Wr[(size_t)idx[a] * Mp], *wi = &Wi[(size_t)idx[a] * Mp];
       for (size_t s = 0; s < Mp; s += LANES) {
-        const member_vd hv = vload(&h[s]);
-        vstore(&wr[s], vload(&wr[s]) + hv * d.re);
-        vstore(&wi[s], vload(&wi[s]) + hv * d.im);
+        const member_vd hv = member_vd_load(&h[s]);
+        member_vd_store(&wr[s], member_vd_load(&wr[s]) + hv * d.re);
+        member_vd_store(&wi[s], member_vd_load(&wi[s]) + hv * d.im);
       }
       suf = cmul(suf, ws->A[idx[a]]);
     }
@@ -259,8 +248,8 @@ ACEUQ_HOT static void member_adjoints(const ace_evaluator *ev, const member_spec
           const size_t p = (size_t)a_index(ev, m0, n, l, mm) * Mp, q = (size_t)a_index(ev, m0, n, l, -mm) * Mp;
           const double sg = (mm & 1) ? -1.0 : 1.0;
           for (size_t s = 0; s < Mp; s += LANES) {
-            vstore(&Wr[p + s], vload(&Wr[p + s]) + sg * vload(&Wr[q + s]));
-            vstore(&Wi[p + s], vload(&Wi[p + s]) - sg * vload(&Wi[q + s]));
+            member_vd_store(&Wr[p + s], member_vd_load(&Wr[p + s]) + sg * member_vd_load(&Wr[q + s]));
+            member_vd_store(&Wi[p + s], member_vd_load(&Wi[p + s]) - sg * member_vd_load(&Wi[q + s]));
           }
         }
 }
