@@ -6,7 +6,10 @@
  * bench/bench_pace_vs_aceuq.sh measures the whole pair style against ML-PACE.
  * Each timing repeats the pass over all atoms for >= 0.3 s, best of 3.  Also prints
  * the total energy and sum |F| so that a change of the evaluator that moves numbers
- * beyond round-off is visible.   usage: bench_evaluator [POT.yaml|POT.yace ...]
+ * beyond round-off is visible.  For a linear .yaml also the member forces of a posterior
+ * (what `spread forces` does per atom): energy + projections, then aceuq_spread_gradients
+ * for 8 and 32 random members plus the potential's own lane, whose forces replace the
+ * force pass -- compare with E+F.   usage: bench_evaluator [POT.yaml|POT.yace ...]
  * (default: the Cu potentials of ../shared/reference and potentials/Cu.yaml) */
 #define _POSIX_C_SOURCE 200809L
 #include "aceuq.h"
@@ -67,6 +70,51 @@ static double time_passes(const aceuq_potential *pot, aceuq_workspace *ws, env *
   return 1e6 * best / (double)e->n;
 }
 
+/* energy + projections, then every member's gradients (and the potential's own, lane M) */
+static double time_members(const aceuq_potential *pot, aceuq_workspace *ws, env *e, size_t M, size_t nmax)
+{
+  aceuq_error err;
+  size_t K = 0;
+  for (int mu = 0; mu < aceuq_potential_num_elements(pot); ++mu)
+    K += aceuq_potential_projection_size(pot, mu, ACEUQ_PROJECTIONS_LINEAR);
+  double *D = malloc(M * K * sizeof *D), *dev = malloc(nmax * (M + 1) * 3 * sizeof *dev);
+  unsigned long long seed = 7;
+  for (size_t q = 0; q < M * K; ++q) D[q] = 1e-3 * (bench_uniform(&seed) - 0.5);
+  aceuq_spread *sp = NULL;
+  double best = -1.0;
+  if (aceuq_spread_create_shared(pot, M, D, &sp, &err) == ACEUQ_OK && aceuq_spread_enable_forces(sp, &err) == ACEUQ_OK) {
+    best = 1e30;
+    for (int rep = 0; rep < 3; ++rep) {
+      int k = 0;
+      const double t0 = bench_now();
+      double t;
+      do {
+        for (size_t i = 0; i < e->n; ++i) {
+          const size_t *index;
+          const double *disp;
+          const size_t m = aceuq_neighbor_list_get(e->nl, i, &index, &disp, NULL);
+          for (size_t q = 0; q < m; ++q) e->mj[q] = e->mu[index[q]];
+          double en;
+          if (aceuq_evaluate_atom(pot, ws, e->mu[i], m, e->mj, disp, &en, NULL, ACEUQ_PROJECTIONS_LINEAR, e->proj,
+                                  &err) != ACEUQ_OK ||
+              aceuq_spread_gradients(sp, ws, e->mu[i], m, dev, &err) != ACEUQ_OK) {
+            fprintf(stderr, "bench_evaluator: %s\n", err.message);
+            exit(1);
+          }
+        }
+        ++k;
+        t = bench_now() - t0;
+      } while (t < 0.3);
+      if (t / k < best) best = t / k;
+    }
+    best = 1e6 * best / (double)e->n;
+  }
+  aceuq_spread_free(sp);
+  free(D);
+  free(dev);
+  return best;
+}
+
 static void bench(const char *path)
 {
   aceuq_error err;
@@ -120,6 +168,12 @@ static void bench(const char *path)
   const double tp = K ? time_passes(pot, ws, &e, 1, 1) : 0.0;
   printf("%-40s %6.1f nbrs  E %8.2f  E+F %8.2f  E+F+proj %8.2f us/atom   E = %.12f eV  sum|dE/dr| = %.10f\n", path,
          (double)nsum / (double)e.n, te, tf, tp, etot, fsum);
+  for (size_t M = 8; K && M <= 32; M *= 4) {
+    const double tm = time_members(pot, ws, &e, M, nmax);
+    if (tm > 0)
+      printf("%-40s   member forces, %2zu members + own: E+proj+gradients %8.2f us/atom = %.2f x E+F\n", "", M, tm,
+             tm / tf);
+  }
   aceuq_workspace_free(ws);
   aceuq_neighbor_list_free(e.nl);
   free(e.mj);

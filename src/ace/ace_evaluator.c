@@ -312,10 +312,8 @@ void ace_atom_workspace_free(ace_atom_workspace *ws)
   free(ws->gq);
   free(ws->mWr);
   free(ws->mWi);
-  free(ws->mW1);
-  free(ws->macc);
-  free(ws->mWc);
-  free(ws->mC);
+  free(ws->mupd);
+  free(ws->mrad1);
   free(ws);
 }
 
@@ -648,7 +646,7 @@ static aceuq_status atomic_base(const ace_evaluator *ev, ace_atom_workspace *ws,
                                       &ws->nb_dc[q], err);
     for (int p = 0; !st && p < nd; ++p) ws->rho1[p] += G[p];
     if (!st && full) { /* the rank-1 basis itself: projections and their gradients */
-      st = ace_bond_splines_eval(&ev->splines[pair], r, g, dg, NULL, NULL, NULL, NULL, err);
+      st = ace_bond_splines_eval_basis(&ev->splines[pair], r, g, dg, err);
       for (int k = 0; !st && k < b->nradbase; ++k) ws->A1[mj * nk + k] += g[k];
     }
     if (st) return aceuq_error_prefix(err, "neighbour at distance %.6g of a %s atom", r, model->elements[mu_i]);
@@ -693,45 +691,121 @@ static aceuq_status atomic_base(const ace_evaluator *ev, ace_atom_workspace *ws,
   return ACEUQ_OK;
 }
 
+/* One gathered block of neighbours of bond b (species mj) against ns weight sets (ns a constant
+ * of each inlined copy, <= CONTRACT_SETS: independent accumulators hide the add latency), set s
+ * with adjoints w_s(e) = Wr[e ld + s] + i Wi[e ld + s] on the entries e = (mj, n, l, m >= 0),
+ * vectorised over the neighbours.  Radial sums first, P = sum_n w(n,l,m) R_nl(r),
+ * Q = sum_n w(n,l,m) R'_nl(r), then per neighbour
+ *   rad_s = Re sum_lm Q Y_lm,   t_s,a = Re sum_lm P dY_lm / dx_a. */
+#define CONTRACT_SETS 2
+static inline __attribute__((always_inline)) void block_contract(const ace_evaluator *ev, const ace_bond *b, int mj,
+                                                                 const double *restrict Rb, const double *restrict dRb,
+                                                                 const double *restrict Yb, const double *restrict dYb,
+                                                                 const double *Wr, const double *Wi, size_t ld, int ns,
+                                                                 force_vd *rad_out, force_vd *t_out)
+{
+  const int L1 = b->lmax + 1;
+  force_vd rad[CONTRACT_SETS] = {{0}}, tx[CONTRACT_SETS] = {{0}}, ty[CONTRACT_SETS] = {{0}}, tz[CONTRACT_SETS] = {{0}};
+  for (int l = 0; l <= b->lmax; ++l)
+    for (int m = 0; m <= l; ++m) {
+      force_vd Pr[CONTRACT_SETS] = {{0}}, Pi[CONTRACT_SETS] = {{0}}, Qr[CONTRACT_SETS] = {{0}},
+               Qi[CONTRACT_SETS] = {{0}};
+      for (int nn = 0; nn < b->nradmax; ++nn) {
+        const size_t e = (size_t)a_index(ev, mj, nn, l, m) * ld;
+        const force_vd Rv = force_vd_load(&Rb[(size_t)(nn * L1 + l) * FORCE_LANES]);
+        const force_vd dRv = force_vd_load(&dRb[(size_t)(nn * L1 + l) * FORCE_LANES]);
+        for (int s = 0; s < ns; ++s) {
+          const double wr = Wr[e + (size_t)s], wi = Wi[e + (size_t)s];
+          Pr[s] += wr * Rv;
+          Pi[s] += wi * Rv;
+          Qr[s] += wr * dRv;
+          Qi[s] += wi * dRv;
+        }
+      }
+      const size_t c = (size_t)ace_ylm_index(l, m);
+      const double *y = &Yb[2 * c * FORCE_LANES], *d = &dYb[6 * c * FORCE_LANES];
+      for (int s = 0; s < ns; ++s) {
+        rad[s] += Qr[s] * force_vd_load(y) - Qi[s] * force_vd_load(y + FORCE_LANES);
+        tx[s] += Pr[s] * force_vd_load(d) - Pi[s] * force_vd_load(d + FORCE_LANES);
+        ty[s] += Pr[s] * force_vd_load(d + 2 * FORCE_LANES) - Pi[s] * force_vd_load(d + 3 * FORCE_LANES);
+        tz[s] += Pr[s] * force_vd_load(d + 4 * FORCE_LANES) - Pi[s] * force_vd_load(d + 5 * FORCE_LANES);
+      }
+    }
+  for (int s = 0; s < ns; ++s) {
+    rad_out[s] = rad[s];
+    t_out[3 * s] = tx[s];
+    t_out[3 * s + 1] = ty[s];
+    t_out[3 * s + 2] = tz[s];
+  }
+}
+
+/* The fblk areas of a force block: R, R' [nrl][lanes], Y [2 nylm][lanes], dY [6 nylm][lanes]. */
+static void block_areas(const ace_evaluator *ev, ace_atom_workspace *ws, double **Rb, double **dRb, double **Yb,
+                        double **dYb)
+{
+  const size_t nrl = (size_t)ev->nradmax * (ev->lmax + 1);
+  *Rb = ws->fblk;
+  *dRb = *Rb + nrl * FORCE_LANES;
+  *Yb = *dRb + nrl * FORCE_LANES;
+  *dYb = *Yb + 2 * (size_t)ev->nylm * FORCE_LANES;
+}
+
 /* The angular part of dE/dr_ij for nb <= FORCE_LANES neighbours of one species mj (ws->nb_*
- * indices blk[]), vectorised over the neighbours.  With the adjoints W+ (m >= 0) and per (l, m)
- *   P = sum_n W+(n,l,m) R_nl(r),  Q = sum_n W+(n,l,m) R'_nl(r)      (radial sums first),
- *   radial[k] = Re sum_lm Q Y_lm,  tang[k][a] = Re sum_lm P dY_lm / dx_a   (per neighbour k);
+ * indices blk[]) with the atom's adjoints ws->W: radial[k] and tang[k][a] of block_contract;
  * lanes beyond nb hold zeros. */
 ACEUQ_HOT static void force_block(const ace_evaluator *ev, ace_atom_workspace *ws, int mu_i, int mj, const size_t *blk,
                                   int nb, double *radial, double *tang)
 {
   const ace_bond *b = &ev->model->bonds[mu_i * ev->nel + mj];
-  const int nylm = ev->nylm, L1 = b->lmax + 1;
-  const size_t nrl = (size_t)ev->nradmax * (ev->lmax + 1);
-  double *restrict Rb = ws->fblk, *restrict dRb = Rb + nrl * FORCE_LANES, *restrict Yb = dRb + nrl * FORCE_LANES;
-  double *restrict dYb = Yb + 2 * (size_t)nylm * FORCE_LANES;
+  double *Rb, *dRb, *Yb, *dYb;
+  block_areas(ev, ws, &Rb, &dRb, &Yb, &dYb);
   block_gather(ev, ws, b, blk, nb, Rb, dRb, Yb, dYb);
-  force_vd rad = {0}, tx = {0}, ty = {0}, tz = {0};
-  for (int l = 0; l <= b->lmax; ++l)
-    for (int m = 0; m <= l; ++m) {
-      force_vd Pr = {0}, Pi = {0}, Qr = {0}, Qi = {0};
-      for (int nn = 0; nn < b->nradmax; ++nn) {
-        const ace_complex w = ws->W[a_index(ev, mj, nn, l, m)];
-        const force_vd Rv = force_vd_load(&Rb[(size_t)(nn * L1 + l) * FORCE_LANES]);
-        const force_vd dRv = force_vd_load(&dRb[(size_t)(nn * L1 + l) * FORCE_LANES]);
-        Pr += w.re * Rv;
-        Pi += w.im * Rv;
-        Qr += w.re * dRv;
-        Qi += w.im * dRv;
-      }
-      const size_t c = (size_t)ace_ylm_index(l, m);
-      const double *y = &Yb[2 * c * FORCE_LANES], *d = &dYb[6 * c * FORCE_LANES];
-      rad += Qr * force_vd_load(y) - Qi * force_vd_load(y + FORCE_LANES);
-      tx += Pr * force_vd_load(d) - Pi * force_vd_load(d + FORCE_LANES);
-      ty += Pr * force_vd_load(d + 2 * FORCE_LANES) - Pi * force_vd_load(d + 3 * FORCE_LANES);
-      tz += Pr * force_vd_load(d + 4 * FORCE_LANES) - Pi * force_vd_load(d + 5 * FORCE_LANES);
-    }
+  force_vd rad, t[3];
+  block_contract(ev, b, mj, Rb, dRb, Yb, dYb, &ws->W[0].re, &ws->W[0].im, 2, 1, &rad, t);
   for (int k = 0; k < nb; ++k) {
     radial[k] = rad[k];
-    tang[3 * k] = tx[k];
-    tang[3 * k + 1] = ty[k];
-    tang[3 * k + 2] = tz[k];
+    tang[3 * k] = t[0][k];
+    tang[3 * k + 1] = t[1][k];
+    tang[3 * k + 2] = t[2][k];
+  }
+}
+
+/* See ace_evaluator_internal.h.  Per block of neighbours: one gather, then the weight sets
+ * CONTRACT_SETS at a time. */
+ACEUQ_HOT void ace_weighted_gradients(const ace_evaluator *ev, ace_atom_workspace *ws, size_t ns, const double *Wr,
+                                      const double *Wi, const double *radial1, size_t ld, double *out)
+{
+  const int mu_i = ws->last_mu;
+  const size_t nq = ws->last_nq;
+  double *Rb, *dRb, *Yb, *dYb;
+  block_areas(ev, ws, &Rb, &dRb, &Yb, &dYb);
+  for (int mj = 0; mj < ev->nel; ++mj) {
+    const ace_bond *b = &ev->model->bonds[mu_i * ev->nel + mj];
+    size_t blk[FORCE_LANES];
+    int nb = 0;
+    for (size_t q = 0; q <= nq; ++q) {
+      if (q < nq && ws->nb_mu[q] == mj) blk[nb++] = q;
+      if (nb == 0 || (nb < FORCE_LANES && q < nq)) continue;
+      block_gather(ev, ws, b, blk, nb, Rb, dRb, Yb, dYb);
+      double ir[FORCE_LANES];
+      for (int k = 0; k < nb; ++k) ir[k] = 1.0 / ws->nb_r[blk[k]];
+      for (size_t s = 0; s < ns; s += CONTRACT_SETS) {
+        const int sets = ns - s >= CONTRACT_SETS ? CONTRACT_SETS : (int)(ns - s);
+        force_vd rad[CONTRACT_SETS], t[3 * CONTRACT_SETS];
+        if (sets == CONTRACT_SETS)
+          block_contract(ev, b, mj, Rb, dRb, Yb, dYb, Wr + s, Wi + s, ld, CONTRACT_SETS, rad, t);
+        else
+          block_contract(ev, b, mj, Rb, dRb, Yb, dYb, Wr + s, Wi + s, ld, 1, rad, t);
+        for (int z = 0; z < sets; ++z)
+          for (int k = 0; k < nb; ++k) {
+            const size_t u = blk[k];
+            const double *rh = &ws->nb_rhat[3 * u], radial = rad[z][k] + radial1[u * ld + s + (size_t)z];
+            double *o = &out[(ws->nb_src[u] * ns + s + (size_t)z) * 3];
+            for (int a = 0; a < 3; ++a) o[a] = radial * rh[a] + t[3 * z + a][k] * ir[k];
+          }
+      }
+      nb = 0;
+    }
   }
 }
 
@@ -743,8 +817,7 @@ aceuq_status ace_rank1_cache_fill(const ace_evaluator *ev, ace_atom_workspace *w
   for (size_t q = 0; q < ws->last_nq; ++q) {
     const int mj = ws->nb_mu[q], pair = ws->last_mu * ev->nel + mj;
     double *g = &ws->nb_g[q * nk];
-    aceuq_status st = ace_bond_splines_eval(&ev->splines[pair], ws->nb_r[q], g, &ws->nb_dg[q * nk], NULL, NULL,
-                                            NULL, NULL, err);
+    aceuq_status st = ace_bond_splines_eval_basis(&ev->splines[pair], ws->nb_r[q], g, &ws->nb_dg[q * nk], err);
     if (st) return st;
     for (int k = 0; k < ev->model->bonds[pair].nradbase; ++k) ws->A1[mj * nk + k] += g[k];
   }

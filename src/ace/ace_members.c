@@ -6,30 +6,41 @@
 #include "hot_internal.h"
 #include "vec_internal.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 /* Members are processed LANES at a time with the GCC/Clang vector extension
- * (one AVX2 or two SSE2 registers; 8 lanes spill registers on AVX2). */
+ * (one AVX2 or two SSE2 registers). */
 #define LANES 4
 ACEUQ_DOUBLE_VECTOR(member_vd, LANES)
+/* member lanes accumulated in registers at once by member_adjoints (4 vectors re + 4 im) */
+#define CHUNK_VECTORS 4
 
-/* One species: rank-1 terms h1[f][s] on A1[idx1[f]], and the unique products
- * of rank > 1 (idx sorted ascending, so equal products compare equal). */
+/* One species.  The unique products of rank > 1 (idx sorted ascending, so equal products compare
+ * equal) with their member coefficients h[u][s]; the adjoint updates of a product, one per factor,
+ * d(prod_u)/dA_e = prod_{b != a} A_b, go to the folded entry e' = e (m >= 0) or (l, -m) (m < 0,
+ * times (-1)^m conj); they are listed by target so that each target's sum stays in registers. */
 typedef struct member_species {
-  size_t n1;
-  int *idx1;
-  double *h1;       /* [n1][Mp] */
+  double *W1;       /* [nel nradbase][Mp]: rank-1 adjoints sum_f h1_f,s on A1 (the same for every atom) */
   size_t nu;
   int *rank;        /* [nu] */
   int *idx;         /* [nu][ACE_MAX_RANK] */
   double *h;        /* [nu][Mp] */
+  int *slot;        /* [nu][ACE_MAX_RANK]: position of update (u, a) in target order */
+  double *fold;     /* [nu][ACE_MAX_RANK][2]: (1, 1) for m >= 0, ((-1)^m, -(-1)^m) for m < 0 */
+  size_t nupd;
+  int *upd_u;       /* [nupd]: the product of each update */
+  size_t ntarget;   /* every entry e with m >= 0 */
+  int *target;      /* [ntarget] */
+  size_t *tfirst;   /* [ntarget + 1]: updates of target i are tfirst[i] .. tfirst[i+1]-1 */
 } member_species;
 
 struct ace_member_basis {
   int nel;
   size_t M;
   size_t Mp;        /* M rounded up to whole vectors of LANES; the padding members are 0 */
+  size_t nupd_max;  /* largest update list of a species */
   member_species *sp;
 };
 
@@ -64,11 +75,15 @@ void ace_member_basis_free(ace_member_basis *mb)
   if (!mb) return;
   for (int e = 0; mb->sp && e < mb->nel; ++e) {
     member_species *m = &mb->sp[e];
-    free(m->idx1);
-    free(m->h1);
+    free(m->W1);
     free(m->rank);
     free(m->idx);
     free(m->h);
+    free(m->slot);
+    free(m->fold);
+    free(m->upd_u);
+    free(m->target);
+    free(m->tfirst);
   }
   free(mb->sp);
   free(mb);
@@ -81,23 +96,86 @@ size_t ace_member_basis_products(const ace_member_basis *mb, int mu)
   return mu >= 0 && mu < mb->nel ? mb->sp[mu].nu : 0;
 }
 
-/* h_u,s = sum over the terms (f, t) of product u of g_t d_s,f. */
-static aceuq_status member_species_build(const species_eval *se, size_t M, size_t Mp, const double *D, size_t ldd,
-                                         size_t off, member_species *m, aceuq_error *err)
+/* The folded target of A entry e and the multipliers of its update: Re(w dA(l,-m)) =
+ * Re((-1)^m conj(w) dA(l,m)). */
+static int folded_target(const ace_evaluator *ev, int e, double *fre, double *fim)
+{
+  const int lm = e % ev->nlm, l = (int)sqrt((double)lm + 0.5), m = lm - l * l - l;
+  *fre = *fim = 1.0;
+  if (m >= 0) return e;
+  const double sg = (m & 1) ? -1.0 : 1.0;
+  *fre = sg;
+  *fim = -sg;
+  return e - 2 * m;
+}
+
+/* The update lists of m's products: every m >= 0 entry is a target (those without updates get
+ * zero adjoints), updates in target order (a counting sort). */
+static aceuq_status member_updates_build(const ace_evaluator *ev, member_species *m, aceuq_error *err)
+{
+  const size_t na = (size_t)ev->nel * ev->nradmax * ev->nlm;
+  int *pos = malloc(na * sizeof *pos);
+  size_t *cnt = calloc(na + 1, sizeof *cnt);
+  m->slot = malloc((m->nu ? m->nu : 1) * ACE_MAX_RANK * sizeof *m->slot);
+  m->fold = malloc((m->nu ? m->nu : 1) * ACE_MAX_RANK * 2 * sizeof *m->fold);
+  m->target = malloc(na * sizeof *m->target);
+  m->tfirst = malloc((na + 1) * sizeof *m->tfirst);
+  if (!pos || !cnt || !m->slot || !m->fold || !m->target || !m->tfirst) {
+    free(pos);
+    free(cnt);
+    return aceuq_error_set(err, ACEUQ_ERR_NOMEM, "member basis: out of memory (%zu products)", m->nu);
+  }
+  m->nupd = 0;
+  for (size_t u = 0; u < m->nu; ++u)
+    for (int a = 0; a < m->rank[u]; ++a) {
+      double fre, fim;
+      ++cnt[folded_target(ev, m->idx[u * ACE_MAX_RANK + a], &fre, &fim)];
+      ++m->nupd;
+    }
+  m->upd_u = malloc((m->nupd ? m->nupd : 1) * sizeof *m->upd_u);
+  if (!m->upd_u) {
+    free(pos);
+    free(cnt);
+    return aceuq_error_set(err, ACEUQ_ERR_NOMEM, "member basis: out of memory (%zu updates)", m->nupd);
+  }
+  m->ntarget = 0;
+  size_t at = 0;
+  for (size_t e = 0; e < na; ++e) {
+    double fre, fim;
+    if (folded_target(ev, (int)e, &fre, &fim) != (int)e) continue; /* m < 0: never a target */
+    pos[e] = (int)at;
+    m->target[m->ntarget] = (int)e;
+    m->tfirst[m->ntarget++] = at;
+    at += cnt[e];
+  }
+  m->tfirst[m->ntarget] = at;
+  for (size_t u = 0; u < m->nu; ++u)
+    for (int a = 0; a < m->rank[u]; ++a) {
+      double *f = &m->fold[(u * ACE_MAX_RANK + (size_t)a) * 2];
+      const int e = folded_target(ev, m->idx[u * ACE_MAX_RANK + a], &f[0], &f[1]);
+      m->slot[u * ACE_MAX_RANK + (size_t)a] = pos[e];
+      m->upd_u[pos[e]++] = (int)u;
+    }
+  free(pos);
+  free(cnt);
+  return ACEUQ_OK;
+}
+
+/* W1_s(k) = sum over the rank-1 functions f on A1 entry k of d_s,f;  h_u,s = sum over the terms
+ * (f, t) of product u of g_t d_s,f. */
+static aceuq_status member_species_build(const ace_evaluator *ev, const species_eval *se, size_t M, size_t Mp,
+                                         const double *D, size_t ldd, size_t off, member_species *m,
+                                         aceuq_error *err)
 {
   const flat_terms *pb = &se->pb;
-  m->n1 = se->nproj1;
-  m->idx1 = malloc((m->n1 ? m->n1 : 1) * sizeof *m->idx1);
-  m->h1 = calloc((m->n1 ? m->n1 : 1) * Mp, sizeof *m->h1);
+  m->W1 = calloc((size_t)ev->nel * ev->nradbase * Mp, sizeof *m->W1);
   term_entry *t = malloc((pb->nterms ? pb->nterms : 1) * sizeof *t);
-  if (!m->idx1 || !m->h1 || !t) {
+  if (!m->W1 || !t) {
     free(t);
     return aceuq_error_set(err, ACEUQ_ERR_NOMEM, "member basis: out of memory (%zu terms)", pb->nterms);
   }
-  for (size_t f = 0; f < m->n1; ++f) {
-    m->idx1[f] = se->p1_idx[f];
-    for (size_t s = 0; s < M; ++s) m->h1[f * Mp + s] = D[s * ldd + off + f];
-  }
+  for (size_t f = 0; f < se->nproj1; ++f)
+    for (size_t s = 0; s < M; ++s) m->W1[(size_t)se->p1_idx[f] * Mp + s] += D[s * ldd + off + f];
   size_t nt = 0;
   for (size_t f = 0; f < pb->nfunc; ++f)
     for (size_t k = pb->first[f]; k < pb->first[f + 1]; ++k, ++nt) {
@@ -130,7 +208,7 @@ static aceuq_status member_species_build(const species_eval *se, size_t M, size_
   }
   m->nu = nu;
   free(t);
-  return ACEUQ_OK;
+  return member_updates_build(ev, m, err);
 }
 
 aceuq_status ace_member_basis_create(const ace_evaluator *ev, size_t M, const double *D, size_t ldd,
@@ -159,7 +237,9 @@ aceuq_status ace_member_basis_create(const ace_evaluator *ev, size_t M, const do
   mb->Mp = (lanes + LANES - 1) / LANES * LANES;
   aceuq_status st = ACEUQ_OK;
   for (int e = 0; !st && e < ev->nel; ++e)
-    st = member_species_build(&ev->sp[e], lanes, mb->Mp, Dx, ldd, offset[e], &mb->sp[e], err);
+    st = member_species_build(ev, &ev->sp[e], lanes, mb->Mp, Dx, ldd, offset[e], &mb->sp[e], err);
+  for (int e = 0; !st && e < ev->nel; ++e)
+    if (mb->sp[e].nupd > mb->nupd_max) mb->nupd_max = mb->sp[e].nupd;
   free(Dx);
   if (st) {
     ace_member_basis_free(mb);
@@ -169,129 +249,140 @@ aceuq_status ace_member_basis_create(const ace_evaluator *ev, size_t M, const do
   return ACEUQ_OK;
 }
 
-static aceuq_status member_reserve(const ace_evaluator *ev, ace_atom_workspace *ws, size_t M, aceuq_error *err)
+/* The adjoints of every member on A ([nA][Mp], m >= 0 entries), the update values and the rank-1
+ * radial derivatives of one atom. */
+static aceuq_status member_reserve(const ace_evaluator *ev, ace_atom_workspace *ws, size_t Mp, size_t nupd,
+                                   aceuq_error *err)
 {
-  if (M <= ws->mcap) return ACEUQ_OK;
-  const size_t na = (size_t)ev->nel * ev->nradmax * ev->nlm, na1 = (size_t)ev->nel * ev->nradbase + 1;
-  double *r = realloc(ws->mWr, na * M * sizeof *r), *i = realloc(ws->mWi, na * M * sizeof *i);
-  if (r) ws->mWr = r;
-  if (i) ws->mWi = i;
-  double *w1 = realloc(ws->mW1, na1 * M * sizeof *w1), *acc = realloc(ws->macc, 4 * M * sizeof *acc);
-  if (w1) ws->mW1 = w1;
-  if (acc) ws->macc = acc;
-  if (!r || !i || !w1 || !acc) return aceuq_error_set(err, ACEUQ_ERR_NOMEM, "member gradients: out of memory");
-  ws->mcap = M;
-  return ACEUQ_OK;
-}
-
-/* Wc (Mp x 2 ncs) and C (Mp x 3 neighbours) for the GEMM of the force contraction, and the
- * evaluator's dA/dr buffers for n neighbours. */
-static aceuq_status member_buffers_reserve(const ace_evaluator *ev, ace_atom_workspace *ws, size_t Mp, size_t n,
-                                           aceuq_error *err)
-{
-  aceuq_status st = ace_gradient_buffers_reserve(ev, ws, 0, n, err);
-  if (st) return st;
-  const size_t ncs = (size_t)ev->nradmax * ev->nylm;
-  if (ws->mWc_cap < Mp) {
-    double *w = realloc(ws->mWc, 2 * ncs * Mp * sizeof *w);
-    if (!w) return aceuq_error_set(err, ACEUQ_ERR_NOMEM, "member gradients: out of memory");
-    ws->mWc = w;
-    ws->mWc_cap = Mp;
+  if (Mp > ws->mcap) {
+    const size_t na = (size_t)ev->nel * ev->nradmax * ev->nlm;
+    double *r = realloc(ws->mWr, na * Mp * sizeof *r), *i = realloc(ws->mWi, na * Mp * sizeof *i);
+    if (r) ws->mWr = r;
+    if (i) ws->mWi = i;
+    if (!r || !i) return aceuq_error_set(err, ACEUQ_ERR_NOMEM, "member gradients: out of memory");
+    ws->mcap = Mp;
   }
-  if (ws->mC_cap < 3 * ws->gcap * Mp) {
-    double *c = realloc(ws->mC, 3 * ws->gcap * Mp * sizeof *c);
-    if (!c) return aceuq_error_set(err, ACEUQ_ERR_NOMEM, "member gradients: out of memory (%zu neighbours)", n);
-    ws->mC = c;
-    ws->mC_cap = 3 * ws->gcap * Mp;
+  const size_t nr = ws->last_nq * Mp;
+  if (nr > ws->mrad1_cap) {
+    double *r1 = realloc(ws->mrad1, nr * sizeof *r1);
+    if (!r1) return aceuq_error_set(err, ACEUQ_ERR_NOMEM, "member gradients: out of memory (%zu neighbours)",
+                                    ws->last_nq);
+    ws->mrad1 = r1;
+    ws->mrad1_cap = nr;
+  }
+  if (nupd > ws->mupd_cap) {
+    ace_complex *d = realloc(ws->mupd, nupd * sizeof *d);
+    if (!d) return aceuq_error_set(err, ACEUQ_ERR_NOMEM, "member gradients: out of memory (%zu updates)", nupd);
+    ws->mupd = d;
+    ws->mupd_cap = nupd;
   }
   return ACEUQ_OK;
 }
 
-/* W_s(e) for all members: one prefix/suffix pass per product, M-wide updates;
- * then W_s+(m) = W_s(m) + (-1)^m conj W_s(-m) for m > 0.  Arrays are [.][Mp]. */
-ACEUQ_HOT static void member_adjoints(const ace_evaluator *ev, const member_species *m, ace_atom_workspace *ws,
-                                        size_t Mp)
+/* Update (u, a) of the atom: v = d(prod_u)/dA of factor a, folded, at its place in target order. */
+static inline __attribute__((always_inline)) void member_update_store(const member_species *m, size_t u, int a,
+                                                                      ace_complex v, ace_complex *d)
 {
-  const size_t na = (size_t)ev->nel * ev->nradmax * ev->nlm, na1 = (size_t)ev->nel * ev->nradbase;
-  double *Wr = ws->mWr, *Wi = ws->mWi, *W1 = ws->mW1;
-  memset(Wr, 0, na * Mp * sizeof *Wr);
-  memset(Wi, 0, na * Mp * sizeof *Wi);
-  memset(W1, 0, na1 * Mp * sizeof *W1);
-  for (size_t f = 0; f < m->n1; ++f) {
-    double *w = &W1[(size_t)m->idx1[f] * Mp];
-    const double *h = &m->h1[f * Mp];
-    for (size_t s = 0; s < Mp; s += LANES) member_vd_store(&w[s], member_vd_load(&w[s]) + member_vd_load(&h[s]));
-  }
+  const double *f = &m->fold[(u * ACE_MAX_RANK + (size_t)a) * 2];
+  ace_complex *o = &d[m->slot[u * ACE_MAX_RANK + (size_t)a]];
+  o->re = f[0] * v.re;
+  o->im = f[1] * v.im;
+}
+
+/* The update values of the atom (in ws->A): the products of the other factors, ranks 2 to 4
+ * written out, higher ranks by prefix products and a suffix product carried backwards. */
+ACEUQ_HOT static void member_update_values(const member_species *m, const ace_complex *A, ace_complex *d)
+{
   ace_complex pre[ACE_MAX_RANK + 1];
   for (size_t u = 0; u < m->nu; ++u) {
     const int rank = m->rank[u], *idx = &m->idx[u * ACE_MAX_RANK];
-    const double *h = &m->h[u * Mp];
+    const ace_complex a = A[idx[0]], b = A[idx[1]];
+    if (rank == 2) {
+      member_update_store(m, u, 0, b, d);
+      member_update_store(m, u, 1, a, d);
+      continue;
+    }
+    const ace_complex c = A[idx[2]];
+    if (rank == 3) {
+      member_update_store(m, u, 0, cmul(b, c), d);
+      member_update_store(m, u, 1, cmul(a, c), d);
+      member_update_store(m, u, 2, cmul(a, b), d);
+      continue;
+    }
+    if (rank == 4) {
+      const ace_complex e = A[idx[3]], ab = cmul(a, b), ce = cmul(c, e);
+      member_update_store(m, u, 0, cmul(b, ce), d);
+      member_update_store(m, u, 1, cmul(a, ce), d);
+      member_update_store(m, u, 2, cmul(ab, e), d);
+      member_update_store(m, u, 3, cmul(ab, c), d);
+      continue;
+    }
     pre[0].re = 1.0;
     pre[0].im = 0.0;
-    for (int a = 0; a < rank; ++a) pre[a + 1] = cmul(pre[a], ws->A[idx[a]]);
+    for (int k = 0; k < rank; ++k) pre[k + 1] = cmul(pre[k], A[idx[k]]);
     ace_complex suf = {1.0, 0.0};
-    for (int a = rank - 1; a >= 0; --a) {
-      const ace_complex d = cmul(pre[a], suf);
-      double *wr = &Wr[(size_t)idx[a] * Mp], *wi = &Wi[(size_t)idx[a] * Mp];
-      for (size_t s = 0; s < Mp; s += LANES) {
-        const member_vd hv = member_vd_load(&h[s]);
-        member_vd_store(&wr[s], member_vd_load(&wr[s]) + hv * d.re);
-        member_vd_store(&wi[s], member_vd_load(&wi[s]) + hv * d.im);
-      }
-      suf = cmul(suf, ws->A[idx[a]]);
+    for (int k = rank - 1; k >= 0; --k) {
+      member_update_store(m, u, k, cmul(pre[k], suf), d);
+      suf = cmul(suf, A[idx[k]]);
     }
   }
-  for (int m0 = 0; m0 < ev->nel; ++m0)
-    for (int n = 0; n < ev->nradmax; ++n)
-      for (int l = 1; l <= ev->lmax; ++l)
-        for (int mm = 1; mm <= l; ++mm) {
-          const size_t p = (size_t)a_index(ev, m0, n, l, mm) * Mp, q = (size_t)a_index(ev, m0, n, l, -mm) * Mp;
-          const double sg = (mm & 1) ? -1.0 : 1.0;
-          for (size_t s = 0; s < Mp; s += LANES) {
-            member_vd_store(&Wr[p + s], member_vd_load(&Wr[p + s]) + sg * member_vd_load(&Wr[q + s]));
-            member_vd_store(&Wi[p + s], member_vd_load(&Wi[p + s]) - sg * member_vd_load(&Wi[q + s]));
-          }
-        }
 }
 
+/* W_s(e) = sum over the updates k of target e of h[u_k][s] d_k, for the nv * LANES members from
+ * c0, in registers (nv <= CHUNK_VECTORS; a constant in each inlined copy). */
+static inline __attribute__((always_inline)) void member_target_sums(const member_species *m, const ace_complex *d,
+                                                                     size_t Mp, size_t c0, int nv, double *Wr,
+                                                                     double *Wi)
+{
+  for (size_t i = 0; i < m->ntarget; ++i) {
+    member_vd ar[CHUNK_VECTORS] = {0}, ai[CHUNK_VECTORS] = {0};
+    for (size_t k = m->tfirst[i]; k < m->tfirst[i + 1]; ++k) {
+      const double *h = &m->h[(size_t)m->upd_u[k] * Mp + c0];
+      const double dr = d[k].re, di = d[k].im;
+      for (int v = 0; v < nv; ++v) {
+        const member_vd hv = member_vd_load(h + v * LANES);
+        ar[v] += hv * dr;
+        ai[v] += hv * di;
+      }
+    }
+    const size_t e = (size_t)m->target[i] * Mp + c0;
+    for (int v = 0; v < nv; ++v) {
+      member_vd_store(&Wr[e + (size_t)v * LANES], ar[v]);
+      member_vd_store(&Wi[e + (size_t)v * LANES], ai[v]);
+    }
+  }
+}
 
-extern void dgemm_(const char *transa, const char *transb, const int *m, const int *n, const int *k,
-                   const double *alpha, const double *a, const int *lda, const double *b, const int *ldb,
-                   const double *beta, double *c, const int *ldc);
+/* W_s+(e) for all members and the m >= 0 entries e (the fold is in the update values). */
+ACEUQ_HOT static void member_adjoints(const member_species *m, ace_atom_workspace *ws, size_t Mp)
+{
+  member_update_values(m, ws->A, ws->mupd);
+  for (size_t c0 = 0; c0 < Mp; c0 += CHUNK_VECTORS * LANES) {
+    const size_t left = (Mp - c0) / LANES;
+    switch (left >= CHUNK_VECTORS ? CHUNK_VECTORS : (int)left) {
+      case 1: member_target_sums(m, ws->mupd, Mp, c0, 1, ws->mWr, ws->mWi); break;
+      case 2: member_target_sums(m, ws->mupd, Mp, c0, 2, ws->mWr, ws->mWi); break;
+      case 3: member_target_sums(m, ws->mupd, Mp, c0, 3, ws->mWr, ws->mWi); break;
+      default: member_target_sums(m, ws->mupd, Mp, c0, CHUNK_VECTORS, ws->mWr, ws->mWi); break;
+    }
+  }
+}
 
-/* The neighbours of species mu (cnt of them, in ws->gq, their dA/dr columns in ws->gD):
- *   C (Mp x 3 cnt) = Wc (Mp x 2 ncs) gD,   Wc column 2c = Re W_s+(c), 2c + 1 = Im W_s+(c),
- * so C[s, 3u + a] = Re sum_c W_s+(c) dA_c/dr_a (one GEMM for all members); the rank-1 part adds
- * sum_k W1_s(k) g_k' rhat_a.  out[(j M + s) 3 + a] for neighbour j = nb_src[gq[u]]. */
-static void member_contract_group(const ace_evaluator *ev, ace_atom_workspace *ws, int mu, size_t cnt, size_t M,
-                                  size_t Mp, double *out)
+/* The rank-1 part of every member's radial derivative, per cached neighbour q of species mu_j:
+ *   rad1[q][s] = sum_k W1_s(mu_j, k) g_k'(r_q)   (members in vectors, k in the inner loop). */
+ACEUQ_HOT static void member_rank1_radial(const ace_evaluator *ev, const member_species *m, ace_atom_workspace *ws,
+                                          size_t Mp)
 {
   const int nk = ev->nradbase;
-  const size_t ncs = (size_t)ev->nradmax * ev->nylm;
-  double *Wc = ws->mWc, *C = ws->mC, *rad = ws->macc;
-  for (int nn = 0; nn < ev->nradmax; ++nn)
-    for (int l = 0; l <= ev->lmax; ++l)
-      for (int mm = 0; mm <= l; ++mm) {
-        const size_t c = (size_t)nn * ev->nylm + (size_t)ace_ylm_index(l, mm);
-        const size_t e = (size_t)a_index(ev, mu, nn, l, mm) * Mp;
-        memcpy(&Wc[2 * c * Mp], &ws->mWr[e], Mp * sizeof *Wc);
-        memcpy(&Wc[(2 * c + 1) * Mp], &ws->mWi[e], Mp * sizeof *Wc);
-      }
-  const int m = (int)M, ld = (int)Mp, ncol = (int)(3 * cnt), k = (int)(2 * ncs);
-  const double one = 1.0, zero = 0.0;
-  dgemm_("N", "N", &m, &ncol, &k, &one, Wc, &ld, ws->gD, &k, &zero, C, &ld); /* the M lanes, not the padding */
-  for (size_t u = 0; u < cnt; ++u) {
-    const size_t q = ws->gq[u];
-    const double *dg = &ws->nb_dg[q * nk], *rh = &ws->nb_rhat[3 * q];
-    for (size_t s = 0; s < Mp; ++s) rad[s] = 0.0;
-    for (int kk = 0; kk < nk; ++kk) {
-      const double *w1 = &ws->mW1[(size_t)(mu * nk + kk) * Mp];
-      for (size_t s = 0; s < Mp; ++s) rad[s] += w1[s] * dg[kk];
+  for (size_t q = 0; q < ws->last_nq; ++q) {
+    const int mj = ws->nb_mu[q], nkb = ev->model->bonds[ws->last_mu * ev->nel + mj].nradbase;
+    const double *dg = &ws->nb_dg[q * (size_t)nk], *w1 = &m->W1[(size_t)mj * nk * Mp];
+    double *o = &ws->mrad1[q * Mp];
+    for (size_t s = 0; s < Mp; s += LANES) {
+      member_vd acc = {0};
+      for (int k = 0; k < nkb; ++k) acc += member_vd_load(&w1[(size_t)k * Mp + s]) * dg[k];
+      member_vd_store(&o[s], acc);
     }
-    double *o = &out[ws->nb_src[q] * M * 3];
-    const double *cu = &C[3 * u * Mp];
-    for (size_t s = 0; s < M; ++s)
-      for (int a = 0; a < 3; ++a) o[3 * s + (size_t)a] = cu[(size_t)a * Mp + s] + rad[s] * rh[a];
   }
 }
 
@@ -302,20 +393,14 @@ aceuq_status ace_member_gradients(const ace_evaluator *ev, const ace_member_basi
   if (mu_i != ws->last_mu || n != ws->last_n)
     return aceuq_error_set(err, ACEUQ_ERR_VALUE,
                            "member gradients: the workspace holds another atom (evaluate the atom first)");
-  const size_t M = mb->M, Mp = mb->Mp;
   aceuq_status st = ace_rank1_cache_fill(ev, ws, err);
   if (st) return st;
-  st = member_reserve(ev, ws, Mp, err);
+  st = member_reserve(ev, ws, mb->Mp, mb->nupd_max, err);
   if (st) return st;
-  memset(dev_drij, 0, n * M * 3 * sizeof *dev_drij);
-  member_adjoints(ev, &mb->sp[mu_i], ws, Mp);
-  st = member_buffers_reserve(ev, ws, Mp, ws->last_nq, err);
-  if (st) return st;
-  for (int mu = 0; mu < ev->nel; ++mu) {
-    const size_t cnt = ace_neighbour_group(ev, ws, mu);
-    if (!cnt) continue;
-    ace_dA_dr_columns(ev, ws, mu_i, mu, cnt);
-    member_contract_group(ev, ws, mu, cnt, M, Mp, dev_drij);
-  }
+  memset(dev_drij, 0, n * mb->M * 3 * sizeof *dev_drij);
+  const member_species *m = &mb->sp[mu_i];
+  member_adjoints(m, ws, mb->Mp);
+  member_rank1_radial(ev, m, ws, mb->Mp);
+  ace_weighted_gradients(ev, ws, mb->M, ws->mWr, ws->mWi, ws->mrad1, mb->Mp, dev_drij);
   return ACEUQ_OK;
 }

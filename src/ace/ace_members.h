@@ -11,11 +11,15 @@
  *   h_u,s = sum_{(f,t) -> u} g_t d_s,f ),
  * and the gradients of one atom are M-wide versions of the evaluator's
  * adjoint pass:
- *   W_s(e) = sum_u h_u,s d(prod_u)/dA_e    (one product pass, M-wide multiply-adds),
- *   d dE_i(s)/dr_ij = Re sum_{m>=0} W_s+(e) dA_e/dr_ij   (one GEMM over all neighbours
- *                     of a species: members x entries times entries x 3 neighbours),
- * instead of M evaluations.  Profiled alternatives: M-wide register loops per
- * neighbour instead of the GEMM were 1.4x slower for 8 members on AVX2. */
+ *   W_s(e) = sum_u h_u,s d(prod_u)/dA_e    (the update values d(prod_u)/dA_e once per
+ *            atom; then per entry e the sum over its updates, M members in registers),
+ *   d dE_i(s)/dr_ij = Re sum_{m>=0} W_s+(e) dA_e/dr_ij + sum_k W1_s(k) g_k'(r_ij) rhat
+ *            (the evaluator's neighbour blocks, ace_weighted_gradients: one gather of
+ *            R, R', Y, dY per block of neighbours, one contraction per member),
+ * instead of M evaluations.  Profiled alternatives: a GEMM over dA/dr columns of all
+ * neighbours (members x entries times entries x 3 neighbours) was 1.5-2x slower (the
+ * columns are written and read once per atom); product-major adjoint updates (M-wide
+ * read-modify-write of W per factor) 2x slower than the entry-major sums. */
 #ifndef ACEUQ_ACE_MEMBERS_H
 #define ACEUQ_ACE_MEMBERS_H
 

@@ -237,9 +237,9 @@ static inline __attribute__((always_inline)) void hermite_range(const double *ro
   }
 }
 
-/* The knot interval of r in a table of nf functions: *row and *w, or *row = NULL
+/* The knot interval of r in a table with rows of `stride` doubles: *row and *w, or *row = NULL
  * beyond the last knot (all functions 0 there); an error below the first knot. */
-static aceuq_status spline_locate(const ace_bond_splines *sp, double r, const double *table, int nf,
+static aceuq_status spline_locate(const ace_bond_splines *sp, double r, const double *table, size_t stride,
                                   const double **row, double *w, aceuq_error *err)
 {
   const double x = r * sp->scale, fl = floor(x);
@@ -253,7 +253,7 @@ static aceuq_status spline_locate(const ace_bond_splines *sp, double r, const do
   if (fl >= (double)sp->nlut) return ACEUQ_OK;
   const int n = (int)fl;
   *w = x - (double)n;
-  *row = table + (size_t)n * 4 * nf;
+  *row = table + (size_t)n * stride;
   return ACEUQ_OK;
 }
 
@@ -263,7 +263,7 @@ ACEUQ_HOT aceuq_status ace_bond_splines_eval(const ace_bond_splines *sp, double 
   const int K = sp->nradbase, NR = sp->nradmax * (sp->lmax + 1), nf = sp->nfunc;
   const double *row = NULL, s = sp->scale;
   double w = 0.0;
-  const aceuq_status st = spline_locate(sp, r, sp->coef, nf, &row, &w, err);
+  const aceuq_status st = spline_locate(sp, r, sp->coef, 4 * (size_t)nf, &row, &w, err);
   if (st) return st;
   if (!row) {
     if (g && dg)
@@ -279,16 +279,19 @@ ACEUQ_HOT aceuq_status ace_bond_splines_eval(const ace_bond_splines *sp, double 
   return ACEUQ_OK;
 }
 
+/* Rows of the energy table: the energy block [4][nefunc], then the basis block [4][nradbase]
+ * (copies of the full table's g_k rows). */
 aceuq_status ace_bond_splines_contract(ace_bond_splines *sp, int ncontract, const double *w, aceuq_error *err)
 {
   const int K = sp->nradbase, NR = sp->nradmax * (sp->lmax + 1), nf = sp->nfunc, ne = NR + ncontract + 1;
+  const size_t stride = 4 * (size_t)(ne + K);
   free(sp->ecoef);
-  sp->ecoef = calloc((size_t)(sp->nlut + 1) * 4 * ne, sizeof *sp->ecoef);
+  sp->ecoef = calloc((size_t)(sp->nlut + 1) * stride, sizeof *sp->ecoef);
   if (!sp->ecoef) return aceuq_error_set(err, ACEUQ_ERR_NOMEM, "spline tables: out of memory");
   for (int n = 1; n <= sp->nlut; ++n)
     for (int a = 0; a < 4; ++a) {
       const double *src = sp->coef + ((size_t)n * 4 + a) * nf;
-      double *dst = sp->ecoef + ((size_t)n * 4 + a) * ne;
+      double *dst = sp->ecoef + (size_t)n * stride + (size_t)a * ne;
       memcpy(dst, src + K, sizeof *dst * (size_t)NR);
       for (int p = 0; p < ncontract; ++p) {
         double v = 0.0;
@@ -296,9 +299,11 @@ aceuq_status ace_bond_splines_contract(ace_bond_splines *sp, int ncontract, cons
         dst[NR + p] = v;
       }
       dst[ne - 1] = src[nf - 1];
+      memcpy(sp->ecoef + (size_t)n * stride + 4 * (size_t)ne + (size_t)a * K, src, sizeof *dst * (size_t)K);
     }
   sp->ncontract = ncontract;
   sp->nefunc = ne;
+  sp->estride = stride;
   return ACEUQ_OK;
 }
 
@@ -308,7 +313,7 @@ ACEUQ_HOT aceuq_status ace_bond_splines_eval_energy(const ace_bond_splines *sp, 
   const int NR = sp->nradmax * (sp->lmax + 1), nc = sp->ncontract, ne = sp->nefunc;
   const double *row = NULL, s = sp->scale;
   double w = 0.0;
-  const aceuq_status st = spline_locate(sp, r, sp->ecoef, ne, &row, &w, err);
+  const aceuq_status st = spline_locate(sp, r, sp->ecoef, sp->estride, &row, &w, err);
   if (st) return st;
   if (!row) {
     for (int f = 0; f < NR; ++f) R[f] = dR[f] = 0.0;
@@ -319,5 +324,29 @@ ACEUQ_HOT aceuq_status ace_bond_splines_eval_energy(const ace_bond_splines *sp, 
   hermite_range(row, ne, 0, NR, w, s, R, dR);
   hermite_range(row, ne, NR, nc, w, s, G, dG);
   hermite_range(row, ne, ne - 1, 1, w, s, c, dc);
+  return ACEUQ_OK;
+}
+
+ACEUQ_HOT aceuq_status ace_bond_splines_eval_basis(const ace_bond_splines *sp, double r, double *g, double *dg,
+                                                   aceuq_error *err)
+{
+  const int K = sp->nradbase;
+  const double *row = NULL;
+  double w = 0.0;
+  const aceuq_status st = spline_locate(sp, r, sp->ecoef, sp->estride, &row, &w, err);
+  if (st) return st;
+  if (!row) {
+    for (int k = 0; k < K; ++k) g[k] = 0.0;
+    if (dg)
+      for (int k = 0; k < K; ++k) dg[k] = 0.0;
+    return ACEUQ_OK;
+  }
+  row += 4 * (size_t)sp->nefunc;
+  if (dg) {
+    hermite_range(row, K, 0, K, w, sp->scale, g, dg);
+    return ACEUQ_OK;
+  }
+  const double w2 = w * w, w3 = w2 * w;
+  for (int k = 0; k < K; ++k) g[k] = row[k] + row[K + k] * w + row[2 * K + k] * w2 + row[3 * K + k] * w3;
   return ACEUQ_OK;
 }

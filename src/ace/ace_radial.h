@@ -60,9 +60,12 @@ typedef struct ace_bond_splines {
   double *coef;               /* [(nlut+1)][4][nfunc]; row 0 unused */
   /* the energy table (ace_bond_splines_contract): R_nl, then ncontract linear
    * combinations of the g_k, then the core repulsion -- what an energy and force
-   * evaluation needs when the rank-1 functions enter only through densities */
+   * evaluation needs when the rank-1 functions enter only through densities; each
+   * row continues with the basis block, the g_k themselves (projections and
+   * gradients), so that a projection step reads one contiguous row */
   int ncontract, nefunc;      /* nefunc = nradmax*(lmax+1) + ncontract + 1 */
-  double *ecoef;              /* [(nlut+1)][4][nefunc]; NULL until contracted */
+  size_t estride;             /* 4 (nefunc + nradbase) */
+  double *ecoef;              /* [(nlut+1)][estride]: [4][nefunc] then [4][nradbase]; NULL until contracted */
 } ace_bond_splines;
 
 /* Build the tables.  element_i/element_j (symbols of the pair) are needed
@@ -85,23 +88,25 @@ aceuq_status ace_bond_splines_eval(const ace_bond_splines *sp, double r, double 
  * full one up to round-off. */
 aceuq_status ace_bond_splines_contract(ace_bond_splines *sp, int ncontract, const double *w, aceuq_error *err);
 
-/* Ask for the table rows of distance r (energy table; and the full table when full) ahead of
- * their evaluation: the tables are megabytes and each neighbour reads a row at a random place.
+/* Ask for the energy-table row of distance r (with the basis block when basis) ahead of its
+ * evaluation: the tables are megabytes and each neighbour reads a row at a random place.
  * No effect on any value. */
-static inline void ace_bond_splines_prefetch(const ace_bond_splines *sp, double r, int full)
+static inline void ace_bond_splines_prefetch(const ace_bond_splines *sp, double r, int basis)
 {
   const double x = r * sp->scale;
-  if (!(x >= 1.0 && x < (double)sp->nlut)) return;
-  const size_t n = (size_t)x;
-  if (sp->ecoef)
-    for (size_t k = 0; k < 4 * (size_t)sp->nefunc; k += 8) __builtin_prefetch(sp->ecoef + n * 4 * sp->nefunc + k);
-  if (full || !sp->ecoef)
-    for (size_t k = 0; k < 4 * (size_t)sp->nfunc; k += 8) __builtin_prefetch(sp->coef + n * 4 * sp->nfunc + k);
+  if (!(x >= 1.0 && x < (double)sp->nlut) || !sp->ecoef) return;
+  const double *row = sp->ecoef + (size_t)x * sp->estride;
+  const size_t len = basis ? sp->estride : 4 * (size_t)sp->nefunc;
+  for (size_t k = 0; k < len; k += 8) __builtin_prefetch(row + k);
 }
 
 /* From the energy table: R, dR [nradmax*(lmax+1)], G, dG [ncontract], c, dc [1].
  * Same distance checks as ace_bond_splines_eval. */
 aceuq_status ace_bond_splines_eval_energy(const ace_bond_splines *sp, double r, double *R, double *dR, double *G,
                                           double *dG, double *c, double *dc, aceuq_error *err);
+/* From the energy table's basis block: g [nradbase] and, unless dg is NULL, dg (the same
+ * values as ace_bond_splines_eval's). */
+aceuq_status ace_bond_splines_eval_basis(const ace_bond_splines *sp, double r, double *g, double *dg,
+                                         aceuq_error *err);
 
 #endif

@@ -325,6 +325,28 @@ int main(void)
       CHECK(ace_bond_splines_eval(&sp, 0.5 * h, g, dg, R, dR, &c, &dc_, &err) == ACEUQ_ERR_VALUE);
       CHECK_STR_CONTAINS(err.message, "very small distance");
       CHECK(ace_bond_splines_eval(&sp, 1.0 * h, g, dg, NULL, NULL, NULL, NULL, &err) == ACEUQ_OK);
+      /* the energy table's basis block: the full table's g_k and g_k' exactly (a copy of the
+       * same knot data, the same Hermite formula), with or without derivatives; its energy
+       * block's R_nl too; the same errors */
+      const double wcon[2 * 8] = {1, -0.5, 0.25, 0, 0, 0, 0.3, 0.1, 0, 1, 0, 0, 0, 0, 0, 0};
+      CHECK(ace_bond_splines_contract(&sp, 2, wcon, &err) == ACEUQ_OK);
+      CHECK(sp.estride == 4 * (size_t)(NR + 2 + 1 + 8));
+      int same = 1;
+      for (int n = 3; n < sp.nlut + 40; n += 11) {
+        const double r = h * (n + 0.37);
+        double gb[8], dgb[8], gv[8], Rb[NFMAX], dRb[NFMAX], G[2], dG[2], cb, dcb;
+        CHECK(ace_bond_splines_eval(&sp, r, g, dg, R, dR, &c, &dc_, &err) == ACEUQ_OK);
+        CHECK(ace_bond_splines_eval_basis(&sp, r, gb, dgb, &err) == ACEUQ_OK);
+        CHECK(ace_bond_splines_eval_basis(&sp, r, gv, NULL, &err) == ACEUQ_OK);
+        CHECK(ace_bond_splines_eval_energy(&sp, r, Rb, dRb, G, dG, &cb, &dcb, &err) == ACEUQ_OK);
+        for (int k = 0; k < 8; ++k) same &= gb[k] == g[k] && dgb[k] == dg[k] && gv[k] == g[k];
+        for (int f = 0; f < NR; ++f) same &= Rb[f] == R[f] && dRb[f] == dR[f];
+        same &= cb == c && dcb == dc_ && fabs(G[1] - g[1]) <= 1e-15 * (1 + fabs(g[1]));
+      }
+      CHECK(same);
+      aceuq_error_clear(&err);
+      CHECK(ace_bond_splines_eval_basis(&sp, 0.5 * h, g, dg, &err) == ACEUQ_ERR_VALUE);
+      CHECK_STR_CONTAINS(err.message, "very small distance");
       ace_bond_splines_free(&sp);
 
       /* between knots: |f - p| <= h^4/384 max|f''''| on the interval (smooth
