@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Cost of run-time energy and force spreads in LAMMPS, side by side in one run: 4000-atom fcc Cu (10x10x10,
 # 600 K, NVE, 100 steps) with the project's potentials/Cu.yaml: energies + forces only; grades every
-# step (Cu.asi); grades + spreads every step (posterior Cu.posterior.npz: POPS 256, Bayesian 32,
-# committee 8 members), then the same with force spreads (pair_style ... spread forces).  Prints us/atom/step and the ratios to E+F.   usage: bench_spread_lammps.sh [NP]
+# step (Cu.asi); spreads every step without grades (posterior Cu.posterior.npz, no active set: committee 8,
+# Bayesian 32, POPS 256 members), energy only and with force spreads (pair_style ... spread forces); then
+# grades + force spreads.  Prints us/atom/step and the ratios to E+F.   usage: bench_spread_lammps.sh [NP]
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 build=$(cd "${ACEUQ_BUILD_DIR:-$here/../build}" && pwd)
@@ -24,12 +25,18 @@ tg=$(run_case "grade_every 1" "$pots/Cu.yaml $pots/Cu.asi" "")
 report() { awk -v n="$1" -v t="$2" -v t0="$t0" 'BEGIN { printf "  %-44s %8.2f us/atom/step   x%.3f of E+F\n", n, t * 1e6 / 400000, t / t0 }'; }
 report "energies + forces" "$t0"
 report "+ grades every step" "$tg"
-for m in pops bayes committee; do
-  t=$(run_case "grade_every 1 posterior $pots/Cu.posterior.npz members $m" "$pots/Cu.yaml $pots/Cu.asi" \
-       "compute s all uq/spread")
-  report "+ grades + $m energy spreads every step" "$t"
-done
+# spreads alone (posterior, no active set: the projections and one GEMM per block; with spread forces
+# the member force pass replaces the force pass), then together with grades
 for m in committee bayes pops; do
+  t=$(run_case "grade_every 1 posterior $pots/Cu.posterior.npz members $m" "$pots/Cu.yaml" "compute s all uq/spread")
+  report "+ $m energy spreads every step" "$t"
+done
+for m in committee bayes; do
+  t=$(run_case "grade_every 1 posterior $pots/Cu.posterior.npz members $m spread forces" "$pots/Cu.yaml" \
+       "compute s all uq/spread")
+  report "+ $m energy+force spreads every step" "$t"
+done
+for m in bayes committee; do
   t=$(run_case "grade_every 1 posterior $pots/Cu.posterior.npz members $m spread forces" "$pots/Cu.yaml $pots/Cu.asi" \
        "compute s all uq/spread")
   report "+ grades + $m energy+force spreads" "$t"

@@ -71,9 +71,9 @@ void FixUQHarvest::init()
 {
   pair_ = dynamic_cast<PairACEUQ *>(force->pair_match("ace/uq", 1, 0));
   if (!pair_) error->all(FLERR, "fix {} uq/harvest needs pair_style ace/uq", id);
-  if (!pair_->has_active_set())
-    error->all(FLERR, "fix {} uq/harvest: pair_style ace/uq has no active set (pair_coeff * * pot.yaml pot.asi El ...)",
-               id);
+  if (!pair_->has_active_set() && (signal_ == "gamma" || signal_ == "gamma_local"))
+    error->all(FLERR, "fix {} uq/harvest: signal {} needs an active set (pair_coeff * * pot.yaml pot.asi El ...); "
+               "with a posterior alone use signal energy_std or force_std", id, signal_);
   if (signal_ == "gamma_local" && !pair_->has_local_set())
     error->all(FLERR, "fix {} uq/harvest: signal gamma_local needs a local model (pair_style ace/uq ... local "
                "pot.asil)", id);

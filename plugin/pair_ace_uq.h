@@ -111,6 +111,10 @@ class PairACEUQ : public Pair {
   aceuq_projection_kind asi_kind_ = ACEUQ_PROJECTIONS_NONE;
   aceuq_mpi::NodeSharedArray asi_;          // all inverses, one copy per node
   std::vector<std::size_t> asi_offset_, asi_size_;  // per species: offset in asi_, K
+  // rows of the uncertainty engine: the active set's projections, or the linear ones when only a
+  // posterior is loaded (spreads without grades)
+  aceuq_projection_kind uq_kind_ = ACEUQ_PROJECTIONS_NONE;
+  std::vector<std::size_t> uq_rows_;              // per species: K of a row
   std::vector<std::vector<double>> chunk_proj_;    // per species: up to block_rows_ rows x K
   std::vector<std::vector<int>> chunk_atom_;       // per species: local atom of each row
   std::vector<double> chunk_gamma_;

@@ -30,7 +30,7 @@ void PairACEUQ::flush_grades(int mu)
   aceuq_error_clear(&err);
   const bool epi = has_epistemic();
   if (epi && chunk_epi_.size() < n) chunk_epi_.resize(std::max(n, block_rows_));
-  aceuq_uq_block out = {chunk_gamma_.data(),
+  aceuq_uq_block out = {asi_loaded_ ? chunk_gamma_.data() : nullptr,
                         nullptr,
                         local_loaded_ ? chunk_gamma_local_.data() : nullptr,
                         local_loaded_ ? chunk_cluster_.data() : nullptr,
@@ -40,7 +40,7 @@ void PairACEUQ::flush_grades(int mu)
     error->one(FLERR, "pair_style ace/uq: extrapolation grades and spreads: {}", err.message);
   for (std::size_t r = 0; r < n; ++r) {
     const int i = chunk_atom_[mu][r];
-    gamma_[i] = chunk_gamma_[r];
+    if (asi_loaded_) gamma_[i] = chunk_gamma_[r];
     if (local_loaded_) {
       gamma_local_[i] = chunk_gamma_local_[r];
       cluster_[i] = (double)chunk_cluster_[r];
@@ -54,17 +54,22 @@ void PairACEUQ::flush_grades(int mu)
 }
 
 /* The engine over what pair_coeff / pair_style loaded (node-shared inverses, the local transforms,
- * the posterior), and the per-species row buffers of its block size. */
+ * the posterior), and the per-species row buffers of its block size.  Its rows are the active
+ * set's projections; with a posterior alone, the linear projections (spreads without gamma). */
 void PairACEUQ::build_uq_engine()
 {
   const int nel = aceuq_potential_num_elements(potential_);
   std::vector<aceuq_uq_element> el(nel);
+  uq_kind_ = asi_loaded_ ? asi_kind_ : ACEUQ_PROJECTIONS_LINEAR;
+  uq_rows_.assign(nel, 0);
+  for (int mu = 0; mu < nel; ++mu)
+    uq_rows_[mu] = asi_loaded_ ? asi_size_[mu] : aceuq_potential_projection_size(potential_, mu, uq_kind_);
   // views for the engine, which copies the transforms and the pointers (not the arrays)
   std::vector<aceuq_cluster_transform> local_t(nel);
   std::vector<std::vector<const double *>> local_inv(nel);
   for (int mu = 0; mu < nel; ++mu) {
-    el[mu].K = asi_size_[mu];
-    el[mu].Ainv = asi_size_[mu] ? asi_.data() + asi_offset_[mu] : nullptr;
+    el[mu].K = uq_rows_[mu];
+    el[mu].Ainv = asi_loaded_ && asi_size_[mu] ? asi_.data() + asi_offset_[mu] : nullptr;
     if (local_loaded_ && local_[mu].nclusters > 0) {
       const LocalSpecies &L = local_[mu];
       local_t[mu] = {L.K, L.d, L.nclusters, L.mean.data(), L.scale.data(), L.components.data(), L.centroids.data()};
@@ -83,7 +88,7 @@ void PairACEUQ::build_uq_engine()
   chunk_proj_.assign(nel, std::vector<double>());
   chunk_atom_.assign(nel, std::vector<int>());
   for (int mu = 0; mu < nel; ++mu) {
-    chunk_proj_[mu].resize(block_rows_ * std::max<std::size_t>(asi_size_[mu], 1));
+    chunk_proj_[mu].resize(block_rows_ * std::max<std::size_t>(uq_rows_[mu], 1));
     chunk_atom_[mu].reserve(block_rows_);
   }
   chunk_gamma_.assign(block_rows_, 0.0);
@@ -191,10 +196,10 @@ Peratom peratom_of(const char *name)
 }    // namespace
 
 /* the reason a known per-atom value is not available ("" if it is) */
-static std::string peratom_missing(Peratom what, bool local, bool spread, bool forces, bool epistemic)
+static std::string peratom_missing(Peratom what, bool asi, bool local, bool spread, bool forces, bool epistemic)
 {
   switch (what) {
-    case Peratom::GAMMA: return "";   // without an active set the trigger itself stops with a clear error
+    case Peratom::GAMMA: return asi ? "" : "needs an active set (pair_coeff * * pot.yaml pot.asi El ...)";
     case Peratom::GAMMA_LOCAL: return local ? "" : "needs a local model (pair_style ace/uq local FILE.asil)";
     case Peratom::ENERGY_STD:
     case Peratom::ENERGY_LO:
@@ -217,7 +222,8 @@ void *PairACEUQ::extract(const char *name, int &dim)
   if (len > 5 && strcmp(name + len - 5, "_flag") == 0) {
     const Peratom what = peratom_of(std::string(name, len - 5).c_str());
     if (what == Peratom::NONE) return nullptr;
-    const std::string why = peratom_missing(what, local_loaded_, spread_ != nullptr, force_spread_, has_epistemic());
+    const std::string why =
+        peratom_missing(what, asi_loaded_, local_loaded_, spread_ != nullptr, force_spread_, has_epistemic());
     if (!why.empty()) error->all(FLERR, "pair ace/uq: {} {}", std::string(name, len - 5), why);
     return (void *)&grade_request_;
   }
@@ -244,7 +250,8 @@ void *PairACEUQ::extract_peratom(const char *name, int &ncol)
   ncol = 0;
   const Peratom what = peratom_of(name);
   if (what == Peratom::NONE) return nullptr;
-  const std::string why = peratom_missing(what, local_loaded_, spread_ != nullptr, force_spread_, has_epistemic());
+  const std::string why =
+      peratom_missing(what, asi_loaded_, local_loaded_, spread_ != nullptr, force_spread_, has_epistemic());
   if (!why.empty()) error->all(FLERR, "pair ace/uq: {} {}", name, why);
   const int nlocal = atom->nlocal;
   switch (what) {
@@ -369,9 +376,10 @@ void PairACEUQ::load_local_set(const char *file)
  * each node's leader (re-reading the file unless it is rank 0), as the active sets. */
 void PairACEUQ::load_posterior()
 {
-  if (!asi_loaded_ || asi_kind_ != ACEUQ_PROJECTIONS_LINEAR)
-    error->all(FLERR, "pair_style ace/uq posterior {}: the spreads use the linear projections of a linear active "
-               "set: pair_coeff * * {} pot.asi El ... (aceuq fit writes both)", posterior_file_, potential_file_);
+  if (asi_loaded_ && asi_kind_ != ACEUQ_PROJECTIONS_LINEAR)
+    error->all(FLERR, "pair_style ace/uq posterior {}: the spreads use the linear projections, but the active set "
+               "{} is non-linear: use the linear active set that aceuq fit writes, or none", posterior_file_,
+               asi_file_);
   static const char *const names[3] = {"bayes", "pops", "committee"};
   aceuq_error err;
   aceuq_error_clear(&err);

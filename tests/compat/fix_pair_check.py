@@ -62,7 +62,7 @@ def main():
         dump = os.path.join(scratch, "fp.dump")
         # without an active set, the trigger must give a clear error, not zeros
         res = run(lmp, np_, scratch, pot=pot, asi="", dump=dump)
-        want = "grades (gamma) were requested, e.g. by fix pair, but no active set is loaded"
+        want = "pair ace/uq: gamma needs an active set (pair_coeff * * pot.yaml pot.asi El ...)"
         ok = res.returncode != 0 and want in res.stdout + res.stderr
         failures += not ok
         print("%-4s fix pair without .asi: %s" % ("ok" if ok else "FAIL", "clear error" if ok else

@@ -46,11 +46,12 @@ def main():
                              % (len(pos), L, L, L) + "".join("Cu %.12f %.12f %.12f\n" % tuple(p) for p in pos))
         subprocess.run([aceuq, "lammps-data", xyz, data, "--elements", "Cu"], check=True, capture_output=True)
 
-        def lammps(pair, extra, tag):
+        def lammps(pair, extra, tag, asi=True):
             inp = os.path.join(d, "in." + tag)
+            coeff = "pair_coeff * * %s.yaml %s.asi Cu" % (P, P) if asi else "pair_coeff * * %s.yaml Cu" % P
             open(inp, "w").write("\n".join([
                 "plugin load aceuqplugin.so", "units metal", "atom_style atomic", "atom_modify map array",
-                "read_data %s" % data, "mass 1 63.546", pair, "pair_coeff * * %s.yaml %s.asi Cu" % (P, P)] + extra +
+                "read_data %s" % data, "mass 1 63.546", pair, coeff] + extra +
                 ["run 0"]) + "\n")
             return subprocess.run(mpi + [lmp, "-nocite", "-log", "none", "-in", inp], capture_output=True, text=True,
                                   cwd=d)
@@ -108,17 +109,39 @@ def main():
             check(lo_sum - 1e-12 <= vals[7] <= vals[8] <= hi_sum + 1e-12 and vals[6] > 0,
                   "%s, %d rank(s): group total std %.4g eV, bounds [%.4g, %.4g] inside the sums of the atoms' bounds "
                   "[%.4g, %.4g]" % (kind, np_, vals[6], vals[7], vals[8], lo_sum, hi_sum))
-        res = subprocess.run(mpi + [lmp, "-nocite", "-log", "none", "-in", "/dev/stdin"], input="\n".join([
-            "plugin load aceuqplugin.so", "units metal", "atom_style atomic", "read_data %s" % data, "mass 1 63.546",
-            "pair_style ace/uq posterior %s.posterior.npz" % P, "pair_coeff * * %s.yaml Cu" % P]) + "\n",
-            capture_output=True, text=True, cwd=d)
-        check(res.returncode != 0 and "the spreads use the linear projections of a linear active set" in res.stdout,
-              "posterior without an active set: a clear error")
+        # a posterior alone (no active set): the same spreads on the UQ steps of grade_every, without gamma
+        dump = os.path.join(d, "s_noasi.dump")
+        res = lammps("pair_style ace/uq grade_every 1 posterior %s.posterior.npz members bayes spread forces" % P, [
+            "compute s all uq/spread", "dump d all custom 1 %s id c_s[1] c_s[2] c_s[3] c_s[4]" % dump,
+            "dump_modify d sort id format float %.17g", "thermo_style custom step c_s[1] c_s[7]",
+            "thermo_modify format float %.17g"], "noasi", asi=False)
+        ev = json.loads(subprocess.run([aceuq, "eval", P + ".yaml", xyz, "--posterior", P + ".posterior.npz",
+                                        "--members", "bayes"], capture_output=True, text=True).stdout)["spread"]
+        rows = ([[float(v) for v in ln.split()] for ln in open(dump).read().split("ITEM: ATOMS")[1].split("\n")[1:]
+                 if ln.strip()] if res.returncode == 0 else [])
+        dno = max([max(abs(r[1] - ev["energy_std"][k]), abs(r[2] - ev["energy_lo"][k]), abs(r[3] - ev["energy_hi"][k]),
+                       abs(r[4] - ev["force_std"][k])) for k, r in enumerate(rows)] or [float("nan")])
+        check(len(rows) == len(pos) and dno < 1e-10,
+              "posterior without an active set, %d rank(s): per-atom energy std/lo/hi and force std %.1e from aceuq "
+              "eval%s" % (np_, dno, "" if res.returncode == 0 else ": " + (res.stdout + res.stderr)[-400:]))
+        res = lammps("pair_style ace/uq grade_every 1 posterior %s.posterior.npz" % P,
+                     ["compute g all uq/grade", "thermo_style custom step c_g"], "noasi_gamma", asi=False)
+        check(res.returncode != 0 and "uq/grade: pair_style ace/uq has no active set" in res.stdout,
+              "gamma without an active set: a clear error")
+        res = lammps("pair_style ace/uq grade_every 1 posterior %s.posterior.npz" % P,
+                     ["fix h all uq/harvest 1 %s" % os.path.join(d, "g.xyz")], "noasi_harvest", asi=False)
+        check(res.returncode != 0 and "signal gamma needs an active set" in res.stdout,
+              "harvest on gamma without an active set: a clear error")
+        res = lammps("pair_style ace/uq grade_every 5", [], "noasi_nopost", asi=False)
+        check(res.returncode != 0 and "grade_every 5 needs an active set" in res.stdout and "or a posterior"
+              in res.stdout, "grade_every without an active set or a posterior: a clear error")
         # fix uq/harvest on any per-atom signal: the frame's max_signal is the largest per-atom value
+        # (energy_std with a posterior alone)
         for sig, key in (("force_std", "force_std"), ("energy_std", "energy_std")):
             hx = os.path.join(d, "h_%s.xyz" % sig)
             res = lammps("pair_style ace/uq grade_every 1 posterior %s.posterior.npz members committee spread forces" % P,
-                         ["fix h all uq/harvest 1 %s lower 0 upper 1e9 signal %s" % (hx, sig)], "harvest_" + sig)
+                         ["fix h all uq/harvest 1 %s lower 0 upper 1e9 signal %s" % (hx, sig)], "harvest_" + sig,
+                         asi=sig != "energy_std")
             ev = json.loads(subprocess.run([aceuq, "eval", P + ".yaml", xyz, "--posterior", P + ".posterior.npz",
                                             "--members", "committee"], capture_output=True, text=True).stdout)["spread"]
             head = open(hx).read().split("\n")[1] if res.returncode == 0 and os.path.exists(hx) else ""
