@@ -697,7 +697,7 @@ static aceuq_status atomic_base(const ace_evaluator *ev, ace_atom_workspace *ws,
  * vectorised over the neighbours.  Radial sums first, P = sum_n w(n,l,m) R_nl(r),
  * Q = sum_n w(n,l,m) R'_nl(r), then per neighbour
  *   rad_s = Re sum_lm Q Y_lm,   t_s,a = Re sum_lm P dY_lm / dx_a. */
-#define CONTRACT_SETS 2
+#define CONTRACT_SETS 3
 static inline __attribute__((always_inline)) void block_contract(const ace_evaluator *ev, const ace_bond *b, int mj,
                                                                  const double *restrict Rb, const double *restrict dRb,
                                                                  const double *restrict Yb, const double *restrict dYb,
@@ -787,22 +787,38 @@ ACEUQ_HOT void ace_weighted_gradients(const ace_evaluator *ev, ace_atom_workspac
       if (q < nq && ws->nb_mu[q] == mj) blk[nb++] = q;
       if (nb == 0 || (nb < FORCE_LANES && q < nq)) continue;
       block_gather(ev, ws, b, blk, nb, Rb, dRb, Yb, dYb);
-      double ir[FORCE_LANES];
-      for (int k = 0; k < nb; ++k) ir[k] = 1.0 / ws->nb_r[blk[k]];
-      for (size_t s = 0; s < ns; s += CONTRACT_SETS) {
-        const int sets = ns - s >= CONTRACT_SETS ? CONTRACT_SETS : (int)(ns - s);
+      /* lane vectors of the block: rhat, 1/r, and where each neighbour's rows start in out */
+      double rx[FORCE_LANES] = {0}, ry[FORCE_LANES] = {0}, rz[FORCE_LANES] = {0}, ir[FORCE_LANES] = {0};
+      size_t base[FORCE_LANES];
+      for (int k = 0; k < nb; ++k) {
+        const size_t u = blk[k];
+        rx[k] = ws->nb_rhat[3 * u];
+        ry[k] = ws->nb_rhat[3 * u + 1];
+        rz[k] = ws->nb_rhat[3 * u + 2];
+        ir[k] = 1.0 / ws->nb_r[u];
+        base[k] = ws->nb_src[u] * ns * 3;
+      }
+      const force_vd rxv = force_vd_load(rx), ryv = force_vd_load(ry), rzv = force_vd_load(rz), irv = force_vd_load(ir);
+      for (size_t s = 0; s < ns;) {
+        const int sets = ns - s >= CONTRACT_SETS ? CONTRACT_SETS : 1;
         force_vd rad[CONTRACT_SETS], t[3 * CONTRACT_SETS];
         if (sets == CONTRACT_SETS)
           block_contract(ev, b, mj, Rb, dRb, Yb, dYb, Wr + s, Wi + s, ld, CONTRACT_SETS, rad, t);
         else
           block_contract(ev, b, mj, Rb, dRb, Yb, dYb, Wr + s, Wi + s, ld, 1, rad, t);
-        for (int z = 0; z < sets; ++z)
+        for (int z = 0; z < sets; ++z, ++s) {
+          double r1[FORCE_LANES] = {0};
+          for (int k = 0; k < nb; ++k) r1[k] = radial1[blk[k] * ld + s];
+          const force_vd radial = rad[z] + force_vd_load(r1);
+          const force_vd ox = radial * rxv + t[3 * z] * irv, oy = radial * ryv + t[3 * z + 1] * irv,
+                         oz = radial * rzv + t[3 * z + 2] * irv;
           for (int k = 0; k < nb; ++k) {
-            const size_t u = blk[k];
-            const double *rh = &ws->nb_rhat[3 * u], radial = rad[z][k] + radial1[u * ld + s + (size_t)z];
-            double *o = &out[(ws->nb_src[u] * ns + s + (size_t)z) * 3];
-            for (int a = 0; a < 3; ++a) o[a] = radial * rh[a] + t[3 * z + a][k] * ir[k];
+            double *o = &out[base[k] + 3 * s];
+            o[0] = ox[k];
+            o[1] = oy[k];
+            o[2] = oz[k];
           }
+        }
       }
       nb = 0;
     }
