@@ -29,8 +29,10 @@ typedef struct env {
   double *dE, *proj;
 } env;
 
-/* one pass over all atoms; returns the total energy, adds sum |dE/dr| to *fsum */
-static double pass(const aceuq_potential *pot, aceuq_workspace *ws, env *e, int forces, int proj, double *fsum)
+/* one pass over all atoms; returns the total energy, adds sum |dE/dr| to *fsum; with sp (not
+ * NULL) also the members' gradients of every atom into dev */
+static double pass(const aceuq_potential *pot, aceuq_workspace *ws, env *e, int forces, int proj,
+                   const aceuq_spread *sp, double *dev, double *fsum)
 {
   aceuq_error err;
   double total = 0.0;
@@ -42,7 +44,8 @@ static double pass(const aceuq_potential *pot, aceuq_workspace *ws, env *e, int 
     double en;
     if (aceuq_evaluate_atom(pot, ws, e->mu[i], m, e->mj, disp, &en, forces ? e->dE : NULL,
                             proj ? ACEUQ_PROJECTIONS_LINEAR : ACEUQ_PROJECTIONS_NONE, proj ? e->proj : NULL,
-                            &err) != ACEUQ_OK) {
+                            &err) != ACEUQ_OK ||
+        (sp && aceuq_spread_gradients(sp, ws, e->mu[i], m, dev, &err) != ACEUQ_OK)) {
       fprintf(stderr, "bench_evaluator: %s\n", err.message);
       exit(1);
     }
@@ -53,7 +56,8 @@ static double pass(const aceuq_potential *pot, aceuq_workspace *ws, env *e, int 
   return total;
 }
 
-static double time_passes(const aceuq_potential *pot, aceuq_workspace *ws, env *e, int forces, int proj)
+static double time_passes(const aceuq_potential *pot, aceuq_workspace *ws, env *e, int forces, int proj,
+                          const aceuq_spread *sp, double *dev)
 {
   double best = 1e30;
   for (int rep = 0; rep < 3; ++rep) {
@@ -61,7 +65,7 @@ static double time_passes(const aceuq_potential *pot, aceuq_workspace *ws, env *
     const double t0 = bench_now();
     double t;
     do {
-      pass(pot, ws, e, forces, proj, NULL);
+      pass(pot, ws, e, forces, proj, sp, dev, NULL);
       ++k;
       t = bench_now() - t0;
     } while (t < 0.3);
@@ -82,33 +86,8 @@ static double time_members(const aceuq_potential *pot, aceuq_workspace *ws, env 
   for (size_t q = 0; q < M * K; ++q) D[q] = 1e-3 * (bench_uniform(&seed) - 0.5);
   aceuq_spread *sp = NULL;
   double best = -1.0;
-  if (aceuq_spread_create_shared(pot, M, D, &sp, &err) == ACEUQ_OK && aceuq_spread_enable_forces(sp, &err) == ACEUQ_OK) {
-    best = 1e30;
-    for (int rep = 0; rep < 3; ++rep) {
-      int k = 0;
-      const double t0 = bench_now();
-      double t;
-      do {
-        for (size_t i = 0; i < e->n; ++i) {
-          const size_t *index;
-          const double *disp;
-          const size_t m = aceuq_neighbor_list_get(e->nl, i, &index, &disp, NULL);
-          for (size_t q = 0; q < m; ++q) e->mj[q] = e->mu[index[q]];
-          double en;
-          if (aceuq_evaluate_atom(pot, ws, e->mu[i], m, e->mj, disp, &en, NULL, ACEUQ_PROJECTIONS_LINEAR, e->proj,
-                                  &err) != ACEUQ_OK ||
-              aceuq_spread_gradients(sp, ws, e->mu[i], m, dev, &err) != ACEUQ_OK) {
-            fprintf(stderr, "bench_evaluator: %s\n", err.message);
-            exit(1);
-          }
-        }
-        ++k;
-        t = bench_now() - t0;
-      } while (t < 0.3);
-      if (t / k < best) best = t / k;
-    }
-    best = 1e6 * best / (double)e->n;
-  }
+  if (aceuq_spread_create_shared(pot, M, D, &sp, &err) == ACEUQ_OK && aceuq_spread_enable_forces(sp, &err) == ACEUQ_OK)
+    best = time_passes(pot, ws, e, 0, 1, sp, dev);
   aceuq_spread_free(sp);
   free(D);
   free(dev);
@@ -163,9 +142,9 @@ static void bench(const char *path)
   aceuq_workspace *ws = NULL;
   aceuq_workspace_create(pot, &ws, &err);
   double fsum = 0.0;
-  const double etot = pass(pot, ws, &e, 1, 0, &fsum);
-  const double te = time_passes(pot, ws, &e, 0, 0), tf = time_passes(pot, ws, &e, 1, 0);
-  const double tp = K ? time_passes(pot, ws, &e, 1, 1) : 0.0;
+  const double etot = pass(pot, ws, &e, 1, 0, NULL, NULL, &fsum);
+  const double te = time_passes(pot, ws, &e, 0, 0, NULL, NULL), tf = time_passes(pot, ws, &e, 1, 0, NULL, NULL);
+  const double tp = K ? time_passes(pot, ws, &e, 1, 1, NULL, NULL) : 0.0;
   printf("%-40s %6.1f nbrs  E %8.2f  E+F %8.2f  E+F+proj %8.2f us/atom   E = %.12f eV  sum|dE/dr| = %.10f\n", path,
          (double)nsum / (double)e.n, te, tf, tp, etot, fsum);
   for (size_t M = 8; K && M <= 32; M *= 4) {
