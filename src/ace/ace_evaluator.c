@@ -554,15 +554,27 @@ static inline __attribute__((always_inline)) void block_gather(const ace_evaluat
   }
 }
 
+/* The fblk areas of a force block: R, R' [nrl][lanes], Y [2 nylm][lanes], dY [6 nylm][lanes]
+ * (then the lane-wise A sums of density_block_sums). */
+static void block_areas(const ace_evaluator *ev, ace_atom_workspace *ws, double **Rb, double **dRb, double **Yb,
+                        double **dYb)
+{
+  const size_t nrl = (size_t)ev->nradmax * (ev->lmax + 1);
+  *Rb = ws->fblk;
+  *dRb = *Rb + nrl * FORCE_LANES;
+  *Yb = *dRb + nrl * FORCE_LANES;
+  *dYb = *Yb + 2 * (size_t)ev->nylm * FORCE_LANES;
+}
+
 /* A[mj][n][l][m >= 0] = sum over the nq cached neighbours of species mj of R_nl Y_lm,
  * FORCE_LANES neighbours at a time into lane-wise sums (ws->fblk), added up at the end. */
 ACEUQ_HOT static void density_block_sums(const ace_evaluator *ev, ace_atom_workspace *ws, int mu_i, int mj, size_t nq)
 {
   const ace_bond *b = &ev->model->bonds[mu_i * ev->nel + mj];
   const int L1 = b->lmax + 1, nyb = ace_ylm_count(b->lmax);
-  const size_t nrl = (size_t)ev->nradmax * (ev->lmax + 1);
-  double *restrict Rb = ws->fblk, *restrict Yb = Rb + 2 * nrl * FORCE_LANES;
-  double *restrict acc = Yb + 8 * (size_t)ev->nylm * FORCE_LANES; /* [n][c][re, im][lanes] */
+  double *Rb, *dRb, *Yb, *dYb;
+  block_areas(ev, ws, &Rb, &dRb, &Yb, &dYb);
+  double *restrict acc = dYb + 6 * (size_t)ev->nylm * FORCE_LANES; /* [n][c][re, im][lanes] */
   memset(acc, 0, (size_t)b->nradmax * nyb * 2 * FORCE_LANES * sizeof *acc);
   size_t blk[FORCE_LANES];
   int nb = 0, any = 0;
@@ -737,17 +749,6 @@ static inline __attribute__((always_inline)) void block_contract(const ace_evalu
     t_out[3 * s + 1] = ty[s];
     t_out[3 * s + 2] = tz[s];
   }
-}
-
-/* The fblk areas of a force block: R, R' [nrl][lanes], Y [2 nylm][lanes], dY [6 nylm][lanes]. */
-static void block_areas(const ace_evaluator *ev, ace_atom_workspace *ws, double **Rb, double **dRb, double **Yb,
-                        double **dYb)
-{
-  const size_t nrl = (size_t)ev->nradmax * (ev->lmax + 1);
-  *Rb = ws->fblk;
-  *dRb = *Rb + nrl * FORCE_LANES;
-  *Yb = *dRb + nrl * FORCE_LANES;
-  *dYb = *Yb + 2 * (size_t)ev->nylm * FORCE_LANES;
 }
 
 /* The angular part of dE/dr_ij for nb <= FORCE_LANES neighbours of one species mj (ws->nb_*
