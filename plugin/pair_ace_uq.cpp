@@ -174,7 +174,7 @@ void PairACEUQ::coeff(int narg, char **arg)
     load_local_set(local_file_.c_str());
   }
   if (!posterior_file_.empty()) load_posterior();
-  if (asi_loaded_ || spread_) build_uq_engine();
+  if (uq_loaded()) build_uq_engine();
   if (comm->me == 0) {
     utils::logmesg(lmp, "pair ace/uq: {} with elements {}, cutoff max {}\n", potential_file_, known,
                    aceuq_potential_cutoff(potential_, -1, -1));
@@ -195,7 +195,7 @@ void PairACEUQ::init_style()
   if (!potential_) error->all(FLERR, "pair_style ace/uq: no potential (pair_coeff * * file El ...) given");
   if (force->newton_pair == 0) error->all(FLERR, "pair_style ace/uq requires newton pair on");
   if (atom->tag_enable == 0) error->all(FLERR, "pair_style ace/uq requires atom IDs");
-  if (grade_every_ > 0 && !asi_loaded_ && !spread_)
+  if (grade_every_ > 0 && !uq_loaded())
     error->all(FLERR, "pair_style ace/uq grade_every {} needs an active set (pair_coeff * * {} pot.asi El ...) or "
                "a posterior (pair_style ace/uq ... posterior pot.posterior.npz)", grade_every_, potential_file_);
   aceuq_compat::request_full_list(lmp, this, instance_me);
@@ -222,12 +222,10 @@ void PairACEUQ::compute(int eflag, int vflag)
   // first and last step of every run (thermo output always includes those)
   const bigint step = update->ntimestep;
   const bool periodic = grade_every_ > 0 && (step % grade_every_ == 0 || update->setupflag || step == update->laststep);
-  // a UQ step computes what the loaded files allow: gamma with an active set, spreads with a posterior
-  const bool uq_loaded = asi_loaded_ || spread_;
-  if (grade_request_ && !uq_loaded)
+  if (grade_request_ && !uq_loaded())
     error->all(FLERR, "pair_style ace/uq: grades (gamma) were requested, e.g. by fix pair, but no active set is "
                "loaded: pair_coeff * * {} pot.asi El ...", potential_file_);
-  const bool grade_now = uq_loaded && (grade_request_ || periodic);
+  const bool grade_now = uq_loaded() && (grade_request_ || periodic);
   if (grade_now) {
     grow_peratom();
     for (int i = 0; i < nlocal; ++i) gamma_[i] = atom_energy_[i] = gamma_local_[i] = cluster_[i] = 0.0;

@@ -114,6 +114,8 @@ class PairACEUQ : public Pair {
   // rows of the uncertainty engine: the active set's projections, or the linear ones when only a
   // posterior is loaded (spreads without grades)
   aceuq_projection_kind uq_kind_ = ACEUQ_PROJECTIONS_NONE;
+  // UQ steps compute what the loaded files allow: gamma with an active set, spreads with a posterior
+  bool uq_loaded() const { return asi_loaded_ || spread_ != nullptr; }
   std::vector<std::size_t> uq_rows_;              // per species: K of a row
   std::vector<std::vector<double>> chunk_proj_;    // per species: up to block_rows_ rows x K
   std::vector<std::vector<int>> chunk_atom_;       // per species: local atom of each row

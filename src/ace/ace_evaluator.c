@@ -921,19 +921,13 @@ static int compact_of(const ace_evaluator *ev, int e)
   return (e / ev->nlm) * nlmh + ace_ylm_index(l, m < 0 ? -m : m);
 }
 
-/* W[f][c] += w for the A entry e (any m) of projection f: an entry with m < 0 is
- * folded onto m > 0, Re(w dA(l,-m)) = Re((-1)^m conj(w) dA(l,m)). */
+/* W[f][c] += w for the A entry e (any m) of projection f, folded onto m >= 0 (a_index_folded). */
 static void add_adjoint(const ace_evaluator *ev, double *W, size_t ld, size_t f, int e, ace_complex w)
 {
-  const int lm = e % ev->nlm, l = (int)sqrt((double)lm + 0.5), m = lm - l * l - l;
-  if (m < 0) {
-    const double sg = (m & 1) ? -1.0 : 1.0;
-    w.re = sg * w.re;
-    w.im = -sg * w.im;
-  }
-  const size_t c = (size_t)compact_of(ev, e);
-  W[f + 2 * c * ld] += w.re;
-  W[f + (2 * c + 1) * ld] += w.im;
+  double fre, fim;
+  const size_t c = (size_t)compact_of(ev, a_index_folded(ev, e, &fre, &fim));
+  W[f + 2 * c * ld] += fre * w.re;
+  W[f + (2 * c + 1) * ld] += fim * w.im;
 }
 
 extern void dgemm_(const char *transa, const char *transb, const int *m, const int *n, const int *k,

@@ -14,6 +14,8 @@
 #include "ace_radial.h"
 #include "ace_ylm.h"
 
+#include <math.h>
+
 /* Products of A entries: function f owns terms first[f] .. first[f+1]-1;
  * term t multiplies A at idx[t*ACE_MAX_RANK + a], a < rank[f], with
  * coefficients coef[t*ncoef .. +ncoef). */
@@ -114,6 +116,20 @@ void ace_weighted_gradients(const ace_evaluator *ev, ace_atom_workspace *ws, siz
 static inline int a_index(const ace_evaluator *ev, int mu, int n0, int l, int m)
 {
   return ((mu * ev->nradmax + n0) * ev->nlm) + l * l + l + m;
+}
+
+/* The entry with m >= 0 that A entry e folds onto, and the multipliers (fre, fim) of an adjoint
+ * on e there: Re(w dA(l,-m)) = Re((-1)^m conj(w) dA(l,m)), i.e. (1, 1) for m >= 0 and
+ * ((-1)^m, -(-1)^m) for m < 0. */
+static inline int a_index_folded(const ace_evaluator *ev, int e, double *fre, double *fim)
+{
+  const int lm = e % ev->nlm, l = (int)sqrt((double)lm + 0.5), m = lm - l * l - l;
+  *fre = *fim = 1.0;
+  if (m >= 0) return e;
+  const double sg = (m & 1) ? -1.0 : 1.0;
+  *fre = sg;
+  *fim = -sg;
+  return e - 2 * m;
 }
 
 static inline ace_complex cmul(ace_complex a, ace_complex b)

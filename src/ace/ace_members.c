@@ -96,19 +96,6 @@ size_t ace_member_basis_products(const ace_member_basis *mb, int mu)
   return mu >= 0 && mu < mb->nel ? mb->sp[mu].nu : 0;
 }
 
-/* The folded target of A entry e and the multipliers of its update: Re(w dA(l,-m)) =
- * Re((-1)^m conj(w) dA(l,m)). */
-static int folded_target(const ace_evaluator *ev, int e, double *fre, double *fim)
-{
-  const int lm = e % ev->nlm, l = (int)sqrt((double)lm + 0.5), m = lm - l * l - l;
-  *fre = *fim = 1.0;
-  if (m >= 0) return e;
-  const double sg = (m & 1) ? -1.0 : 1.0;
-  *fre = sg;
-  *fim = -sg;
-  return e - 2 * m;
-}
-
 /* The update lists of m's products: every m >= 0 entry is a target (those without updates get
  * zero adjoints), updates in target order (a counting sort). */
 static aceuq_status member_updates_build(const ace_evaluator *ev, member_species *m, aceuq_error *err)
@@ -129,7 +116,7 @@ static aceuq_status member_updates_build(const ace_evaluator *ev, member_species
   for (size_t u = 0; u < m->nu; ++u)
     for (int a = 0; a < m->rank[u]; ++a) {
       double fre, fim;
-      ++cnt[folded_target(ev, m->idx[u * ACE_MAX_RANK + a], &fre, &fim)];
+      ++cnt[a_index_folded(ev, m->idx[u * ACE_MAX_RANK + a], &fre, &fim)];
       ++m->nupd;
     }
   m->upd_u = malloc((m->nupd ? m->nupd : 1) * sizeof *m->upd_u);
@@ -142,7 +129,7 @@ static aceuq_status member_updates_build(const ace_evaluator *ev, member_species
   size_t at = 0;
   for (size_t e = 0; e < na; ++e) {
     double fre, fim;
-    if (folded_target(ev, (int)e, &fre, &fim) != (int)e) continue; /* m < 0: never a target */
+    if (a_index_folded(ev, (int)e, &fre, &fim) != (int)e) continue; /* m < 0: never a target */
     pos[e] = (int)at;
     m->target[m->ntarget] = (int)e;
     m->tfirst[m->ntarget++] = at;
@@ -152,7 +139,7 @@ static aceuq_status member_updates_build(const ace_evaluator *ev, member_species
   for (size_t u = 0; u < m->nu; ++u)
     for (int a = 0; a < m->rank[u]; ++a) {
       double *f = &m->fold[(u * ACE_MAX_RANK + (size_t)a) * 2];
-      const int e = folded_target(ev, m->idx[u * ACE_MAX_RANK + a], &f[0], &f[1]);
+      const int e = a_index_folded(ev, m->idx[u * ACE_MAX_RANK + a], &f[0], &f[1]);
       m->slot[u * ACE_MAX_RANK + (size_t)a] = pos[e];
       m->upd_u[pos[e]++] = (int)u;
     }
