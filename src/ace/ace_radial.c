@@ -284,10 +284,12 @@ ACEUQ_HOT aceuq_status ace_bond_splines_eval(const ace_bond_splines *sp, double 
 aceuq_status ace_bond_splines_contract(ace_bond_splines *sp, int ncontract, const double *w, aceuq_error *err)
 {
   const int K = sp->nradbase, NR = sp->nradmax * (sp->lmax + 1), nf = sp->nfunc, ne = NR + ncontract + 1;
-  const size_t stride = 4 * (size_t)(ne + K);
+  /* rows start on 64-byte lines: a neighbour's energy block then touches ceil(32 ne / 64) lines, not one more */
+  const size_t stride = (4 * (size_t)(ne + K) + 7) & ~(size_t)7, bytes = (size_t)(sp->nlut + 1) * stride * sizeof *sp->ecoef;
   free(sp->ecoef);
-  sp->ecoef = calloc((size_t)(sp->nlut + 1) * stride, sizeof *sp->ecoef);
+  sp->ecoef = aligned_alloc(64, bytes);
   if (!sp->ecoef) return aceuq_error_set(err, ACEUQ_ERR_NOMEM, "spline tables: out of memory");
+  memset(sp->ecoef, 0, bytes);
   for (int n = 1; n <= sp->nlut; ++n)
     for (int a = 0; a < 4; ++a) {
       const double *src = sp->coef + ((size_t)n * 4 + a) * nf;

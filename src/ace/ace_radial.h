@@ -64,7 +64,7 @@ typedef struct ace_bond_splines {
    * row continues with the basis block, the g_k themselves (projections and
    * gradients), so that a projection step reads one contiguous row */
   int ncontract, nefunc;      /* nefunc = nradmax*(lmax+1) + ncontract + 1 */
-  size_t estride;             /* 4 (nefunc + nradbase) */
+  size_t estride;             /* 4 (nefunc + nradbase), rounded up to whole 64-byte lines (rows are aligned) */
   double *ecoef;              /* [(nlut+1)][estride]: [4][nefunc] then [4][nradbase]; NULL until contracted */
 } ace_bond_splines;
 

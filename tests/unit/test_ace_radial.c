@@ -18,6 +18,7 @@
 #include "check.h"
 #include "quadrature.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 
 static const double pi = 3.14159265358979323846;
@@ -330,7 +331,9 @@ int main(void)
        * block's R_nl too; the same errors */
       const double wcon[2 * 8] = {1, -0.5, 0.25, 0, 0, 0, 0.3, 0.1, 0, 1, 0, 0, 0, 0, 0, 0};
       CHECK(ace_bond_splines_contract(&sp, 2, wcon, &err) == ACEUQ_OK);
-      CHECK(sp.estride == 4 * (size_t)(NR + 2 + 1 + 8));
+      /* rows of whole 64-byte lines, each starting on one */
+      CHECK(sp.estride == ((4 * (size_t)(NR + 2 + 1 + 8) + 7) & ~(size_t)7));
+      CHECK(((uintptr_t)sp.ecoef & 63) == 0);
       int same = 1;
       for (int n = 3; n < sp.nlut + 40; n += 11) {
         const double r = h * (n + 0.37);
