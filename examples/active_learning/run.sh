@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The active-learning example in <build>/examples/active_learning, on 2 MPI ranks:
 #   1. initial data: a few frames of fcc Cu at 300 K from the oracle (potentials/oracle/sample.py
-#      --quick; its liquid / defect / hot frames of other runs are the held-out test set);
+#      --quick; its liquid / defect / hot frames of other runs are the held-out test set, with 24
+#      liquid and 40 crystal frames of 108 atoms from independent runs (seed 2027) for the targets);
 #   2. the initial, deliberately poor potential pot_1.yaml (+ .asi) on that data (aceuq fit);
 #   3. in.active_learning: MD with halt -> label -> refit -> reload, until the run reaches its end;
 #   4. report.md (a table per iteration) and active_learning.png (gnuplot).
@@ -21,8 +22,10 @@ rm -rf iter_* md_report.dat report.dat report.md gamma_T.dat halts.dat
 t0=$(date +%s)
 python3 "$root/potentials/oracle/sample.py" Cu oracle --quick --lmp "$LMP" --aceuq "$ACEUQ" > sample.log
 cp oracle/train/md300.xyz train0.xyz
+python3 "$root/potentials/oracle/sample.py" Cu oracle_targets --classes md300,liquid --runs 2 --seed 2027 \
+  --lmp "$LMP" --aceuq "$ACEUQ" > sample_targets.log
 cat oracle/test/md300.xyz oracle/test/liquid.xyz oracle/test/vacancy.xyz oracle/test/interstitial.xyz \
-    oracle/test/md1200.xyz > heldout.xyz
+    oracle/test/md1200.xyz oracle_targets/test/md300.xyz oracle_targets/test/liquid.xyz > heldout.xyz
 mkdir iter_1
 t1=$(date +%s.%N)
 "$ACEUQ" fit "$AL_SPEC" --train train0.xyz --test heldout.xyz -o iter_1/pot.yaml --energy-weight 10 --no-pops \
@@ -53,6 +56,13 @@ wall=$(( $(date +%s) - t0 ))
   done < report.dat
   echo
   echo "Wall time of the whole loop (oracle data, fits, MD on 2 ranks): ${wall} s."
+  echo
+  # the issue's targets: the last potential on the liquid vs the start domain (300 K crystal), and
+  # vs the first potential on the liquid (report.dat columns: 6/7 liquid, 8/9 crystal, energy/forces)
+  awk 'NR == 1 {e0 = $6; f0 = $7} {p = $1; e = $6; f = $7; ec = $8; fc = $9}
+       END {printf "Targets, potential %d: held-out liquid / 300 K crystal RMSE: energy %.2fx, forces %.2fx " \
+                   "(target <= 2x); potential 1 / potential %d on the liquid: energy %.0fx, forces %.1fx (target >= 5x).\n",
+                   p, e / ec, f / fc, p, e0 / e, f0 / f}' report.dat
 } > report.md
 cat report.md
 last=$(tail -n 1 md_report.dat)

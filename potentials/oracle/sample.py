@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Oracle data for aceuq's own potentials: configurations of many classes, made and labelled with LAMMPS.
 
-usage: sample.py SYSTEM OUTDIR [--quick] [--seed N] [--lmp LMP] [--aceuq ACEUQ]
+usage: sample.py SYSTEM OUTDIR [--quick] [--seed N] [--classes C1,C2,..] [--runs N] [--lmp LMP] [--aceuq ACEUQ]
   SYSTEM  Cu (Cu_mishin1.eam.alloy), CuNi (CuNi.eam.alloy), Si (Si.sw): the potentials that come
           with LAMMPS (found through LAMMPS_POTENTIALS, which build/lmp sets)
   OUTDIR  gets train/<class>.xyz and test/<class>.xyz (labelled extended XYZ: energy, forces,
@@ -19,6 +19,8 @@ frames are not neighbours of training frames in time.  Classes:
   CuNi: every run draws the Ni fraction uniformly from 0..1 (random alloy, Vegard lattice constant).
 Deterministic: Python's random with the seed, LAMMPS serial with seeds from it; the same binary
 gives the same files.  --quick: 1 run per class and split, 2 snapshots, small cells (CI).
+--classes: only these classes; --runs N: N independent runs per class and split (with --quick, or
+instead of the full set's count), e.g. a larger held-out set of a few classes.
 Labels come from `aceuq label` with the oracle (the same command the active-learning loop uses).
 """
 import json
@@ -96,8 +98,9 @@ def run_settings(system, cls, rng, quick):
     return v
 
 
-def sample_class(system, cls, split, seed, quick, lmp, scratch):
+def sample_class(system, cls, split, seed, quick, lmp, scratch, nruns=None):
     runs, nsnap = (1, 2) if quick else FULL[cls]
+    runs = nruns or runs
     rng = random.Random("%s/%s/%s/%d" % (system, cls, split, seed))
     out = []
     for r in range(runs):
@@ -132,17 +135,25 @@ def main():
     quick = "--quick" in args
     opt = lambda name, default: args[args.index(name) + 1] if name in args else default
     seed = int(opt("--seed", "2026"))
+    classes = opt("--classes", ",".join(FULL)).split(",")
+    unknown = [c for c in classes if c not in FULL]
+    if unknown:
+        raise SystemExit("sample.py: unknown class %s (classes: %s)" % (",".join(unknown), " ".join(FULL)))
+    nruns = int(opt("--runs", "0"))
+    if nruns < 0:
+        raise SystemExit("sample.py: --runs %d: give a positive number of runs" % nruns)
     build = os.path.join(HERE, "..", "..", "build")
     lmp, aceuq = opt("--lmp", os.path.join(build, "lmp")), opt("--aceuq", os.path.join(build, "aceuq"))
     spec = SYSTEMS[system]
     manifest = dict(system=system, seed=seed, quick=quick, oracle="pair_style %s; pair_coeff %s" % (
-        spec["pstyle"], spec["pcoeff"]), classes={}, runs={k: list(v) for k, v in FULL.items()})
+        spec["pstyle"], spec["pcoeff"]), classes={}, runs={
+        k: [nruns or (1 if quick else FULL[k][0]), 2 if quick else FULL[k][1]] for k in classes})
     t0 = time.time()
     with tempfile.TemporaryDirectory(prefix="aceuq_oracle_") as scratch:
         for split in ("train", "test"):
             os.makedirs(os.path.join(outdir, split), exist_ok=True)
-            for cls in FULL:
-                snaps = sample_class(system, cls, split, seed, quick, lmp, scratch)
+            for cls in classes:
+                snaps = sample_class(system, cls, split, seed, quick, lmp, scratch, nruns)
                 raw = os.path.join(scratch, "%s_%s.xyz" % (cls, split))
                 with open(raw, "w") as f:
                     for cell, pbc, atoms in snaps:

@@ -9,7 +9,9 @@ Checks on the labelled train/test files:
     the most stable), md300 within 0.05 eV of the oracle's 0 K cohesive energy (Cu -3.54, Si -4.3366;
     CuNi: between Cu's -3.54 and Ni's -4.45);
   - CuNi: both elements, Ni fractions that vary from frame to frame (random alloys);
-  - --twice: a second run writes byte-identical files (seeded, deterministic).
+  - --twice: a second run writes byte-identical files (seeded, deterministic); --classes liquid
+    --runs 2 writes only that class, 2 runs x 2 snapshots per split, the first run's frames the same
+    as the quick set's; an unknown class is refused with its name.
 """
 import filecmp
 import json
@@ -43,11 +45,31 @@ def read(path):
     return out
 
 
-def run(system, out, lmp, aceuq):
-    res = subprocess.run([sys.executable, SAMPLE, system, out, "--quick", "--lmp", lmp, "--aceuq", aceuq],
+def run(system, out, lmp, aceuq, *extra):
+    res = subprocess.run([sys.executable, SAMPLE, system, out, "--quick", "--lmp", lmp, "--aceuq", aceuq, *extra],
                          capture_output=True, text=True)
     print(res.stdout.strip().splitlines()[-1] if res.stdout.strip() else res.stderr[-2000:])
     return res.returncode == 0
+
+
+def check_subset(system, quick_out, d, lmp, aceuq):
+    """--classes liquid --runs 2: that class only, twice the runs, the first run = the quick set's"""
+    out = os.path.join(d, "subset")
+    if not run(system, out, lmp, aceuq, "--classes", "liquid", "--runs", "2"):
+        check(False, "sample.py --classes liquid --runs 2 ran")
+        return
+    files = sorted(os.listdir(os.path.join(out, "test")))
+    for split in ("train", "test"):
+        quick = open(os.path.join(quick_out, split, "liquid.xyz")).read()
+        sub = open(os.path.join(out, split, "liquid.xyz")).read()
+        check(files == ["liquid.xyz"] and len(read(os.path.join(out, split, "liquid.xyz"))) == 4 and
+              sub.startswith(quick) and len(sub) > len(quick),
+              "--classes liquid --runs 2, %s: only liquid.xyz (%s), 4 frames, the first 2 = the quick set's" % (
+                  split, " ".join(files)))
+    res = subprocess.run([sys.executable, SAMPLE, system, os.path.join(d, "bad"), "--quick", "--classes",
+                          "liquid,nosuch", "--lmp", lmp, "--aceuq", aceuq], capture_output=True, text=True)
+    check(res.returncode != 0 and "unknown class nosuch" in res.stderr,
+          "--classes liquid,nosuch refused: %s" % res.stderr.strip()[-200:])
 
 
 def main():
@@ -94,6 +116,7 @@ def main():
                 filecmp.cmp(os.path.join(out, s, c + ".xyz"), os.path.join(again, s, c + ".xyz"), shallow=False)
                 for s in ("train", "test") for c in classes)
             check(same, "second run: byte-identical labelled files (deterministic)")
+            check_subset(system, out, d, lmp, aceuq)
     print("%d failure(s)" % failures)
     return 1 if failures else 0
 
