@@ -250,7 +250,10 @@ aceuq_status ace_evaluator_create(ace_model *model, ace_evaluator **out, aceuq_e
     st = flatten_ctilde(ev, mu, err);
     if (!st && ev->bbasis) st = flatten_projections(ev, mu, err);
   }
-  for (int p = 0; !st && p < npair; ++p) st = contract_rank1(ev, p / ev->nel, p % ev->nel, err);
+  for (int p = 0; !st && p < npair; ++p) {
+    st = contract_rank1(ev, p / ev->nel, p % ev->nel, err);
+    if (!st) ace_bond_splines_release_full(&ev->splines[p]); /* only the energy table is read from here on */
+  }
   if (st) {
     ace_evaluator_free(ev);
     return st;

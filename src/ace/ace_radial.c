@@ -263,6 +263,8 @@ ACEUQ_HOT aceuq_status ace_bond_splines_eval(const ace_bond_splines *sp, double 
   const int K = sp->nradbase, NR = sp->nradmax * (sp->lmax + 1), nf = sp->nfunc;
   const double *row = NULL, s = sp->scale;
   double w = 0.0;
+  if (!sp->coef)
+    return aceuq_error_set(err, ACEUQ_ERR_VALUE, "radial splines: the full table was released (energy table only)");
   const aceuq_status st = spline_locate(sp, r, sp->coef, 4 * (size_t)nf, &row, &w, err);
   if (st) return st;
   if (!row) {
@@ -284,6 +286,8 @@ ACEUQ_HOT aceuq_status ace_bond_splines_eval(const ace_bond_splines *sp, double 
 aceuq_status ace_bond_splines_contract(ace_bond_splines *sp, int ncontract, const double *w, aceuq_error *err)
 {
   const int K = sp->nradbase, NR = sp->nradmax * (sp->lmax + 1), nf = sp->nfunc, ne = NR + ncontract + 1;
+  if (!sp->coef)
+    return aceuq_error_set(err, ACEUQ_ERR_VALUE, "radial splines: the full table was released (energy table only)");
   /* rows start on 64-byte lines: a neighbour's energy block then touches ceil(32 ne / 64) lines, not one more */
   const size_t stride = (4 * (size_t)(ne + K) + 7) & ~(size_t)7, bytes = (size_t)(sp->nlut + 1) * stride * sizeof *sp->ecoef;
   free(sp->ecoef);
@@ -307,6 +311,12 @@ aceuq_status ace_bond_splines_contract(ace_bond_splines *sp, int ncontract, cons
   sp->nefunc = ne;
   sp->estride = stride;
   return ACEUQ_OK;
+}
+
+void ace_bond_splines_release_full(ace_bond_splines *sp)
+{
+  free(sp->coef);
+  sp->coef = NULL;
 }
 
 ACEUQ_HOT aceuq_status ace_bond_splines_eval_energy(const ace_bond_splines *sp, double r, double *R, double *dR,

@@ -57,7 +57,7 @@ typedef struct ace_bond_splines {
   int nlut;
   double rcut;
   double scale;               /* s = nlut / rcut */
-  double *coef;               /* [(nlut+1)][4][nfunc]; row 0 unused */
+  double *coef;               /* [(nlut+1)][4][nfunc]; row 0 unused; NULL once released */
   /* the energy table (ace_bond_splines_contract): R_nl, then ncontract linear
    * combinations of the g_k, then the core repulsion -- what an energy and force
    * evaluation needs when the rank-1 functions enter only through densities; each
@@ -87,6 +87,11 @@ aceuq_status ace_bond_splines_eval(const ace_bond_splines *sp, double r, double 
  * combinations of the g_k rows: G_p from this table equals sum_k w g_k from the
  * full one up to round-off. */
 aceuq_status ace_bond_splines_contract(ace_bond_splines *sp, int ncontract, const double *w, aceuq_error *err);
+
+/* Free the full table (coef) once the energy table is built: evaluators read only the
+ * energy table, and the full one is as large (megabytes per bond).  Afterwards
+ * ace_bond_splines_eval and ace_bond_splines_contract fail with ACEUQ_ERR_VALUE. */
+void ace_bond_splines_release_full(ace_bond_splines *sp);
 
 /* Ask for the energy-table row of distance r (with the basis block when basis) ahead of its
  * evaluation: the tables are megabytes and each neighbour reads a row at a random place.

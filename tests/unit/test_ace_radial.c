@@ -350,6 +350,29 @@ int main(void)
       aceuq_error_clear(&err);
       CHECK(ace_bond_splines_eval_basis(&sp, 0.5 * h, g, dg, &err) == ACEUQ_ERR_VALUE);
       CHECK_STR_CONTAINS(err.message, "very small distance");
+      /* without the full table (as evaluators hold it): the energy table gives the same values,
+       * the full table's users get an error, not a crash */
+      {
+        const double r = h * (sp.nlut / 2 + 0.37);
+        double gb[8], dgb[8], Rb[NFMAX], dRb[NFMAX], G[2], dG[2], cb, dcb;
+        double ga[8], dga[8], Ra[NFMAX], dRa[NFMAX], Ga[2], dGa[2], ca, dca;
+        CHECK(ace_bond_splines_eval_basis(&sp, r, gb, dgb, &err) == ACEUQ_OK);
+        CHECK(ace_bond_splines_eval_energy(&sp, r, Rb, dRb, G, dG, &cb, &dcb, &err) == ACEUQ_OK);
+        ace_bond_splines_release_full(&sp);
+        CHECK(sp.coef == NULL);
+        CHECK(ace_bond_splines_eval_basis(&sp, r, ga, dga, &err) == ACEUQ_OK);
+        CHECK(ace_bond_splines_eval_energy(&sp, r, Ra, dRa, Ga, dGa, &ca, &dca, &err) == ACEUQ_OK);
+        int kept = ca == cb && dca == dcb && Ga[0] == G[0] && Ga[1] == G[1];
+        for (int k = 0; k < 8; ++k) kept &= ga[k] == gb[k] && dga[k] == dgb[k];
+        for (int f = 0; f < NR; ++f) kept &= Ra[f] == Rb[f] && dRa[f] == dRb[f];
+        CHECK(kept);
+        aceuq_error_clear(&err);
+        CHECK(ace_bond_splines_eval(&sp, r, g, dg, R, dR, &c, &dc_, &err) == ACEUQ_ERR_VALUE);
+        CHECK_STR_CONTAINS(err.message, "full table was released");
+        aceuq_error_clear(&err);
+        CHECK(ace_bond_splines_contract(&sp, 2, wcon, &err) == ACEUQ_ERR_VALUE);
+        CHECK_STR_CONTAINS(err.message, "full table was released");
+      }
       ace_bond_splines_free(&sp);
 
       /* between knots: |f - p| <= h^4/384 max|f''''| on the interval (smooth
