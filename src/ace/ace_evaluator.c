@@ -618,7 +618,7 @@ ACEUQ_HOT static void density_block_sums(const ace_evaluator *ev, ace_atom_works
  * (-1)^m conj A(l,m)); rho_core and, for zbl, the closest neighbour qmin
  * ((size_t)-1 if none). */
 static aceuq_status atomic_base(const ace_evaluator *ev, ace_atom_workspace *ws, int mu_i, size_t n, const int *mu_j,
-                                const double *rij, int full, double *rho_core_out, size_t *nq_out, size_t *qmin_out,
+                                const double *rij, rank1_cache rank1, double *rho_core_out, size_t *nq_out, size_t *qmin_out,
                                 aceuq_error *err)
 {
   const int nd = ev->sp[mu_i < 0 || mu_i >= ev->nel ? 0 : mu_i].ndensity;
@@ -644,7 +644,7 @@ static aceuq_status atomic_base(const ace_evaluator *ev, ace_atom_workspace *ws,
     if (j + AHEAD < n && mu_j[j + AHEAD] >= 0 && mu_j[j + AHEAD] < nel) {
       const double *e = &rij[3 * (j + AHEAD)];
       ace_bond_splines_prefetch(&ev->splines[mu_i * nel + mu_j[j + AHEAD]],
-                                sqrt(e[0] * e[0] + e[1] * e[1] + e[2] * e[2]), full);
+                                sqrt(e[0] * e[0] + e[1] * e[1] + e[2] * e[2]), rank1 != RANK1_NONE);
     }
     const double *d = &rij[3 * j];
     const double r = sqrt(d[0] * d[0] + d[1] * d[1] + d[2] * d[2]);
@@ -660,8 +660,8 @@ static aceuq_status atomic_base(const ace_evaluator *ev, ace_atom_workspace *ws,
     st = ace_bond_splines_eval_energy(&ev->splines[pair], r, R, dR, G, &ws->nb_dG[q * ev->ndensmax], &c,
                                       &ws->nb_dc[q], err);
     for (int p = 0; !st && p < nd; ++p) ws->rho1[p] += G[p];
-    if (!st && full) { /* the rank-1 basis itself: projections and their gradients */
-      st = ace_bond_splines_eval_basis(&ev->splines[pair], r, g, dg, err);
+    if (!st && rank1 != RANK1_NONE) { /* the rank-1 basis itself: projections (and their gradients) */
+      st = ace_bond_splines_eval_basis(&ev->splines[pair], r, g, rank1 == RANK1_GRADIENTS ? dg : NULL, err);
       for (int k = 0; !st && k < b->nradbase; ++k) ws->A1[mj * nk + k] += g[k];
     }
     if (st) return aceuq_error_prefix(err, "neighbour at distance %.6g of a %s atom", r, model->elements[mu_i]);
@@ -700,7 +700,7 @@ static aceuq_status atomic_base(const ace_evaluator *ev, ace_atom_workspace *ws,
   ws->last_mu = mu_i;
   ws->last_n = n;
   ws->last_nq = q;
-  ws->last_full = full;
+  ws->last_rank1 = rank1;
   *nq_out = q;
   *qmin_out = qmin;
   return ACEUQ_OK;
@@ -831,17 +831,18 @@ ACEUQ_HOT void ace_weighted_gradients(const ace_evaluator *ev, ace_atom_workspac
 
 aceuq_status ace_rank1_cache_fill(const ace_evaluator *ev, ace_atom_workspace *ws, aceuq_error *err)
 {
-  if (ws->last_full || ws->last_mu < 0) return ACEUQ_OK;
-  const int nk = ev->nradbase;
-  memset(ws->A1, 0, (size_t)ev->nel * nk * sizeof *ws->A1);
+  if (ws->last_rank1 == RANK1_GRADIENTS || ws->last_mu < 0) return ACEUQ_OK;
+  const int nk = ev->nradbase, have_A1 = ws->last_rank1 == RANK1_VALUES;
+  if (!have_A1) memset(ws->A1, 0, (size_t)ev->nel * nk * sizeof *ws->A1);
   for (size_t q = 0; q < ws->last_nq; ++q) {
     const int mj = ws->nb_mu[q], pair = ws->last_mu * ev->nel + mj;
     double *g = &ws->nb_g[q * nk];
     aceuq_status st = ace_bond_splines_eval_basis(&ev->splines[pair], ws->nb_r[q], g, &ws->nb_dg[q * nk], err);
     if (st) return st;
-    for (int k = 0; k < ev->model->bonds[pair].nradbase; ++k) ws->A1[mj * nk + k] += g[k];
+    if (!have_A1)
+      for (int k = 0; k < ev->model->bonds[pair].nradbase; ++k) ws->A1[mj * nk + k] += g[k];
   }
-  ws->last_full = 1;
+  ws->last_rank1 = RANK1_GRADIENTS;
   return ACEUQ_OK;
 }
 
@@ -855,8 +856,13 @@ ACEUQ_HOT aceuq_status ace_evaluate_atom(const ace_evaluator *ev, ace_atom_works
   if (dE_drij) memset(dE_drij, 0, 3 * n * sizeof *dE_drij);
   double rho_core = 0.0;
   size_t nq = 0, qmin = (size_t)-1, q;
-  const int full = kind != ACE_PROJECTIONS_NONE && projections;
-  aceuq_status st = atomic_base(ev, ws, mu_i, n, mu_j, rij, full, &rho_core, &nq, &qmin, err);
+  /* the rank-1 basis for projections; its radial derivatives too when the forces are not asked
+   * for, i.e. when they will come from member gradients (aceuq_spread_gradients), which would
+   * otherwise evaluate them again (ace_rank1_cache_fill) */
+  const rank1_cache rank1 = kind == ACE_PROJECTIONS_NONE || !projections ? RANK1_NONE
+                            : dE_drij                                  ? RANK1_VALUES
+                                                                       : RANK1_GRADIENTS;
+  aceuq_status st = atomic_base(ev, ws, mu_i, n, mu_j, rij, rank1, &rho_core, &nq, &qmin, err);
   if (st) return st;
 
   /* 2. densities, embedding, energy */
@@ -1016,7 +1022,7 @@ aceuq_status ace_projection_gradients(const ace_evaluator *ev, ace_atom_workspac
                            ev->model->source);
   double rho_core;
   size_t nq = 0, qmin;
-  aceuq_status st = atomic_base(ev, ws, mu_i, n, mu_j, rij, 1, &rho_core, &nq, &qmin, err);
+  aceuq_status st = atomic_base(ev, ws, mu_i, n, mu_j, rij, RANK1_GRADIENTS, &rho_core, &nq, &qmin, err);
   if (st) return st;
   rho_and_projections(ev, ws, mu_i, ACE_PROJECTIONS_LINEAR, projections);
   const species_eval *s = &ev->sp[mu_i];

@@ -52,6 +52,10 @@ struct ace_evaluator {
   ace_ylm_table *ylm;        /* recursion coefficients up to lmax */
 };
 
+/* The rank-1 basis of the cached atom: not evaluated (the energy table's contracted G only),
+ * g_k and A1 (projections), or also dg_k/dr (projection and member gradients). */
+typedef enum rank1_cache { RANK1_NONE = 0, RANK1_VALUES = 1, RANK1_GRADIENTS = 2 } rank1_cache;
+
 struct ace_atom_workspace {
   size_t cap;
   size_t *nb_src;
@@ -78,7 +82,7 @@ struct ace_atom_workspace {
   /* the atom whose neighbour caches and A are held (set by every evaluation) */
   int last_mu;               /* species of the centre, -1 before the first atom */
   size_t last_n, last_nq;    /* neighbours given, neighbours inside the cutoff (cached) */
-  int last_full;             /* 1: A1 and nb_g/nb_dg hold the atom too (else only the energy table's G) */
+  rank1_cache last_rank1;    /* what A1, nb_g, nb_dg hold of the atom (else only the energy table's G) */
   /* member gradients (ace_members.c), allocated on first use for mcap members: */
   size_t mcap;
   double *mWr, *mWi;         /* [nA][mcap]: adjoints of every member's energy on A (m >= 0 entries, folded) */
@@ -90,7 +94,7 @@ struct ace_atom_workspace {
 
 /* Make the cached atom's A1 and nb_g, nb_dg available (after an energy-only
  * evaluation they are not: the energy table carries the rank-1 functions
- * contracted into densities). */
+ * contracted into densities; after one with projections and forces nb_dg is not). */
 aceuq_status ace_rank1_cache_fill(const ace_evaluator *ev, ace_atom_workspace *ws, aceuq_error *err);
 
 /* Buffers gD, gG (kmax values per row) and gq for n neighbours. */

@@ -6,9 +6,14 @@
  * project's own two-element test potential (ChebLinear, per-pair inner cutoffs, ranks 1..4), its
  * fitted CuNi (SBessel, two elements, ranks 1..5, enumerated from a specification) and Si, and,
  * when the reference data are there, Cu-I, Cu.pbe.in and multispecies_AlNi.
- * Also: the projections equal those of ace_evaluate_atom bit for bit. */
+ * Also: the projections equal those of ace_evaluate_atom bit for bit; member gradients
+ * (ace_member_gradients, the force spreads) do not depend on how the atom was evaluated before
+ * (energy only, forces, projections, projections + forces, projection gradients: the workspace
+ * holds the rank-1 basis, its derivatives or neither), bit for bit, and their own lane is the
+ * atom's dE_i/dr_ij for a linear potential. */
 #include "ace_evaluator.h"
 #include "ace_io.h"
+#include "ace_members.h"
 #include "check.h"
 
 #include <math.h>
@@ -38,7 +43,72 @@ static void neighbourhood(const ace_evaluator *ev, int nel, unsigned long long *
   }
 }
 
-static void check_potential(const char *path)
+/* Member gradients after each way of evaluating the atom: the same numbers bit for bit; the
+ * potential's own lane (with_own) equals the forces of ace_evaluate_atom to round-off. */
+static void check_member_gradients(const ace_evaluator *ev, ace_atom_workspace *ws, const char *path, int linear)
+{
+  const int nel = ace_evaluator_model(ev)->nelements;
+  enum { M = 3 };
+  size_t offset[8], ldd = 0;
+  for (int mu = 0; mu < nel && mu < 8; ++mu) {
+    offset[mu] = ldd;
+    ldd += ace_evaluator_projection_size(ev, mu, ACE_PROJECTIONS_LINEAR);
+  }
+  unsigned long long seed = 777;
+  double *D = malloc(M * ldd * sizeof *D);
+  for (size_t k = 0; k < M * ldd; ++k) D[k] = uniform(&seed) - 0.5;
+  ace_member_basis *mb = NULL;
+  aceuq_error err;
+  aceuq_error_clear(&err);
+  CHECK(ace_member_basis_create(ev, M, D, ldd, offset, 1, &mb, &err) == ACEUQ_OK);
+  if (!mb) {
+    fprintf(stderr, "%s: %s\n", path, err.message);
+    free(D);
+    return;
+  }
+  const size_t L = ace_member_basis_members(mb);
+  for (int mu_i = 0; mu_i < nel; ++mu_i) {
+    const size_t K = ace_evaluator_projection_size(ev, mu_i, ACE_PROJECTIONS_LINEAR);
+    double *b = malloc(K * sizeof *b), *bg = malloc(K * NNB * 3 * sizeof *bg), *ref = malloc(NNB * L * 3 * sizeof *ref),
+           *dev = malloc(NNB * L * 3 * sizeof *dev), dE[3 * NNB], e, worst_own = 0.0, fmax_ = 0.0;
+    int mu[NNB], mu2[NNB], same = 1;
+    double rij[3 * NNB], rij2[3 * NNB];
+    neighbourhood(ev, nel, &seed, mu, rij);
+    neighbourhood(ev, nel, &seed, mu2, rij2); /* another atom, evaluated in between: stale caches show */
+    /* 0: projections without forces (what the pair style does), the reference */
+    CHECK(ace_evaluate_atom(ev, ws, mu_i, NNB, mu, rij, &e, NULL, ACE_PROJECTIONS_LINEAR, b, &err) == ACEUQ_OK);
+    CHECK(ace_member_gradients(ev, mb, ws, mu_i, NNB, ref, &err) == ACEUQ_OK);
+    for (int how = 1; how <= 4; ++how) {
+      aceuq_status st = ace_evaluate_atom(ev, ws, mu_i, NNB, mu2, rij2, &e, NULL, ACE_PROJECTIONS_LINEAR, b, &err);
+      CHECK(st == ACEUQ_OK);
+      if (how == 1) st = ace_evaluate_atom(ev, ws, mu_i, NNB, mu, rij, &e, NULL, ACE_PROJECTIONS_NONE, NULL, &err);
+      if (how == 2) st = ace_evaluate_atom(ev, ws, mu_i, NNB, mu, rij, &e, dE, ACE_PROJECTIONS_NONE, NULL, &err);
+      if (how == 3) st = ace_evaluate_atom(ev, ws, mu_i, NNB, mu, rij, &e, dE, ACE_PROJECTIONS_LINEAR, b, &err);
+      if (how == 4) st = ace_projection_gradients(ev, ws, mu_i, NNB, mu, rij, b, bg, &err);
+      CHECK(st == ACEUQ_OK);
+      CHECK(ace_member_gradients(ev, mb, ws, mu_i, NNB, dev, &err) == ACEUQ_OK);
+      same &= memcmp(dev, ref, NNB * L * 3 * sizeof *dev) == 0;
+      if (how == 3)
+        for (int j = 0; j < NNB; ++j)
+          for (int a = 0; a < 3; ++a) {
+            worst_own = fmax(worst_own, fabs(ref[((size_t)j * L + M) * 3 + a] - dE[3 * j + a]));
+            fmax_ = fmax(fmax_, fabs(dE[3 * j + a]));
+          }
+    }
+    printf("%s: species %s: member gradients after 5 kinds of evaluation %s; own lane vs forces %.1e (max %.3g)\n",
+           path, ace_evaluator_model(ev)->elements[mu_i], same ? "identical" : "DIFFER", worst_own, fmax_);
+    CHECK(same);
+    if (linear) CHECK(worst_own <= 1e-12 * fmax(1.0, fmax_));
+    free(b);
+    free(bg);
+    free(ref);
+    free(dev);
+  }
+  ace_member_basis_free(mb);
+  free(D);
+}
+
+static void check_potential(const char *path, int linear)
 {
   ace_model *m = NULL;
   ace_evaluator *ev = NULL;
@@ -95,16 +165,19 @@ static void check_potential(const char *path)
     free(bm);
     free(g);
   }
-  /* a .yace potential has no B-basis: a clear error */
+  check_member_gradients(ev, ws, path, linear);
   ace_atom_workspace_free(ws);
   ace_evaluator_free(ev);
 }
 
 int main(int argc, char **argv)
 {
-  check_potential(ACEUQ_POTENTIALS_DIR "/AlNi_cheblinear_test.yaml");
-  check_potential(ACEUQ_POTENTIALS_DIR "/CuNi.yaml"); /* aceuq fit's own: SBessel, two elements, rank 5 */
-  check_potential(ACEUQ_POTENTIALS_DIR "/Si.yaml");
+  /* linear: E_i = c . b(i), so the members' own lane is dE_i/dr_ij (the others have a
+   * non-linear embedding, or core repulsion outside c . b) */
+  check_potential(ACEUQ_POTENTIALS_DIR "/AlNi_cheblinear_test.yaml", 0);
+  check_potential(ACEUQ_POTENTIALS_DIR "/CuNi.yaml", 1); /* aceuq fit's own: SBessel, two elements, rank 5 */
+  check_potential(ACEUQ_POTENTIALS_DIR "/Si.yaml", 0);
+  check_potential(ACEUQ_POTENTIALS_DIR "/Cu.yaml", 1);
   char path[4096];
   const char *shared = argc > 1 ? argv[1] : ACEUQ_SHARED_DIR;
   const char *names[] = {"Cu-I.yaml", "Cu.pbe.in.yaml", "multispecies_AlNi.yaml"};
@@ -116,7 +189,7 @@ int main(int argc, char **argv)
       break;
     }
     fclose(f);
-    check_potential(path);
+    check_potential(path, 0);
   }
   /* no B-basis: a clear error */
   snprintf(path, sizeof path, "%s/reference/ace/potentials/Cu-I.yace", shared);
