@@ -289,7 +289,8 @@ aceuq_status ace_bond_splines_contract(ace_bond_splines *sp, int ncontract, cons
   if (!sp->coef)
     return aceuq_error_set(err, ACEUQ_ERR_VALUE, "radial splines: the full table was released (energy table only)");
   /* rows start on 64-byte lines: a neighbour's energy block then touches ceil(32 ne / 64) lines, not one more */
-  const size_t stride = (4 * (size_t)(ne + K) + 7) & ~(size_t)7, bytes = (size_t)(sp->nlut + 1) * stride * sizeof *sp->ecoef;
+  const size_t stride = (4 * (size_t)(ne + K) + 7) & ~(size_t)7;
+  const size_t bytes = (size_t)(sp->nlut + 1) * stride * sizeof *sp->ecoef;
   free(sp->ecoef);
   sp->ecoef = aligned_alloc(64, bytes);
   if (!sp->ecoef) return aceuq_error_set(err, ACEUQ_ERR_NOMEM, "spline tables: out of memory");
