@@ -23,13 +23,14 @@
  * members' M x K offsets, an active set's K x K inverse), and between blocks the caller fills the
  * row buffer (rows x K doubles) while it evaluates atoms.  Few rows re-read the matrices often;
  * many rows make the buffer evict what the evaluator keeps in cache.  Spreads alone: rows =
- * sqrt(8 M), a multiple of 8 in [8, 256] (committee 8 -> 8, 32 members -> 16, POPS 256 -> 48;
+ * sqrt(8 M), a multiple of 8 in [8, 256] (committee 8 -> 8, 32 members -> 16, 256 -> 48;
  * LAMMPS, 4000-atom Cu, K = 213, 32 members: energy spreads +5.0 us/atom/step over E+F with 256
- * rows, +2.5 with 16).  With an active set 256: its inverse is the larger matrix (Cu.pbe.in, K =
- * 684: grades 105-108 us/atom/step with 256 rows, 115 with 72; K = 213: the same with 40). */
-static size_t block_rows(size_t M, int active_set)
+ * rows, +2.5 with 16).  With a K x K matrix (an active set's inverse, POPS's covariance) 256: it is
+ * the larger one (Cu.pbe.in, K = 684: grades 105-108 us/atom/step with 256 rows, 115 with 72;
+ * K = 213: grades the same with 40, POPS 256 energy spreads 23.6-23.8 with 256, 25.1-25.3 with 48). */
+static size_t block_rows(size_t M, int square_matrix)
 {
-  if (active_set) return 256;
+  if (square_matrix) return 256;
   const size_t rows = 8 * (size_t)floor(sqrt(8.0 * (double)M) / 8.0 + 0.5);
   return rows < 8 ? 8 : rows > 256 ? 256 : rows;
 }
@@ -107,7 +108,7 @@ aceuq_status aceuq_uq_engine_create(int nelements, const aceuq_uq_element *el, c
     active_set |= u->Ainv != NULL;
   }
   const size_t K = e->maxK ? e->maxK : 1;
-  e->block = block_rows(e->M, active_set);
+  e->block = block_rows(e->M, active_set || (spread && aceuq_spread_has_covariance(spread)));
   e->rows = malloc(e->block * K * sizeof *e->rows);
   e->row_of = malloc(e->block * sizeof *e->row_of);
   e->gamma = malloc(e->block * sizeof *e->gamma);
