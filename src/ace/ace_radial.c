@@ -224,17 +224,17 @@ aceuq_status ace_bond_splines_build(ace_bond_splines *sp, const ace_bond *bond, 
   return ACEUQ_OK;
 }
 
-/* Hermite cubic of functions [first, first + count) of one table row; always inlined, so that it
- * is compiled (vectorised) with each ACEUQ_HOT clone of its callers */
-static inline __attribute__((always_inline)) void hermite_range(const double *row, int nf, int first, int count, double w, double s, double *v,
-                          double *d)
+/* Hermite cubic of functions [first, first + count) of one table row, values v and (unless d is
+ * NULL) derivatives d; always inlined, so that it is compiled (vectorised) with each ACEUQ_HOT
+ * clone of its callers */
+static inline __attribute__((always_inline)) void hermite_range(const double *row, int nf, int first, int count,
+                                                                double w, double s, double *v, double *d)
 {
   const double w2 = w * w, w3 = w2 * w, tw = 2.0 * w, tw2 = 3.0 * w2;
   const double *c0 = row + first, *c1 = c0 + nf, *c2 = c1 + nf, *c3 = c2 + nf;
-  for (int f = 0; f < count; ++f) {
-    v[f] = c0[f] + c1[f] * w + c2[f] * w2 + c3[f] * w3;
-    d[f] = (c1[f] + c2[f] * tw + c3[f] * tw2) * s;
-  }
+  for (int f = 0; f < count; ++f) v[f] = c0[f] + c1[f] * w + c2[f] * w2 + c3[f] * w3;
+  if (d)
+    for (int f = 0; f < count; ++f) d[f] = (c1[f] + c2[f] * tw + c3[f] * tw2) * s;
 }
 
 /* The knot interval of r in a table with rows of `stride` doubles: *row and *w, or *row = NULL
@@ -354,12 +354,6 @@ ACEUQ_HOT aceuq_status ace_bond_splines_eval_basis(const ace_bond_splines *sp, d
       for (int k = 0; k < K; ++k) dg[k] = 0.0;
     return ACEUQ_OK;
   }
-  row += 4 * (size_t)sp->nefunc;
-  if (dg) {
-    hermite_range(row, K, 0, K, w, sp->scale, g, dg);
-    return ACEUQ_OK;
-  }
-  const double w2 = w * w, w3 = w2 * w;
-  for (int k = 0; k < K; ++k) g[k] = row[k] + row[K + k] * w + row[2 * K + k] * w2 + row[3 * K + k] * w3;
+  hermite_range(row + 4 * (size_t)sp->nefunc, K, 0, K, w, sp->scale, g, dg);
   return ACEUQ_OK;
 }
