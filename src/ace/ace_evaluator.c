@@ -316,7 +316,6 @@ void ace_atom_workspace_free(ace_atom_workspace *ws)
   free(ws->mWr);
   free(ws->mWi);
   free(ws->mupd);
-  free(ws->mrad1);
   free(ws);
 }
 
@@ -336,7 +335,8 @@ aceuq_status ace_atom_workspace_create(const ace_evaluator *ev, ace_atom_workspa
   ws->rho1 = calloc(nd, sizeof *ws->rho1);
   ws->prefix = calloc(ACE_MAX_RANK + 1, sizeof *ws->prefix);
   const size_t nrl = (size_t)ev->nradmax * (ev->lmax + 1);
-  ws->fblk = calloc((2 * nrl + 8 * (size_t)ev->nylm + 2 * (size_t)ev->nradmax * ev->nylm) * FORCE_LANES,
+  ws->fblk = calloc((2 * nrl + 8 * (size_t)ev->nylm + (size_t)ev->nradbase + 2 * (size_t)ev->nradmax * ev->nylm) *
+                        FORCE_LANES,
                     sizeof *ws->fblk);
   if (!ws->A || !ws->W || !ws->A1 || !ws->rho || !ws->dF || !ws->dE_drho || !ws->rho1 || !ws->prefix || !ws->fblk) {
     ace_atom_workspace_free(ws);
@@ -557,16 +557,17 @@ static inline __attribute__((always_inline)) void block_gather(const ace_evaluat
   }
 }
 
-/* The fblk areas of a force block: R, R' [nrl][lanes], Y [2 nylm][lanes], dY [6 nylm][lanes]
- * (then the lane-wise A sums of density_block_sums). */
+/* The fblk areas of a force block: R, R' [nrl][lanes], Y [2 nylm][lanes], dY [6 nylm][lanes],
+ * g' [nradbase][lanes] (then the lane-wise A sums of density_block_sums). */
 static void block_areas(const ace_evaluator *ev, ace_atom_workspace *ws, double **Rb, double **dRb, double **Yb,
-                        double **dYb)
+                        double **dYb, double **dgb)
 {
   const size_t nrl = (size_t)ev->nradmax * (ev->lmax + 1);
   *Rb = ws->fblk;
   *dRb = *Rb + nrl * FORCE_LANES;
   *Yb = *dRb + nrl * FORCE_LANES;
   *dYb = *Yb + 2 * (size_t)ev->nylm * FORCE_LANES;
+  *dgb = *dYb + 6 * (size_t)ev->nylm * FORCE_LANES;
 }
 
 /* A[mj][n][l][m >= 0] = sum over the nq cached neighbours of species mj of R_nl Y_lm,
@@ -575,9 +576,9 @@ ACEUQ_HOT static void density_block_sums(const ace_evaluator *ev, ace_atom_works
 {
   const ace_bond *b = &ev->model->bonds[mu_i * ev->nel + mj];
   const int L1 = b->lmax + 1, nyb = ace_ylm_count(b->lmax);
-  double *Rb, *dRb, *Yb, *dYb;
-  block_areas(ev, ws, &Rb, &dRb, &Yb, &dYb);
-  double *restrict acc = dYb + 6 * (size_t)ev->nylm * FORCE_LANES; /* [n][c][re, im][lanes] */
+  double *Rb, *dRb, *Yb, *dYb, *dgb;
+  block_areas(ev, ws, &Rb, &dRb, &Yb, &dYb, &dgb);
+  double *restrict acc = dgb + (size_t)ev->nradbase * FORCE_LANES; /* [n][c][re, im][lanes] */
   memset(acc, 0, (size_t)b->nradmax * nyb * 2 * FORCE_LANES * sizeof *acc);
   size_t blk[FORCE_LANES];
   int nb = 0, any = 0;
@@ -709,19 +710,25 @@ static aceuq_status atomic_base(const ace_evaluator *ev, ace_atom_workspace *ws,
 
 /* One gathered block of neighbours of bond b (species mj) against ns weight sets (ns a constant
  * of each inlined copy, <= CONTRACT_SETS: independent accumulators hide the add latency), set s
- * with adjoints w_s(e) = Wr[e ld + s] + i Wi[e ld + s] on the entries e = (mj, n, l, m >= 0),
+ * with adjoints w_s(e) = Wr[e ld + s] + i Wi[e ld + s] on the entries e = (mj, n, l, m >= 0)
+ * and rank-1 weights w1_s(k) = W1[k ld + s] on g_k (nk of them, W1 of species mj),
  * vectorised over the neighbours.  Radial sums first, P = sum_n w(n,l,m) R_nl(r),
  * Q = sum_n w(n,l,m) R'_nl(r), then per neighbour
- *   rad_s = Re sum_lm Q Y_lm,   t_s,a = Re sum_lm P dY_lm / dx_a. */
+ *   rad_s = sum_k w1_s(k) g_k'(r) + Re sum_lm Q Y_lm,   t_s,a = Re sum_lm P dY_lm / dx_a. */
 #define CONTRACT_SETS 3
 static inline __attribute__((always_inline)) void block_contract(const ace_evaluator *ev, const ace_bond *b, int mj,
                                                                  const double *restrict Rb, const double *restrict dRb,
                                                                  const double *restrict Yb, const double *restrict dYb,
                                                                  const double *Wr, const double *Wi, size_t ld, int ns,
+                                                                 const double *restrict dgb, const double *W1, int nk,
                                                                  force_vd *rad_out, force_vd *t_out)
 {
   const int L1 = b->lmax + 1;
   force_vd rad[CONTRACT_SETS] = {{0}}, tx[CONTRACT_SETS] = {{0}}, ty[CONTRACT_SETS] = {{0}}, tz[CONTRACT_SETS] = {{0}};
+  for (int k = 0; k < nk; ++k) {
+    const force_vd dg = force_vd_load(&dgb[(size_t)k * FORCE_LANES]);
+    for (int s = 0; s < ns; ++s) rad[s] += W1[(size_t)k * ld + (size_t)s] * dg;
+  }
   for (int l = 0; l <= b->lmax; ++l)
     for (int m = 0; m <= l; ++m) {
       force_vd Pr[CONTRACT_SETS] = {{0}}, Pi[CONTRACT_SETS] = {{0}}, Qr[CONTRACT_SETS] = {{0}},
@@ -762,11 +769,11 @@ ACEUQ_HOT static void force_block(const ace_evaluator *ev, ace_atom_workspace *w
                                   int nb, double *radial, double *tang)
 {
   const ace_bond *b = &ev->model->bonds[mu_i * ev->nel + mj];
-  double *Rb, *dRb, *Yb, *dYb;
-  block_areas(ev, ws, &Rb, &dRb, &Yb, &dYb);
+  double *Rb, *dRb, *Yb, *dYb, *dgb;
+  block_areas(ev, ws, &Rb, &dRb, &Yb, &dYb, &dgb);
   block_gather(ev, ws, b, blk, nb, Rb, dRb, Yb, dYb);
   force_vd rad, t[3];
-  block_contract(ev, b, mj, Rb, dRb, Yb, dYb, &ws->W[0].re, &ws->W[0].im, 2, 1, &rad, t);
+  block_contract(ev, b, mj, Rb, dRb, Yb, dYb, &ws->W[0].re, &ws->W[0].im, 2, 1, NULL, NULL, 0, &rad, t);
   for (int k = 0; k < nb; ++k) {
     radial[k] = rad[k];
     tang[3 * k] = t[0][k];
@@ -778,20 +785,24 @@ ACEUQ_HOT static void force_block(const ace_evaluator *ev, ace_atom_workspace *w
 /* See ace_evaluator_internal.h.  Per block of neighbours: one gather, then the weight sets
  * CONTRACT_SETS at a time. */
 ACEUQ_HOT void ace_weighted_gradients(const ace_evaluator *ev, ace_atom_workspace *ws, size_t ns, const double *Wr,
-                                      const double *Wi, const double *radial1, size_t ld, double *out)
+                                      const double *Wi, const double *W1, size_t ld, double *out)
 {
-  const int mu_i = ws->last_mu;
+  const int mu_i = ws->last_mu, nk = ev->nradbase;
   const size_t nq = ws->last_nq;
-  double *Rb, *dRb, *Yb, *dYb;
-  block_areas(ev, ws, &Rb, &dRb, &Yb, &dYb);
+  double *Rb, *dRb, *Yb, *dYb, *dgb;
+  block_areas(ev, ws, &Rb, &dRb, &Yb, &dYb, &dgb);
   for (int mj = 0; mj < ev->nel; ++mj) {
     const ace_bond *b = &ev->model->bonds[mu_i * ev->nel + mj];
+    const int nkb = b->nradbase;
+    const double *W1mj = &W1[(size_t)mj * nk * ld];
     size_t blk[FORCE_LANES];
     int nb = 0;
     for (size_t q = 0; q <= nq; ++q) {
       if (q < nq && ws->nb_mu[q] == mj) blk[nb++] = q;
       if (nb == 0 || (nb < FORCE_LANES && q < nq)) continue;
       block_gather(ev, ws, b, blk, nb, Rb, dRb, Yb, dYb);
+      for (int k = 0; k < FORCE_LANES; ++k) /* g_k' of the lanes (0 beyond nb) */
+        for (int c = 0; c < nkb; ++c) dgb[(size_t)c * FORCE_LANES + k] = k < nb ? ws->nb_dg[blk[k] * nk + c] : 0.0;
       /* lane vectors of the block: rhat, 1/r, and where each neighbour's rows start in out */
       double rx[FORCE_LANES] = {0}, ry[FORCE_LANES] = {0}, rz[FORCE_LANES] = {0}, ir[FORCE_LANES] = {0};
       size_t base[FORCE_LANES];
@@ -808,13 +819,11 @@ ACEUQ_HOT void ace_weighted_gradients(const ace_evaluator *ev, ace_atom_workspac
         const int sets = ns - s >= CONTRACT_SETS ? CONTRACT_SETS : 1;
         force_vd rad[CONTRACT_SETS], t[3 * CONTRACT_SETS];
         if (sets == CONTRACT_SETS)
-          block_contract(ev, b, mj, Rb, dRb, Yb, dYb, Wr + s, Wi + s, ld, CONTRACT_SETS, rad, t);
+          block_contract(ev, b, mj, Rb, dRb, Yb, dYb, Wr + s, Wi + s, ld, CONTRACT_SETS, dgb, W1mj + s, nkb, rad, t);
         else
-          block_contract(ev, b, mj, Rb, dRb, Yb, dYb, Wr + s, Wi + s, ld, 1, rad, t);
+          block_contract(ev, b, mj, Rb, dRb, Yb, dYb, Wr + s, Wi + s, ld, 1, dgb, W1mj + s, nkb, rad, t);
         for (int z = 0; z < sets; ++z, ++s) {
-          double r1[FORCE_LANES] = {0};
-          for (int k = 0; k < nb; ++k) r1[k] = radial1[blk[k] * ld + s];
-          const force_vd radial = rad[z] + force_vd_load(r1);
+          const force_vd radial = rad[z];
           const force_vd ox = radial * rxv + t[3 * z] * irv, oy = radial * ryv + t[3 * z + 1] * irv,
                          oz = radial * rzv + t[3 * z + 2] * irv;
           for (int k = 0; k < nb; ++k) {

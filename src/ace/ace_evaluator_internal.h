@@ -88,8 +88,6 @@ struct ace_atom_workspace {
   double *mWr, *mWi;         /* [nA][mcap]: adjoints of every member's energy on A (m >= 0 entries, folded) */
   ace_complex *mupd;         /* [mupd_cap]: the adjoint update values of one atom, in target order */
   size_t mupd_cap;
-  double *mrad1;             /* [mrad1_cap]: rank-1 radial derivatives [neighbour][mcap] */
-  size_t mrad1_cap;
 };
 
 /* Make the cached atom's A1 and nb_g, nb_dg available (after an energy-only
@@ -107,15 +105,14 @@ size_t ace_neighbour_group(const ace_evaluator *ev, ace_atom_workspace *ws, int 
  * Re(w dA_c) = Re w * gD[2c] + Im w * gD[2c + 1]. */
 void ace_dA_dr_columns(const ace_evaluator *ev, ace_atom_workspace *ws, int mu_i, int mu, size_t cnt);
 
-/* Gradients of ns weighted sums of the cached atom's basis, E_s = Re sum_e w_s(e) A_e + (a
- * radial part), with the adjoints folded onto m >= 0 (w_s(e) = Wr[e ld + s] + i Wi[e ld + s],
- * e = a_index(mu, n, l, m >= 0)) and radial1[q ld + s] = the derivative of the radial part along
- * r_q (e.g. sum_k W1_s(k) g_k'(r_q) of a rank-1 part):
+/* Gradients of ns weighted sums of the cached atom's basis, E_s = Re sum_e w_s(e) A_e +
+ * sum_{mu,k} W1[(mu nradbase + k) ld + s] A1[mu][k], with the adjoints folded onto m >= 0
+ * (w_s(e) = Wr[e ld + s] + i Wi[e ld + s], e = a_index(mu, n, l, m >= 0)); needs nb_dg:
  *   out[(nb_src[q] ns + s) 3 + a] = d E_s / d r_q,a   for every neighbour q inside the cutoff
  * (other rows untouched).  Neighbour blocks as in the atom's own forces: one gather per block,
  * one contraction per weight set. */
 void ace_weighted_gradients(const ace_evaluator *ev, ace_atom_workspace *ws, size_t ns, const double *Wr,
-                            const double *Wi, const double *radial1, size_t ld, double *out);
+                            const double *Wi, const double *W1, size_t ld, double *out);
 
 static inline int a_index(const ace_evaluator *ev, int mu, int n0, int l, int m)
 {

@@ -249,14 +249,6 @@ static aceuq_status member_reserve(const ace_evaluator *ev, ace_atom_workspace *
     if (!r || !i) return aceuq_error_set(err, ACEUQ_ERR_NOMEM, "member gradients: out of memory");
     ws->mcap = Mp;
   }
-  const size_t nr = ws->last_nq * Mp;
-  if (nr > ws->mrad1_cap) {
-    double *r1 = realloc(ws->mrad1, nr * sizeof *r1);
-    if (!r1) return aceuq_error_set(err, ACEUQ_ERR_NOMEM, "member gradients: out of memory (%zu neighbours)",
-                                    ws->last_nq);
-    ws->mrad1 = r1;
-    ws->mrad1_cap = nr;
-  }
   if (nupd > ws->mupd_cap) {
     ace_complex *d = realloc(ws->mupd, nupd * sizeof *d);
     if (!d) return aceuq_error_set(err, ACEUQ_ERR_NOMEM, "member gradients: out of memory (%zu updates)", nupd);
@@ -355,24 +347,6 @@ ACEUQ_HOT static void member_adjoints(const member_species *m, ace_atom_workspac
   }
 }
 
-/* The rank-1 part of every member's radial derivative, per cached neighbour q of species mu_j:
- *   rad1[q][s] = sum_k W1_s(mu_j, k) g_k'(r_q)   (members in vectors, k in the inner loop). */
-ACEUQ_HOT static void member_rank1_radial(const ace_evaluator *ev, const member_species *m, ace_atom_workspace *ws,
-                                          size_t Mp)
-{
-  const int nk = ev->nradbase;
-  for (size_t q = 0; q < ws->last_nq; ++q) {
-    const int mj = ws->nb_mu[q], nkb = ev->model->bonds[ws->last_mu * ev->nel + mj].nradbase;
-    const double *dg = &ws->nb_dg[q * (size_t)nk], *w1 = &m->W1[(size_t)mj * nk * Mp];
-    double *o = &ws->mrad1[q * Mp];
-    for (size_t s = 0; s < Mp; s += LANES) {
-      member_vd acc = {0};
-      for (int k = 0; k < nkb; ++k) acc += member_vd_load(&w1[(size_t)k * Mp + s]) * dg[k];
-      member_vd_store(&o[s], acc);
-    }
-  }
-}
-
 aceuq_status ace_member_gradients(const ace_evaluator *ev, const ace_member_basis *mb, ace_atom_workspace *ws,
                                   int mu_i, size_t n, double *dev_drij, aceuq_error *err)
 {
@@ -387,7 +361,6 @@ aceuq_status ace_member_gradients(const ace_evaluator *ev, const ace_member_basi
   memset(dev_drij, 0, n * mb->M * 3 * sizeof *dev_drij);
   const member_species *m = &mb->sp[mu_i];
   member_adjoints(m, ws, mb->Mp);
-  member_rank1_radial(ev, m, ws, mb->Mp);
-  ace_weighted_gradients(ev, ws, mb->M, ws->mWr, ws->mWi, ws->mrad1, mb->Mp, dev_drij);
+  ace_weighted_gradients(ev, ws, mb->M, ws->mWr, ws->mWi, m->W1, mb->Mp, dev_drij);
   return ACEUQ_OK;
 }
