@@ -15,7 +15,8 @@
  *            atom; then per entry e the sum over its updates, M members in registers),
  *   d dE_i(s)/dr_ij = Re sum_{m>=0} W_s+(e) dA_e/dr_ij + sum_k W1_s(k) g_k'(r_ij) rhat
  *            (the evaluator's neighbour blocks, ace_weighted_gradients: one gather of
- *            R, R', Y, dY per block of neighbours, one contraction per member),
+ *            R, R', Y, dY, g' per block of neighbours, one contraction per member with
+ *            the rank-1 part in it),
  * instead of M evaluations.  Profiled alternatives: a GEMM over dA/dr columns of all
  * neighbours (members x entries times entries x 3 neighbours) was 1.5-2x slower (the
  * columns are written and read once per atom); product-major adjoint updates (M-wide
