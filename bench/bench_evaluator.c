@@ -9,7 +9,8 @@
  * beyond round-off is visible.  For a linear .yaml also the member forces of a posterior
  * (what `spread forces` does per atom): energy + projections, then aceuq_spread_gradients
  * for 8 and 32 random members plus the potential's own lane, whose forces replace the
- * force pass -- compare with E+F.   usage: bench_evaluator [POT.yaml|POT.yace ...]
+ * force pass -- compare with E+F; then the same with the members in single precision
+ * (spread_precision single).   usage: bench_evaluator [POT.yaml|POT.yace ...]
  * (default: the Cu potentials of ../shared/reference and potentials/Cu.yaml) */
 #define _POSIX_C_SOURCE 200809L
 #include "aceuq.h"
@@ -75,7 +76,8 @@ static double time_passes(const aceuq_potential *pot, aceuq_workspace *ws, env *
 }
 
 /* energy + projections, then every member's gradients (and the potential's own, lane M) */
-static double time_members(const aceuq_potential *pot, aceuq_workspace *ws, env *e, size_t M, size_t nmax)
+static double time_members(const aceuq_potential *pot, aceuq_workspace *ws, env *e, size_t M, size_t nmax,
+                           aceuq_force_precision precision)
 {
   aceuq_error err;
   size_t K = 0;
@@ -86,7 +88,8 @@ static double time_members(const aceuq_potential *pot, aceuq_workspace *ws, env 
   for (size_t q = 0; q < M * K; ++q) D[q] = 1e-3 * (bench_uniform(&seed) - 0.5);
   aceuq_spread *sp = NULL;
   double best = -1.0;
-  if (aceuq_spread_create_shared(pot, M, D, &sp, &err) == ACEUQ_OK && aceuq_spread_enable_forces(sp, &err) == ACEUQ_OK)
+  if (aceuq_spread_create_shared(pot, M, D, &sp, &err) == ACEUQ_OK &&
+      aceuq_spread_enable_forces(sp, precision, &err) == ACEUQ_OK)
     best = time_passes(pot, ws, e, 0, 1, sp, dev);
   aceuq_spread_free(sp);
   free(D);
@@ -147,12 +150,13 @@ static void bench(const char *path)
   const double tp = K ? time_passes(pot, ws, &e, 1, 1, NULL, NULL) : 0.0;
   printf("%-40s %6.1f nbrs  E %8.2f  E+F %8.2f  E+F+proj %8.2f us/atom   E = %.12f eV  sum|dE/dr| = %.10f\n", path,
          (double)nsum / (double)e.n, te, tf, tp, etot, fsum);
-  for (size_t M = 8; K && M <= 32; M *= 4) {
-    const double tm = time_members(pot, ws, &e, M, nmax);
-    if (tm > 0)
-      printf("%-40s   member forces, %2zu members + own: E+proj+gradients %8.2f us/atom = %.2f x E+F\n", "", M, tm,
-             tm / tf);
-  }
+  for (int single = 0; single <= 1; ++single)
+    for (size_t M = 8; K && M <= 32; M *= 4) {
+      const double tm = time_members(pot, ws, &e, M, nmax, single ? ACEUQ_FORCES_SINGLE : ACEUQ_FORCES_DOUBLE);
+      if (tm > 0)
+        printf("%-40s   member forces (%s), %2zu members + own: E+proj+gradients %8.2f us/atom = %.2f x E+F\n", "",
+               single ? "single" : "double", M, tm, tm / tf);
+    }
   aceuq_workspace_free(ws);
   aceuq_neighbor_list_free(e.nl);
   free(e.mj);

@@ -2,7 +2,8 @@
 # Cost of run-time energy and force spreads in LAMMPS, side by side in one run: 4000-atom fcc Cu (10x10x10,
 # 600 K, NVE, 100 steps) with the project's potentials/Cu.yaml: energies + forces only; grades every
 # step (Cu.asi); spreads every step without grades (posterior Cu.posterior.npz, no active set: committee 8,
-# Bayesian 32, POPS 256 members), energy only and with force spreads (pair_style ... spread forces); then
+# Bayesian 32, POPS 256 members), energy only and with force spreads (pair_style ... spread forces, in double
+# and with spread_precision single); then
 # grades + force spreads.  Prints us/atom/step and the ratios to E+F.   usage: bench_spread_lammps.sh [NP]
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -35,6 +36,9 @@ for m in committee bayes; do
   t=$(run_case "grade_every 1 posterior $pots/Cu.posterior.npz members $m spread forces" "$pots/Cu.yaml" \
        "compute s all uq/spread")
   report "+ $m energy+force spreads every step" "$t"
+  t=$(run_case "grade_every 1 posterior $pots/Cu.posterior.npz members $m spread forces spread_precision single" \
+       "$pots/Cu.yaml" "compute s all uq/spread")
+  report "+ $m energy+force spreads, single precision" "$t"
 done
 for m in bayes committee; do
   t=$(run_case "grade_every 1 posterior $pots/Cu.posterior.npz members $m spread forces" "$pots/Cu.yaml $pots/Cu.asi" \

@@ -89,12 +89,14 @@ void PairACEUQ::settings(int narg, char **arg)
   local_file_.clear();
   posterior_file_.clear();
   members_arg_.clear();
-  std::string spread_arg;
+  std::string spread_arg, precision_arg;
   for (int i = 0; i < narg; i += 2) {
     std::string key = arg[i];
-    if (key != "grade_every" && key != "local" && key != "posterior" && key != "members" && key != "spread")
+    if (key != "grade_every" && key != "local" && key != "posterior" && key != "members" && key != "spread" &&
+        key != "spread_precision")
       error->all(FLERR, "pair_style ace/uq: unknown keyword '{}' (expected grade_every N, local file.asil, "
-                 "posterior file.posterior.npz, members bayes|pops|committee, spread energy|forces)", key);
+                 "posterior file.posterior.npz, members bayes|pops|committee, spread energy|forces, "
+                 "spread_precision double|single)", key);
     if (i + 1 >= narg) error->all(FLERR, "pair_style ace/uq: {} needs a value", key);
     if (key == "local") {
       local_file_ = arg[i + 1];
@@ -116,6 +118,12 @@ void PairACEUQ::settings(int narg, char **arg)
         error->all(FLERR, "pair_style ace/uq: spread must be energy or forces (got '{}')", spread_arg);
       continue;
     }
+    if (key == "spread_precision") {
+      precision_arg = arg[i + 1];
+      if (precision_arg != "double" && precision_arg != "single")
+        error->all(FLERR, "pair_style ace/uq: spread_precision must be double or single (got '{}')", precision_arg);
+      continue;
+    }
     grade_every_ = utils::inumeric(FLERR, arg[i + 1], false, lmp);
     if (grade_every_ < 0) error->all(FLERR, "pair_style ace/uq: grade_every must be >= 0 (got {})", grade_every_);
   }
@@ -124,6 +132,10 @@ void PairACEUQ::settings(int narg, char **arg)
   if (!spread_arg.empty() && posterior_file_.empty())
     error->all(FLERR, "pair_style ace/uq: spread {} needs posterior file.posterior.npz", spread_arg);
   force_spread_ = spread_arg == "forces";
+  if (!precision_arg.empty() && !force_spread_)
+    error->all(FLERR, "pair_style ace/uq: spread_precision {} applies to force spreads: add spread forces",
+               precision_arg);
+  force_precision_ = precision_arg == "single" ? ACEUQ_FORCES_SINGLE : ACEUQ_FORCES_DOUBLE;
 }
 
 void PairACEUQ::coeff(int narg, char **arg)
@@ -234,8 +246,9 @@ void PairACEUQ::compute(int eflag, int vflag)
     for (auto &c : chunk_atom_) c.clear();
   }
   const bool force_spread_now = grade_now && spread_ && force_spread_;
-  // member lanes, then the potential's own dE_i/dr_ij (lane M): on these steps the forces come from there
-  const std::size_t M3 = 3 * spread_members_, L3 = M3 + 3;
+  // member lanes, then the potential's own dE_i/dr_ij (lane M): on these steps the forces come from there;
+  // per neighbour 3 rows (x, y, z) of M + 1 lanes, per atom 3 rows of M member force deviations
+  const std::size_t M = spread_members_, M3 = 3 * M, L = M + 1, L3 = 3 * L;
   if (force_spread_now) {
     const std::size_t nall = (std::size_t)(nlocal + atom->nghost);
     if (member_force_.size() < (std::size_t)atom->nmax * M3) member_force_.resize((std::size_t)atom->nmax * M3);
@@ -284,12 +297,15 @@ void PairACEUQ::compute(int eflag, int vflag)
                    update->ntimestep, err.message);
       double *fi = &member_force_[(std::size_t)i * M3];
       for (size_t k = 0; k < n; ++k) {
-        const double *g = &member_dev_drij_[k * L3];
-        std::memcpy(&nb_dE_[3 * k], g + M3, 3 * sizeof(double));
         double *fj = &member_force_[(std::size_t)nb_index_[k] * M3];
-        for (std::size_t q = 0; q < M3; ++q) {
-          fi[q] += g[q];
-          fj[q] -= g[q];
+        for (std::size_t a = 0; a < 3; ++a) {
+          const double *g = &member_dev_drij_[k * L3 + a * L];
+          double *fia = fi + a * M, *fja = fj + a * M;
+          nb_dE_[3 * k + a] = g[M];
+          for (std::size_t s = 0; s < M; ++s) {
+            fia[s] += g[s];
+            fja[s] -= g[s];
+          }
         }
       }
     }

@@ -439,12 +439,16 @@ void PairACEUQ::load_posterior()
   if (head[3]) aceuq_spread_set_covariance(spread_, spread_cov_.data());
   spread_members_ = aceuq_spread_members(spread_);
   member_dev_.clear();
-  if (force_spread_ && aceuq_spread_enable_forces(spread_, &err) != ACEUQ_OK)
+  if (force_spread_ && aceuq_spread_enable_forces(spread_, force_precision_, &err) != ACEUQ_OK)
     error->all(FLERR, "pair_style ace/uq posterior {} spread forces: {}", posterior_file_, err.message);
   comm_reverse = force_spread_ ? (int)(3 * spread_members_) : 0;
   if (comm->me == 0)
     utils::logmesg(lmp, "pair ace/uq: {} spreads of {} {} members from {}; {:.2f} MB of member offsets held once "
-                   "per node{}\n", force_spread_ ? "energy and force" : "energy", spread_members_, spread_kind_,
+                   "per node{}\n",
+                   !force_spread_ ? "energy"
+                   : force_precision_ == ACEUQ_FORCES_SINGLE ? "energy and (single-precision) force"
+                                                              : "energy and force",
+                   spread_members_, spread_kind_,
                    posterior_file_, head[1] * head[2] * 8.0 / 1048576.0,
                    head[3] ? fmt::format(", with Sigma_epi for the full POPS std ({:.2f} MB per node)",
                                          head[2] * head[2] * 8.0 / 1048576.0)

@@ -530,16 +530,23 @@ ACEUQ_API aceuq_status aceuq_spread_total(const aceuq_spread *sp, const double *
  * products x (members + 1) doubles).  Then, right after aceuq_evaluate_atom of atom i (mu_i, n
  * neighbours; dE_drij may be NULL) on workspace ws, the gradients of every member's energy
  * deviation b(i) . d_s and, in lane s = members, of the potential's own E_i = b(i) . c:
- *   dev_drij[(j * (members + 1) + s) * 3 + a] = d (b(i) . d_s) / d r_ij,a   (n x (members+1) x 3)
- * Member force deviations, LAMMPS-style: dF_i,s += dev_drij[j][s], dF_j,s -= dev_drij[j][s];
+ *   dev_drij[(j * 3 + a) * (members + 1) + s] = d (b(i) . d_s) / d r_ij,a   (n x 3 x (members+1))
+ * Member force deviations, LAMMPS-style: dF_i,s += dev_drij[j][.][s], dF_j,s -= dev_drij[j][.][s];
  * member s's forces are the potential's plus dF_s (exact for the linear potential).  Lane
  * `members` is dE_i/dr_ij of the potential, so on spread steps the caller can evaluate atoms
- * without forces and take them from there: one force contraction (a GEMM) for all. */
-ACEUQ_API aceuq_status aceuq_spread_enable_forces(aceuq_spread *sp, aceuq_error *err);
+ * without forces and take them from there: one force contraction (a GEMM) for all.
+ * Precision: ACEUQ_FORCES_DOUBLE is exact to round-off; ACEUQ_FORCES_SINGLE contracts the
+ * members' adjoints in float, twice the neighbours per vector (each member's deviation to ~1e-6
+ * relative, the force spreads likewise; lane `members`, the potential's own forces, stays
+ * double and is bit-for-bit the same).  Enabling again with the other precision rebuilds. */
+typedef enum aceuq_force_precision { ACEUQ_FORCES_DOUBLE = 0, ACEUQ_FORCES_SINGLE = 1 } aceuq_force_precision;
+ACEUQ_API aceuq_status aceuq_spread_enable_forces(aceuq_spread *sp, aceuq_force_precision precision,
+                                                  aceuq_error *err);
 ACEUQ_API int aceuq_spread_has_forces(const aceuq_spread *sp);
 ACEUQ_API aceuq_status aceuq_spread_gradients(const aceuq_spread *sp, aceuq_workspace *ws, int mu_i, size_t n,
                                               double *dev_drij, aceuq_error *err);
-/* Spread of one atom's member force vectors dF (members x 3): sqrt(mean_s |dF_s - mean dF|^2). */
+/* Spread of one atom's member force vectors dF (3 x members: dF[a * M + s]):
+ * sqrt(mean_s |dF_s - mean dF|^2). */
 ACEUQ_API double aceuq_spread_force_std(const double *dF, size_t M);
 
 /* ---- D-optimality active sets and extrapolation grades ------------------ */

@@ -316,6 +316,8 @@ void ace_atom_workspace_free(ace_atom_workspace *ws)
   free(ws->mWr);
   free(ws->mWi);
   free(ws->mupd);
+  free(ws->mWf);
+  free(ws->fblk_f);
   free(ws);
 }
 
@@ -334,11 +336,11 @@ aceuq_status ace_atom_workspace_create(const ace_evaluator *ev, ace_atom_workspa
   ws->dE_drho = calloc(nd, sizeof *ws->dE_drho);
   ws->rho1 = calloc(nd, sizeof *ws->rho1);
   ws->prefix = calloc(ACE_MAX_RANK + 1, sizeof *ws->prefix);
-  const size_t nrl = (size_t)ev->nradmax * (ev->lmax + 1);
-  ws->fblk = calloc((2 * nrl + 8 * (size_t)ev->nylm + (size_t)ev->nradbase + 2 * (size_t)ev->nradmax * ev->nylm) *
-                        FORCE_LANES,
-                    sizeof *ws->fblk);
-  if (!ws->A || !ws->W || !ws->A1 || !ws->rho || !ws->dF || !ws->dE_drho || !ws->rho1 || !ws->prefix || !ws->fblk) {
+  const size_t nrl = (size_t)ev->nradmax * (ev->lmax + 1), nrows = 2 * nrl + 8 * (size_t)ev->nylm + (size_t)ev->nradbase;
+  ws->fblk = calloc((nrows + 2 * (size_t)ev->nradmax * ev->nylm) * FORCE_LANES, sizeof *ws->fblk);
+  ws->fblk_f = calloc(nrows * 2 * FORCE_LANES, sizeof *ws->fblk_f);
+  if (!ws->A || !ws->W || !ws->A1 || !ws->rho || !ws->dF || !ws->dE_drho || !ws->rho1 || !ws->prefix || !ws->fblk ||
+      !ws->fblk_f) {
     ace_atom_workspace_free(ws);
     return aceuq_error_set(err, ACEUQ_ERR_NOMEM, "out of memory");
   }
@@ -708,59 +710,35 @@ static aceuq_status atomic_base(const ace_evaluator *ev, ace_atom_workspace *ws,
   return ACEUQ_OK;
 }
 
-/* One gathered block of neighbours of bond b (species mj) against ns weight sets (ns a constant
- * of each inlined copy, <= CONTRACT_SETS: independent accumulators hide the add latency), set s
- * with adjoints w_s(e) = Wr[e ld + s] + i Wi[e ld + s] on the entries e = (mj, n, l, m >= 0)
- * and rank-1 weights w1_s(k) = W1[k ld + s] on g_k (nk of them, W1 of species mj),
- * vectorised over the neighbours.  Radial sums first, P = sum_n w(n,l,m) R_nl(r),
- * Q = sum_n w(n,l,m) R'_nl(r), then per neighbour
- *   rad_s = sum_k w1_s(k) g_k'(r) + Re sum_lm Q Y_lm,   t_s,a = Re sum_lm P dY_lm / dx_a. */
-#define CONTRACT_SETS 3
-static inline __attribute__((always_inline)) void block_contract(const ace_evaluator *ev, const ace_bond *b, int mj,
-                                                                 const double *restrict Rb, const double *restrict dRb,
-                                                                 const double *restrict Yb, const double *restrict dYb,
-                                                                 const double *Wr, const double *Wi, size_t ld, int ns,
-                                                                 const double *restrict dgb, const double *W1, int nk,
-                                                                 force_vd *rad_out, force_vd *t_out)
-{
-  const int L1 = b->lmax + 1;
-  force_vd rad[CONTRACT_SETS] = {{0}}, tx[CONTRACT_SETS] = {{0}}, ty[CONTRACT_SETS] = {{0}}, tz[CONTRACT_SETS] = {{0}};
-  for (int k = 0; k < nk; ++k) {
-    const force_vd dg = force_vd_load(&dgb[(size_t)k * FORCE_LANES]);
-    for (int s = 0; s < ns; ++s) rad[s] += W1[(size_t)k * ld + (size_t)s] * dg;
-  }
-  for (int l = 0; l <= b->lmax; ++l)
-    for (int m = 0; m <= l; ++m) {
-      force_vd Pr[CONTRACT_SETS] = {{0}}, Pi[CONTRACT_SETS] = {{0}}, Qr[CONTRACT_SETS] = {{0}},
-               Qi[CONTRACT_SETS] = {{0}};
-      for (int nn = 0; nn < b->nradmax; ++nn) {
-        const size_t e = (size_t)a_index(ev, mj, nn, l, m) * ld;
-        const force_vd Rv = force_vd_load(&Rb[(size_t)(nn * L1 + l) * FORCE_LANES]);
-        const force_vd dRv = force_vd_load(&dRb[(size_t)(nn * L1 + l) * FORCE_LANES]);
-        for (int s = 0; s < ns; ++s) {
-          const double wr = Wr[e + (size_t)s], wi = Wi[e + (size_t)s];
-          Pr[s] += wr * Rv;
-          Pi[s] += wi * Rv;
-          Qr[s] += wr * dRv;
-          Qi[s] += wi * dRv;
-        }
-      }
-      const size_t c = (size_t)ace_ylm_index(l, m);
-      const double *y = &Yb[2 * c * FORCE_LANES], *d = &dYb[6 * c * FORCE_LANES];
-      for (int s = 0; s < ns; ++s) {
-        rad[s] += Qr[s] * force_vd_load(y) - Qi[s] * force_vd_load(y + FORCE_LANES);
-        tx[s] += Pr[s] * force_vd_load(d) - Pi[s] * force_vd_load(d + FORCE_LANES);
-        ty[s] += Pr[s] * force_vd_load(d + 2 * FORCE_LANES) - Pi[s] * force_vd_load(d + 3 * FORCE_LANES);
-        tz[s] += Pr[s] * force_vd_load(d + 4 * FORCE_LANES) - Pi[s] * force_vd_load(d + 5 * FORCE_LANES);
-      }
-    }
-  for (int s = 0; s < ns; ++s) {
-    rad_out[s] = rad[s];
-    t_out[3 * s] = tx[s];
-    t_out[3 * s + 1] = ty[s];
-    t_out[3 * s + 2] = tz[s];
-  }
-}
+#define CONTRACT_SETS 3 /* weight sets per call of block_contract */
+
+/* block_contract in double (FORCE_LANES neighbours per vector) and in float (block_contract_single,
+ * 2 FORCE_LANES neighbours per vector) */
+#define NB_REAL double
+#define NB_LANES FORCE_LANES
+#define NB_VEC force_vd
+#define NB_VEC_LOAD force_vd_load
+#define NB(name) name
+#include "ace_block_contract.h"
+#undef NB_REAL
+#undef NB_LANES
+#undef NB_VEC
+#undef NB_VEC_LOAD
+#undef NB
+
+ACEUQ_FLOAT_VECTOR(force_vf, 2 * FORCE_LANES)
+typedef float force_vf_half __attribute__((vector_size(FORCE_LANES * sizeof(float))));
+#define NB_REAL float
+#define NB_LANES (2 * FORCE_LANES)
+#define NB_VEC force_vf
+#define NB_VEC_LOAD force_vf_load
+#define NB(name) name##_single
+#include "ace_block_contract.h"
+#undef NB_REAL
+#undef NB_LANES
+#undef NB_VEC
+#undef NB_VEC_LOAD
+#undef NB
 
 /* The angular part of dE/dr_ij for nb <= FORCE_LANES neighbours of one species mj (ws->nb_*
  * indices blk[]) with the atom's adjoints ws->W: radial[k] and tang[k][a] of block_contract;
@@ -785,7 +763,7 @@ ACEUQ_HOT static void force_block(const ace_evaluator *ev, ace_atom_workspace *w
 /* See ace_evaluator_internal.h.  Per block of neighbours: one gather, then the weight sets
  * CONTRACT_SETS at a time. */
 ACEUQ_HOT void ace_weighted_gradients(const ace_evaluator *ev, ace_atom_workspace *ws, size_t ns, const double *Wr,
-                                      const double *Wi, const double *W1, size_t ld, double *out)
+                                      const double *Wi, const double *W1, size_t ld, double *out, size_t ldo)
 {
   const int mu_i = ws->last_mu, nk = ev->nradbase;
   const size_t nq = ws->last_nq;
@@ -812,7 +790,7 @@ ACEUQ_HOT void ace_weighted_gradients(const ace_evaluator *ev, ace_atom_workspac
         ry[k] = ws->nb_rhat[3 * u + 1];
         rz[k] = ws->nb_rhat[3 * u + 2];
         ir[k] = 1.0 / ws->nb_r[u];
-        base[k] = ws->nb_src[u] * ns * 3;
+        base[k] = ws->nb_src[u] * 3 * ldo;
       }
       const force_vd rxv = force_vd_load(rx), ryv = force_vd_load(ry), rzv = force_vd_load(rz), irv = force_vd_load(ir);
       for (size_t s = 0; s < ns;) {
@@ -827,15 +805,121 @@ ACEUQ_HOT void ace_weighted_gradients(const ace_evaluator *ev, ace_atom_workspac
           const force_vd ox = radial * rxv + t[3 * z] * irv, oy = radial * ryv + t[3 * z + 1] * irv,
                          oz = radial * rzv + t[3 * z + 2] * irv;
           for (int k = 0; k < nb; ++k) {
-            double *o = &out[base[k] + 3 * s];
+            double *o = &out[base[k] + s];
             o[0] = ox[k];
-            o[1] = oy[k];
-            o[2] = oz[k];
+            o[ldo] = oy[k];
+            o[2 * ldo] = oz[k];
           }
         }
       }
       nb = 0;
     }
+  }
+}
+
+/* The float sets of one float block (2 FORCE_LANES lanes, nb16 of them neighbours blk16[]). */
+static inline __attribute__((always_inline)) void mixed_float_block(const ace_evaluator *ev, ace_atom_workspace *ws,
+                                                                    const ace_bond *b, int mj, const size_t *blk16,
+                                                                    int nb16, size_t ns, const float *Wr,
+                                                                    const float *Wi, const float *W1mj, size_t ldf,
+                                                                    double *out, size_t ldo)
+{
+  enum { L16 = 2 * FORCE_LANES };
+  const size_t nrl = (size_t)ev->nradmax * (ev->lmax + 1);
+  /* the rows of block_areas, 2 FORCE_LANES lanes each */
+  const float *Rb = ws->fblk_f, *dRb = Rb + nrl * L16, *Yb = dRb + nrl * L16, *dYb = Yb + 2 * (size_t)ev->nylm * L16,
+              *dgb = dYb + 6 * (size_t)ev->nylm * L16;
+  float rx[L16] = {0}, ry[L16] = {0}, rz[L16] = {0}, ir[L16] = {0};
+  size_t base[L16];
+  for (int k = 0; k < nb16; ++k) {
+    const size_t u = blk16[k];
+    rx[k] = (float)ws->nb_rhat[3 * u];
+    ry[k] = (float)ws->nb_rhat[3 * u + 1];
+    rz[k] = (float)ws->nb_rhat[3 * u + 2];
+    ir[k] = (float)(1.0 / ws->nb_r[u]);
+    base[k] = ws->nb_src[u] * 3 * ldo;
+  }
+  const force_vf rxv = force_vf_load(rx), ryv = force_vf_load(ry), rzv = force_vf_load(rz), irv = force_vf_load(ir);
+  for (size_t s = 0; s < ns;) {
+    const int sets = ns - s >= CONTRACT_SETS ? CONTRACT_SETS : 1;
+    force_vf rad[CONTRACT_SETS], t[3 * CONTRACT_SETS];
+    if (sets == CONTRACT_SETS)
+      block_contract_single(ev, b, mj, Rb, dRb, Yb, dYb, Wr + s, Wi + s, ldf, CONTRACT_SETS, dgb, W1mj + s,
+                            b->nradbase, rad, t);
+    else
+      block_contract_single(ev, b, mj, Rb, dRb, Yb, dYb, Wr + s, Wi + s, ldf, 1, dgb, W1mj + s, b->nradbase, rad, t);
+    for (int z = 0; z < sets; ++z, ++s) {
+      const force_vf ox = rad[z] * rxv + t[3 * z] * irv, oy = rad[z] * ryv + t[3 * z + 1] * irv,
+                     oz = rad[z] * rzv + t[3 * z + 2] * irv;
+      for (int k = 0; k < nb16; ++k) {
+        double *o = &out[base[k] + s];
+        o[0] = (double)ox[k];
+        o[ldo] = (double)oy[k];
+        o[2 * ldo] = (double)oz[k];
+      }
+    }
+  }
+}
+
+/* See ace_evaluator_internal.h.  Blocks of FORCE_LANES neighbours are gathered in double as for
+ * ace_weighted_gradients (the double set is contracted there), then rounded into one half of a
+ * float block (vector conversions: one gather serves both precisions); a full float block, or the
+ * species' last, is contracted with the float sets. */
+ACEUQ_HOT void ace_weighted_gradients_mixed(const ace_evaluator *ev, ace_atom_workspace *ws, size_t ns,
+                                            const float *Wr, const float *Wi, const float *W1, size_t ldf,
+                                            const double *Wor, const double *Woi, const double *Wo1, size_t ld,
+                                            double *out, size_t ldo)
+{
+  const int mu_i = ws->last_mu, nk = ev->nradbase;
+  const size_t nq = ws->last_nq, nrl = (size_t)ev->nradmax * (ev->lmax + 1);
+  const size_t nrows = 2 * nrl + 8 * (size_t)ev->nylm + (size_t)nk;
+  double *Rb, *dRb, *Yb, *dYb, *dgb;
+  block_areas(ev, ws, &Rb, &dRb, &Yb, &dYb, &dgb);
+  for (int mj = 0; mj < ev->nel; ++mj) {
+    const ace_bond *b = &ev->model->bonds[mu_i * ev->nel + mj];
+    const int nkb = b->nradbase;
+    size_t blk[FORCE_LANES], blk16[2 * FORCE_LANES];
+    int nb = 0, half = 0, nb16 = 0; /* the next half of the float block; its neighbours so far */
+    for (size_t q = 0; q <= nq; ++q) {
+      if (q < nq && ws->nb_mu[q] == mj) blk[nb++] = q;
+      if (nb == 0 || (nb < FORCE_LANES && q < nq)) continue;
+      block_gather(ev, ws, b, blk, nb, Rb, dRb, Yb, dYb);
+      for (int k = 0; k < FORCE_LANES; ++k) /* g_k' of the lanes (0 beyond nb) */
+        for (int c = 0; c < nkb; ++c) dgb[(size_t)c * FORCE_LANES + k] = k < nb ? ws->nb_dg[blk[k] * nk + c] : 0.0;
+      if (Wor) { /* the double set */
+        double rx[FORCE_LANES] = {0}, ry[FORCE_LANES] = {0}, rz[FORCE_LANES] = {0}, ir[FORCE_LANES] = {0};
+        for (int k = 0; k < nb; ++k) {
+          rx[k] = ws->nb_rhat[3 * blk[k]];
+          ry[k] = ws->nb_rhat[3 * blk[k] + 1];
+          rz[k] = ws->nb_rhat[3 * blk[k] + 2];
+          ir[k] = 1.0 / ws->nb_r[blk[k]];
+        }
+        force_vd rad, t[3];
+        block_contract(ev, b, mj, Rb, dRb, Yb, dYb, Wor, Woi, ld, 1, dgb, &Wo1[(size_t)mj * nk * ld], nkb, &rad, t);
+        const force_vd ox = rad * force_vd_load(rx) + t[0] * force_vd_load(ir),
+                       oy = rad * force_vd_load(ry) + t[1] * force_vd_load(ir),
+                       oz = rad * force_vd_load(rz) + t[2] * force_vd_load(ir);
+        for (int k = 0; k < nb; ++k) {
+          double *o = &out[ws->nb_src[blk[k]] * 3 * ldo + ns];
+          o[0] = ox[k];
+          o[ldo] = oy[k];
+          o[2 * ldo] = oz[k];
+        }
+      }
+      /* into the next half of the float block (all rows: the contraction reads only the bond's) */
+      float *fb = ws->fblk_f + half * FORCE_LANES;
+      for (size_t i = 0; i < nrows; ++i) {
+        const force_vf_half h = __builtin_convertvector(force_vd_load(&ws->fblk[i * FORCE_LANES]), force_vf_half);
+        memcpy(&fb[i * 2 * FORCE_LANES], &h, sizeof h);
+      }
+      for (int k = 0; k < nb; ++k) blk16[half * FORCE_LANES + k] = blk[k];
+      nb16 = half * FORCE_LANES + nb; /* a first half is full unless it is the species' last block */
+      if (half) mixed_float_block(ev, ws, b, mj, blk16, nb16, ns, Wr, Wi, &W1[(size_t)mj * nk * ldf], ldf, out, ldo);
+      half = !half;
+      nb = 0;
+    }
+    /* a first half alone (lanes never mix: the second half's old values go to lanes not written) */
+    if (half) mixed_float_block(ev, ws, b, mj, blk16, nb16, ns, Wr, Wi, &W1[(size_t)mj * nk * ldf], ldf, out, ldo);
   }
 }
 

@@ -72,6 +72,7 @@ struct ace_atom_workspace {
   double *fblk;              /* FORCE_LANES neighbours at once, lane-minor: R, R' [nrl][lanes], Y (re, im)
                               * [2 nylm][lanes], dY (re, im) [6 nylm][lanes]; the lane-wise sums of A
                               * [nradmax][nylm][2][lanes] */
+  float *fblk_f;             /* 2 FORCE_LANES neighbours in float: R, R', Y, dY, g' as in fblk */
   /* projection gradients (ace_projection_gradients), allocated on first use: */
   size_t gcap;               /* neighbours the D and G buffers hold */
   size_t gkmax;              /* columns of G per row */
@@ -87,6 +88,8 @@ struct ace_atom_workspace {
   size_t mcap;
   double *mWr, *mWi;         /* [nA][mcap]: adjoints of every member's energy on A (m >= 0 entries, folded) */
   ace_complex *mupd;         /* [mupd_cap]: the adjoint update values of one atom, in target order */
+  float *mWf;                /* [2 nA][mfcap]: float copies of the members' adjoints (single precision) */
+  size_t mfcap;              /* members per row of mWf */
   size_t mupd_cap;
 };
 
@@ -108,11 +111,18 @@ void ace_dA_dr_columns(const ace_evaluator *ev, ace_atom_workspace *ws, int mu_i
 /* Gradients of ns weighted sums of the cached atom's basis, E_s = Re sum_e w_s(e) A_e +
  * sum_{mu,k} W1[(mu nradbase + k) ld + s] A1[mu][k], with the adjoints folded onto m >= 0
  * (w_s(e) = Wr[e ld + s] + i Wi[e ld + s], e = a_index(mu, n, l, m >= 0)); needs nb_dg:
- *   out[(nb_src[q] ns + s) 3 + a] = d E_s / d r_q,a   for every neighbour q inside the cutoff
- * (other rows untouched).  Neighbour blocks as in the atom's own forces: one gather per block,
+ *   out[(nb_src[q] 3 + a) ldo + s] = d E_s / d r_q,a   for every neighbour q inside the cutoff
+ * (other entries untouched; ldo >= ns).  Neighbour blocks as in the atom's own forces: one gather per block,
  * one contraction per weight set. */
 void ace_weighted_gradients(const ace_evaluator *ev, ace_atom_workspace *ws, size_t ns, const double *Wr,
-                            const double *Wi, const double *W1, size_t ld, double *out);
+                            const double *Wi, const double *W1, size_t ld, double *out, size_t ldo);
+/* The same for ns sets in single precision (float weights Wr, Wi, W1 with row length ldf; the
+ * blocks rounded to float, 2 FORCE_LANES neighbours per vector, the gradients written as double)
+ * and, if Wor is not NULL, one more set in double (Wor, Woi, Wo1, row length ld) written as set ns:
+ * out[(nb_src[q] 3 + a) ldo + s] for s < ns (float sets) and s = ns (the double set). */
+void ace_weighted_gradients_mixed(const ace_evaluator *ev, ace_atom_workspace *ws, size_t ns, const float *Wr,
+                                  const float *Wi, const float *W1, size_t ldf, const double *Wor, const double *Woi,
+                                  const double *Wo1, size_t ld, double *out, size_t ldo);
 
 static inline int a_index(const ace_evaluator *ev, int mu, int n0, int l, int m)
 {

@@ -16,6 +16,8 @@
 ACEUQ_DOUBLE_VECTOR(member_vd, LANES)
 /* member lanes accumulated in registers at once by member_adjoints (4 vectors re + 4 im) */
 #define CHUNK_VECTORS 4
+/* Single precision: the float copies of the adjoints hold the members in rows of whole FLANES */
+#define FLANES 16
 
 /* One species.  The unique products of rank > 1 (idx sorted ascending, so equal products compare
  * equal) with their member coefficients h[u][s]; the adjoint updates of a product, one per factor,
@@ -23,6 +25,7 @@ ACEUQ_DOUBLE_VECTOR(member_vd, LANES)
  * times (-1)^m conj); they are listed by target so that each target's sum stays in registers. */
 typedef struct member_species {
   double *W1;       /* [nel nradbase][Mp]: rank-1 adjoints sum_f h1_f,s on A1 (the same for every atom) */
+  float *W1f;       /* [nel nradbase][Mf]: the members' W1 in float (single precision), else NULL */
   size_t nu;
   int *rank;        /* [nu] */
   int *idx;         /* [nu][ACE_MAX_RANK] */
@@ -38,8 +41,11 @@ typedef struct member_species {
 
 struct ace_member_basis {
   int nel;
-  size_t M;
+  size_t M;         /* lanes: the members, then the own lane if own */
   size_t Mp;        /* M rounded up to whole vectors of LANES; the padding members are 0 */
+  int own;          /* lane M - 1 is the potential's own coefficients */
+  int single;       /* the members' (not the own lane's) gradients in float */
+  size_t Mf;        /* single: the members (M - own) rounded up to whole vectors of FLANES */
   size_t nupd_max;  /* largest update list of a species */
   member_species *sp;
 };
@@ -76,6 +82,7 @@ void ace_member_basis_free(ace_member_basis *mb)
   for (int e = 0; mb->sp && e < mb->nel; ++e) {
     member_species *m = &mb->sp[e];
     free(m->W1);
+    free(m->W1f);
     free(m->rank);
     free(m->idx);
     free(m->h);
@@ -199,7 +206,8 @@ static aceuq_status member_species_build(const ace_evaluator *ev, const species_
 }
 
 aceuq_status ace_member_basis_create(const ace_evaluator *ev, size_t M, const double *D, size_t ldd,
-                                     const size_t *offset, int with_own, ace_member_basis **out, aceuq_error *err)
+                                     const size_t *offset, int with_own, int single, ace_member_basis **out,
+                                     aceuq_error *err)
 {
   *out = NULL;
   if (!ev->bbasis)
@@ -222,9 +230,20 @@ aceuq_status ace_member_basis_create(const ace_evaluator *ev, size_t M, const do
   mb->nel = ev->nel;
   mb->M = lanes;
   mb->Mp = (lanes + LANES - 1) / LANES * LANES;
+  mb->own = with_own != 0;
+  mb->single = single != 0;
   aceuq_status st = ACEUQ_OK;
   for (int e = 0; !st && e < ev->nel; ++e)
     st = member_species_build(ev, &ev->sp[e], lanes, mb->Mp, Dx, ldd, offset[e], &mb->sp[e], err);
+  mb->Mf = (M + FLANES - 1) / FLANES * FLANES;
+  const size_t nk1 = (size_t)ev->nel * ev->nradbase;
+  for (int e = 0; !st && single && e < ev->nel; ++e) { /* the members' W1 in float, zero padding */
+    member_species *m = &mb->sp[e];
+    m->W1f = calloc((nk1 ? nk1 : 1) * mb->Mf, sizeof *m->W1f);
+    if (!m->W1f) st = aceuq_error_set(err, ACEUQ_ERR_NOMEM, "member basis: out of memory");
+    for (size_t k = 0; !st && k < nk1; ++k)
+      for (size_t s = 0; s < M; ++s) m->W1f[k * mb->Mf + s] = (float)m->W1[k * mb->Mp + s];
+  }
   for (int e = 0; !st && e < ev->nel; ++e)
     if (mb->sp[e].nupd > mb->nupd_max) mb->nupd_max = mb->sp[e].nupd;
   free(Dx);
@@ -236,24 +255,32 @@ aceuq_status ace_member_basis_create(const ace_evaluator *ev, size_t M, const do
   return ACEUQ_OK;
 }
 
-/* The adjoints of every member on A ([nA][Mp], m >= 0 entries), the update values and the rank-1
- * radial derivatives of one atom. */
-static aceuq_status member_reserve(const ace_evaluator *ev, ace_atom_workspace *ws, size_t Mp, size_t nupd,
+/* The adjoints of every member on A ([nA][Mp], m >= 0 entries) and the update values of one
+ * atom; single precision also their float copies [2 nA][Mf]. */
+static aceuq_status member_reserve(const ace_evaluator *ev, ace_atom_workspace *ws, const ace_member_basis *mb,
                                    aceuq_error *err)
 {
+  const size_t na = (size_t)ev->nel * ev->nradmax * ev->nlm, Mp = mb->Mp;
   if (Mp > ws->mcap) {
-    const size_t na = (size_t)ev->nel * ev->nradmax * ev->nlm;
     double *r = realloc(ws->mWr, na * Mp * sizeof *r), *i = realloc(ws->mWi, na * Mp * sizeof *i);
     if (r) ws->mWr = r;
     if (i) ws->mWi = i;
     if (!r || !i) return aceuq_error_set(err, ACEUQ_ERR_NOMEM, "member gradients: out of memory");
     ws->mcap = Mp;
   }
-  if (nupd > ws->mupd_cap) {
-    ace_complex *d = realloc(ws->mupd, nupd * sizeof *d);
-    if (!d) return aceuq_error_set(err, ACEUQ_ERR_NOMEM, "member gradients: out of memory (%zu updates)", nupd);
+  if (mb->nupd_max > ws->mupd_cap) {
+    ace_complex *d = realloc(ws->mupd, mb->nupd_max * sizeof *d);
+    if (!d)
+      return aceuq_error_set(err, ACEUQ_ERR_NOMEM, "member gradients: out of memory (%zu updates)", mb->nupd_max);
     ws->mupd = d;
-    ws->mupd_cap = nupd;
+    ws->mupd_cap = mb->nupd_max;
+  }
+  if (!mb->single) return ACEUQ_OK;
+  if (mb->Mf != ws->mfcap) { /* calloc: the padding members stay 0 */
+    free(ws->mWf);
+    ws->mWf = calloc(2 * na * mb->Mf, sizeof *ws->mWf);
+    ws->mfcap = ws->mWf ? mb->Mf : 0;
+    if (!ws->mWf) return aceuq_error_set(err, ACEUQ_ERR_NOMEM, "member gradients: out of memory");
   }
   return ACEUQ_OK;
 }
@@ -347,6 +374,25 @@ ACEUQ_HOT static void member_adjoints(const member_species *m, ace_atom_workspac
   }
 }
 
+/* The members' gradients in single precision: float copies of their adjoints, then the
+ * evaluator's blocks with the own lane (if any) in double. */
+static void member_gradients_single(const ace_evaluator *ev, const ace_member_basis *mb, const member_species *m,
+                                    ace_atom_workspace *ws, double *dev_drij)
+{
+  const size_t Mp = mb->Mp, Mf = mb->Mf, nm = mb->M - (size_t)mb->own;
+  const size_t na = (size_t)ev->nel * ev->nradmax * ev->nlm;
+  float *Wr = ws->mWf, *Wi = ws->mWf + na * Mf;
+  for (size_t i = 0; i < m->ntarget; ++i) {
+    const size_t e = (size_t)m->target[i];
+    for (size_t s = 0; s < nm; ++s) {
+      Wr[e * Mf + s] = (float)ws->mWr[e * Mp + s];
+      Wi[e * Mf + s] = (float)ws->mWi[e * Mp + s];
+    }
+  }
+  ace_weighted_gradients_mixed(ev, ws, nm, Wr, Wi, m->W1f, Mf, mb->own ? ws->mWr + nm : NULL, ws->mWi + nm,
+                               m->W1 + nm, Mp, dev_drij, mb->M);
+}
+
 aceuq_status ace_member_gradients(const ace_evaluator *ev, const ace_member_basis *mb, ace_atom_workspace *ws,
                                   int mu_i, size_t n, double *dev_drij, aceuq_error *err)
 {
@@ -356,11 +402,15 @@ aceuq_status ace_member_gradients(const ace_evaluator *ev, const ace_member_basi
                            "member gradients: the workspace holds another atom (evaluate the atom first)");
   aceuq_status st = ace_rank1_cache_fill(ev, ws, err);
   if (st) return st;
-  st = member_reserve(ev, ws, mb->Mp, mb->nupd_max, err);
+  st = member_reserve(ev, ws, mb, err);
   if (st) return st;
   memset(dev_drij, 0, n * mb->M * 3 * sizeof *dev_drij);
   const member_species *m = &mb->sp[mu_i];
   member_adjoints(m, ws, mb->Mp);
-  ace_weighted_gradients(ev, ws, mb->M, ws->mWr, ws->mWi, m->W1, mb->Mp, dev_drij);
+  if (!mb->single) {
+    ace_weighted_gradients(ev, ws, mb->M, ws->mWr, ws->mWi, m->W1, mb->Mp, dev_drij, mb->M);
+    return ACEUQ_OK;
+  }
+  member_gradients_single(ev, mb, m, ws, dev_drij);
   return ACEUQ_OK;
 }

@@ -39,9 +39,12 @@ typedef struct ace_member_basis ace_member_basis;
  * potential's E_i itself (exact for a linear potential): its gradients are the
  * atom's dE_i/dr_ij, so a caller that needs member forces can evaluate the
  * atom without forces and take them from that lane (one contraction instead of
- * two).  ace_member_basis_members() counts the lanes.  B-basis models only. */
+ * two).  ace_member_basis_members() counts the lanes.  B-basis models only.
+ * single: the M members' gradients in float (relative error ~1e-6 of each member's
+ * deviation; the adjoints and the own lane stay double). */
 aceuq_status ace_member_basis_create(const ace_evaluator *ev, size_t M, const double *D, size_t ldd,
-                                     const size_t *offset, int with_own, ace_member_basis **out, aceuq_error *err);
+                                     const size_t *offset, int with_own, int single, ace_member_basis **out,
+                                     aceuq_error *err);
 void ace_member_basis_free(ace_member_basis *mb);
 size_t ace_member_basis_members(const ace_member_basis *mb);
 /* Unique products of rank > 1 of species mu (for benchmarks and messages). */
@@ -49,9 +52,9 @@ size_t ace_member_basis_products(const ace_member_basis *mb, int mu);
 
 /* Gradients of every member's energy deviation of the atom last evaluated in
  * ws (by ace_evaluate_atom or ace_projection_gradients with this mu_i and n):
- *   dev_drij[(j * M + s) * 3 + a] = d dE_i(s) / d r_ij,a    (n * M * 3 doubles;
+ *   dev_drij[(j * 3 + a) * M + s] = d dE_i(s) / d r_ij,a    (n * 3 * M doubles;
  * 0 for neighbours beyond the cutoff).  LAMMPS-style member force deviations:
- * f_i,s += dev_drij[j][s], f_j,s -= dev_drij[j][s]. */
+ * f_i,s += dev_drij[j][.][s], f_j,s -= dev_drij[j][.][s]. */
 aceuq_status ace_member_gradients(const ace_evaluator *ev, const ace_member_basis *mb, ace_atom_workspace *ws,
                                   int mu_i, size_t n, double *dev_drij, aceuq_error *err);
 

@@ -17,7 +17,9 @@
  *   b' Sigma_epi b) and total_std_epi / total_std_pops from the summed projections; force_std[i] =
  *   sqrt(mean_s |dF_i,s - mean dF_i|^2) and max_force_std; --member-values adds
  *   every member's deviations member_energy_deviations[i][s] and
- *   member_force_deviations[i][3 s + a] (member s = this potential + them).
+ *   member_force_deviations[i][3 s + a] (member s = this potential + them);
+ *   --force-precision single computes the members' force deviations in float
+ *   (as the pair style's spread_precision single; default double).
  * Periodicity follows the frame's pbc flags and cell (a slab keeps its
  * in-plane periodicity); frames without a cell are clusters. */
 #include "cli.h"
@@ -31,7 +33,8 @@ static void usage(void)
 {
   fprintf(stderr, "usage: aceuq eval pot.(yaml|yace) config.xyz [--frame N] "
                   "[--projections none|linear|nonlinear] [--asi pot.asi] [--asil pot.asil]\n"
-                  "       [--posterior NAME.posterior.npz [--members bayes|pops|committee] [--member-values]]\n");
+                  "       [--posterior NAME.posterior.npz [--members bayes|pops|committee] [--member-values]\n"
+                  "        [--force-precision double|single]]\n");
 }
 
 static void print_array(const double *v, size_t n)
@@ -112,13 +115,16 @@ static int evaluate_frame(const aceuq_potential *pot, const aceuq_frame *f, cons
       cli_report("force spreads", &err);
       goto done;
     }
-    for (size_t k = 0; M && k < n; ++k) { /* as the pair style: forces from the potential's lane */
-      memcpy(&dE[3 * k], &dev[(k * L + M) * 3], 3 * sizeof *dE);
-      for (size_t q = 0; q < 3 * M; ++q) {
-        res->member_forces[i * 3 * M + q] += dev[k * 3 * L + q];
-        res->member_forces[index[k] * 3 * M + q] -= dev[k * 3 * L + q];
+    for (size_t k = 0; M && k < n; ++k) /* as the pair style: forces from the potential's lane */
+      for (size_t a = 0; a < 3; ++a) {
+        const double *g = &dev[(k * 3 + a) * L];
+        double *fi = &res->member_forces[(i * 3 + a) * M], *fj = &res->member_forces[(index[k] * 3 + a) * M];
+        dE[3 * k + a] = g[M];
+        for (size_t s = 0; s < M; ++s) {
+          fi[s] += g[s];
+          fj[s] -= g[s];
+        }
       }
-    }
     res->energies[i] = e;
     res->energy += e;
     for (size_t k = 0; k < n; ++k) {
@@ -218,6 +224,8 @@ int cli_cmd_ace_eval(int argc, char **argv)
   const char *pot = NULL, *xyz = NULL, *asi = NULL, *asil = NULL, *posterior = NULL, *members = NULL;
   long frame = 0;
   int member_values = 0;
+  aceuq_force_precision force_precision = ACEUQ_FORCES_DOUBLE;
+  const char *precision_arg = NULL;
   aceuq_projection_kind kind = ACEUQ_PROJECTIONS_LINEAR;
   int kind_given = 0;
   for (int i = 1; i < argc; ++i) {
@@ -227,6 +235,14 @@ int cli_cmd_ace_eval(int argc, char **argv)
     else if (!strcmp(argv[i], "--posterior") && i + 1 < argc) posterior = argv[++i];
     else if (!strcmp(argv[i], "--members") && i + 1 < argc) members = argv[++i];
     else if (!strcmp(argv[i], "--member-values")) member_values = 1;
+    else if (!strcmp(argv[i], "--force-precision") && i + 1 < argc) {
+      precision_arg = argv[++i];
+      if (!strcmp(precision_arg, "single")) force_precision = ACEUQ_FORCES_SINGLE;
+      else if (strcmp(precision_arg, "double")) {
+        fprintf(stderr, "aceuq: --force-precision must be double or single, got %s\n", precision_arg);
+        return 2;
+      }
+    }
     else if (!strcmp(argv[i], "--projections") && i + 1 < argc) {
       const char *k = argv[++i];
       kind_given = 1;
@@ -239,7 +255,7 @@ int cli_cmd_ace_eval(int argc, char **argv)
     else if (!xyz) xyz = argv[i];
     else { usage(); return 2; }
   }
-  if (!pot || !xyz || ((members || member_values) && !posterior)) { usage(); return 2; }
+  if (!pot || !xyz || ((members || member_values || precision_arg) && !posterior)) { usage(); return 2; }
 
   aceuq_error err;
   aceuq_error_clear(&err);
@@ -316,7 +332,7 @@ int cli_cmd_ace_eval(int argc, char **argv)
     } else k = aceuq_posterior_num_members(post, ACEUQ_MEMBERS_POPS) ? 1 : 0;
     spread_kind = kinds[k];
     if (aceuq_spread_create(post, potential, (aceuq_member_kind)k, &spread, &err) != ACEUQ_OK ||
-        aceuq_spread_enable_forces(spread, &err) != ACEUQ_OK) {
+        aceuq_spread_enable_forces(spread, force_precision, &err) != ACEUQ_OK) {
       cli_report(posterior, &err);
       goto done;
     }
@@ -463,10 +479,14 @@ int cli_cmd_ace_eval(int argc, char **argv)
         print_array(&member_dev[i * M], M);
       }
       printf("],\n  \"member_force_deviations\": [");
-      for (size_t i = 0; i < na; ++i) {
+      double *row = malloc(3 * M * sizeof *row);
+      for (size_t i = 0; row && i < na; ++i) { /* [3 s + a] from the [a][s] rows */
+        for (size_t s = 0; s < M; ++s)
+          for (size_t a = 0; a < 3; ++a) row[3 * s + a] = res.member_forces[(i * 3 + a) * M + s];
         printf("%s", i ? ",\n   " : "");
-        print_array(&res.member_forces[i * 3 * M], 3 * M);
+        print_array(row, 3 * M);
       }
+      free(row);
       printf("]");
     }
     printf("}");

@@ -19,4 +19,15 @@
   }                                                                                    \
   static inline __attribute__((always_inline)) void T##_store(double *p, T v) { memcpy(p, &v, sizeof v); }
 
+/* The same for `lanes` floats (loads and stores from float arrays). */
+#define ACEUQ_FLOAT_VECTOR(T, lanes)                                                   \
+  typedef float T __attribute__((vector_size((lanes) * sizeof(float))));               \
+  static inline __attribute__((always_inline)) T T##_load(const float *p)             \
+  {                                                                                    \
+    T v_;                                                                              \
+    memcpy(&v_, p, sizeof v_);                                                         \
+    return v_;                                                                         \
+  }                                                                                    \
+  static inline __attribute__((always_inline)) void T##_store(float *p, T v) { memcpy(p, &v, sizeof v); }
+
 #endif

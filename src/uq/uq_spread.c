@@ -41,6 +41,7 @@ struct aceuq_spread {
   double *S_owned;
   const aceuq_potential *pot;
   ace_member_basis *forces; /* NULL until aceuq_spread_enable_forces */
+  aceuq_force_precision forces_precision;
 };
 
 void aceuq_spread_free(aceuq_spread *sp)
@@ -248,11 +249,19 @@ aceuq_status aceuq_spread_total(const aceuq_spread *sp, const double *x, double 
   return ACEUQ_OK;
 }
 
-aceuq_status aceuq_spread_enable_forces(aceuq_spread *sp, aceuq_error *err)
+aceuq_status aceuq_spread_enable_forces(aceuq_spread *sp, aceuq_force_precision precision, aceuq_error *err)
 {
-  if (sp->forces) return ACEUQ_OK;
-  return ace_member_basis_create(potential_evaluator(sp->pot), sp->M, sp->D, sp->K, sp->offset, 1, &sp->forces,
-                                 err);
+  if (precision != ACEUQ_FORCES_DOUBLE && precision != ACEUQ_FORCES_SINGLE)
+    return aceuq_error_set(err, ACEUQ_ERR_VALUE, "spread: unknown force precision %d", (int)precision);
+  if (sp->forces && sp->forces_precision == precision) return ACEUQ_OK;
+  ace_member_basis *mb = NULL;
+  const aceuq_status st = ace_member_basis_create(potential_evaluator(sp->pot), sp->M, sp->D, sp->K, sp->offset, 1,
+                                                  precision == ACEUQ_FORCES_SINGLE, &mb, err);
+  if (st) return st;
+  ace_member_basis_free(sp->forces);
+  sp->forces = mb;
+  sp->forces_precision = precision;
+  return ACEUQ_OK;
 }
 
 int aceuq_spread_has_forces(const aceuq_spread *sp) { return sp->forces != NULL; }
@@ -269,10 +278,10 @@ aceuq_status aceuq_spread_gradients(const aceuq_spread *sp, aceuq_workspace *ws,
 double aceuq_spread_force_std(const double *dF, size_t M)
 {
   double m[3] = {0.0, 0.0, 0.0}, s2 = 0.0;
-  for (size_t s = 0; s < M; ++s)
-    for (int a = 0; a < 3; ++a) {
-      m[a] += dF[3 * s + a];
-      s2 += dF[3 * s + a] * dF[3 * s + a];
+  for (int a = 0; a < 3; ++a)
+    for (size_t s = 0; s < M; ++s) {
+      m[a] += dF[(size_t)a * M + s];
+      s2 += dF[(size_t)a * M + s] * dF[(size_t)a * M + s];
     }
   const double var = s2 / (double)M - (m[0] * m[0] + m[1] * m[1] + m[2] * m[2]) / ((double)M * (double)M);
   return sqrt(var > 0.0 ? var : 0.0);

@@ -8,6 +8,9 @@ aceuq eval --posterior on the same frame (itself tested against brute-force memb
 eV; a group of half the atoms checks the group total against the sum over those atoms' members. With
 `spread forces`: the per-atom force spread and its max/mean equal aceuq eval's, the forces are unchanged.
 POPS members: the per-atom epistemic and full standard deviations (columns 5, 6) equal aceuq eval's.
+spread_precision single (members' force deviations in float): the per-atom force spread equals aceuq eval
+--force-precision single's to 1e-10 and the double one's to 1e-4 of its largest value (the sum over the centres
+cancels: 2.4e-5 for this crystal, where each centre's member gradients agree to 3e-7), the forces are the double ones.
 Bad input: a posterior without a linear active set, members without posterior, compute uq/spread
 without a posterior: clear errors.
 usage: spread_check.py ACEUQ LMP POTENTIALS_DIR NP
@@ -109,6 +112,38 @@ def main():
             check(lo_sum - 1e-12 <= vals[7] <= vals[8] <= hi_sum + 1e-12 and vals[6] > 0,
                   "%s, %d rank(s): group total std %.4g eV, bounds [%.4g, %.4g] inside the sums of the atoms' bounds "
                   "[%.4g, %.4g]" % (kind, np_, vals[6], vals[7], vals[8], lo_sum, hi_sum))
+        # single-precision member forces: the same float arithmetic as aceuq eval's, close to double, and the
+        # potential's forces (the own lane, double) untouched
+        dump = os.path.join(d, "s_single.dump")
+        res = lammps("pair_style ace/uq grade_every 1 posterior %s.posterior.npz members bayes spread forces "
+                     "spread_precision single" % P, [
+                         "compute s all uq/spread", "dump d all custom 1 %s id c_s[4] fx fy fz" % dump,
+                         "dump_modify d sort id format float %.17g"], "single")
+        rows = ([[float(v) for v in ln.split()] for ln in open(dump).read().split("ITEM: ATOMS")[1].split("\n")[1:]
+                 if ln.strip()] if res.returncode == 0 else [])
+        evs, evd = [json.loads(subprocess.run([aceuq, "eval", P + ".yaml", xyz, "--posterior", P + ".posterior.npz",
+                                               "--members", "bayes", "--force-precision", prec], capture_output=True,
+                                              text=True).stdout) for prec in ("single", "double")]
+        base = json.loads(subprocess.run([aceuq, "eval", P + ".yaml", xyz], capture_output=True, text=True).stdout)
+        fs, fd = evs["spread"]["force_std"], evd["spread"]["force_std"]
+        d_same = max([abs(r[1] - fs[k]) for k, r in enumerate(rows)] or [float("nan")])
+        d_dbl = max(abs(x - y) for x, y in zip(fs, fd)) / max(fd)
+        d_f = max([abs(r[2 + a] - base["forces"][k][a]) for k, r in enumerate(rows) for a in range(3)] or [1.0])
+        check(len(rows) == len(pos) and d_same < 1e-10 * max(fs) and 0 < d_dbl < 1e-4 and d_f < 1e-10,
+              "spread_precision single, %d rank(s): per-atom force spread %.1e eV/A from aceuq eval --force-precision "
+              "single, %.1e relative from double (max %.4g eV/A), forces %.1e eV/A%s" % (
+                  np_, d_same, d_dbl, max(fd), d_f, "" if res.returncode == 0 else ": " + (res.stdout + res.stderr)[-400:]))
+        res = lammps("pair_style ace/uq posterior %s.posterior.npz spread_precision single" % P, [], "prec_noforces")
+        check(res.returncode != 0 and "spread_precision single applies to force spreads: add spread forces"
+              in res.stdout, "spread_precision without spread forces: a clear error")
+        res = lammps("pair_style ace/uq posterior %s.posterior.npz spread forces spread_precision half" % P, [],
+                     "prec_bad")
+        check(res.returncode != 0 and "spread_precision must be double or single (got 'half')" in res.stdout,
+              "spread_precision with a bad value: a clear error")
+        bad = subprocess.run([aceuq, "eval", P + ".yaml", xyz, "--posterior", P + ".posterior.npz",
+                              "--force-precision", "half"], capture_output=True, text=True)
+        check(bad.returncode != 0 and "--force-precision must be double or single, got half" in bad.stderr,
+              "aceuq eval --force-precision with a bad value: a clear error")
         # a posterior alone (no active set): the same spreads on the UQ steps of grade_every, without gamma
         dump = os.path.join(d, "s_noasi.dump")
         res = lammps("pair_style ace/uq grade_every 1 posterior %s.posterior.npz members bayes spread forces" % P, [

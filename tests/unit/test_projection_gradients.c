@@ -10,7 +10,9 @@
  * (ace_member_gradients, the force spreads) do not depend on how the atom was evaluated before
  * (energy only, forces, projections, projections + forces, projection gradients: the workspace
  * holds the rank-1 basis, its derivatives or neither), bit for bit, and their own lane is the
- * atom's dE_i/dr_ij for a linear potential. */
+ * atom's dE_i/dr_ij for a linear potential; in single precision (float blocks of 16 neighbours,
+ * neighbourhoods of 1..40 neighbours so that blocks are full, half and partial) the members agree
+ * with double to 1e-5 of their largest gradient and the own lane is the double one bit for bit. */
 #include "ace_evaluator.h"
 #include "ace_io.h"
 #include "ace_members.h"
@@ -60,7 +62,7 @@ static void check_member_gradients(const ace_evaluator *ev, ace_atom_workspace *
   ace_member_basis *mb = NULL;
   aceuq_error err;
   aceuq_error_clear(&err);
-  CHECK(ace_member_basis_create(ev, M, D, ldd, offset, 1, &mb, &err) == ACEUQ_OK);
+  CHECK(ace_member_basis_create(ev, M, D, ldd, offset, 1, 0, &mb, &err) == ACEUQ_OK);
   if (!mb) {
     fprintf(stderr, "%s: %s\n", path, err.message);
     free(D);
@@ -91,7 +93,7 @@ static void check_member_gradients(const ace_evaluator *ev, ace_atom_workspace *
       if (how == 3)
         for (int j = 0; j < NNB; ++j)
           for (int a = 0; a < 3; ++a) {
-            worst_own = fmax(worst_own, fabs(ref[((size_t)j * L + M) * 3 + a] - dE[3 * j + a]));
+            worst_own = fmax(worst_own, fabs(ref[((size_t)j * 3 + a) * L + M] - dE[3 * j + a]));
             fmax_ = fmax(fmax_, fabs(dE[3 * j + a]));
           }
     }
@@ -106,6 +108,71 @@ static void check_member_gradients(const ace_evaluator *ev, ace_atom_workspace *
   }
   ace_member_basis_free(mb);
   free(D);
+}
+
+/* Single-precision member gradients against double: the same member basis built both ways. */
+static void check_single_precision(const ace_evaluator *ev, ace_atom_workspace *ws, const char *path)
+{
+  const int nel = ace_evaluator_model(ev)->nelements;
+  enum { NMAX = 40 };
+  static const size_t counts[] = {1, 3, 20}; /* members: 3 sets of block_contract, 1 left over, both */
+  size_t offset[8], ldd = 0;
+  for (int mu = 0; mu < nel && mu < 8; ++mu) {
+    offset[mu] = ldd;
+    ldd += ace_evaluator_projection_size(ev, mu, ACE_PROJECTIONS_LINEAR);
+  }
+  unsigned long long seed = 4242;
+  const double rmax = ace_evaluator_cutoff(ev, -1, -1);
+  double worst = 0.0;
+  int own_same = 1;
+  for (size_t c = 0; c < sizeof counts / sizeof counts[0]; ++c) {
+    const size_t M = counts[c];
+    double *D = malloc(M * ldd * sizeof *D);
+    for (size_t k = 0; k < M * ldd; ++k) D[k] = 1e-2 * (uniform(&seed) - 0.5);
+    ace_member_basis *md = NULL, *ms = NULL;
+    aceuq_error err;
+    aceuq_error_clear(&err);
+    CHECK(ace_member_basis_create(ev, M, D, ldd, offset, 1, 0, &md, &err) == ACEUQ_OK);
+    CHECK(ace_member_basis_create(ev, M, D, ldd, offset, 1, 1, &ms, &err) == ACEUQ_OK);
+    const size_t L = M + 1;
+    double *gd = malloc(NMAX * 3 * L * sizeof *gd), *gs = malloc(NMAX * 3 * L * sizeof *gs);
+    for (int n = 1; md && ms && n <= NMAX; n += 3) /* 1, 4, .., 16, .., 40: single and two-half blocks */
+      for (int mu_i = 0; mu_i < nel; ++mu_i) {
+        int mu[NMAX];
+        double rij[3 * NMAX], e, scale = 0.0, dmax = 0.0;
+        for (int j = 0; j < n; ++j) {
+          const double r = 2.0 + (rmax - 2.2) * uniform(&seed), z = 2.0 * uniform(&seed) - 1.0;
+          const double phi = 6.283185307179586 * uniform(&seed), s = sqrt(1.0 - z * z);
+          rij[3 * j] = r * s * cos(phi);
+          rij[3 * j + 1] = r * s * sin(phi);
+          rij[3 * j + 2] = r * z;
+          mu[j] = j % 5 == 4 ? (nel - 1) : 0; /* mostly one species: long runs of it */
+        }
+        CHECK(ace_evaluate_atom(ev, ws, mu_i, (size_t)n, mu, rij, &e, NULL, ACE_PROJECTIONS_LINEAR, NULL, &err) ==
+              ACEUQ_OK);
+        CHECK(ace_member_gradients(ev, md, ws, mu_i, (size_t)n, gd, &err) == ACEUQ_OK);
+        CHECK(ace_member_gradients(ev, ms, ws, mu_i, (size_t)n, gs, &err) == ACEUQ_OK);
+        for (int j = 0; j < n; ++j)
+          for (int a = 0; a < 3; ++a) {
+            const size_t row = ((size_t)j * 3 + (size_t)a) * L;
+            own_same &= gd[row + M] == gs[row + M];
+            for (size_t s = 0; s < M; ++s) {
+              scale = fmax(scale, fabs(gd[row + s]));
+              dmax = fmax(dmax, fabs(gd[row + s] - gs[row + s]));
+            }
+          }
+        if (scale > 0) worst = fmax(worst, dmax / scale);
+      }
+    free(gd);
+    free(gs);
+    ace_member_basis_free(md);
+    ace_member_basis_free(ms);
+    free(D);
+  }
+  printf("%s: single-precision member gradients (1, 3, 20 members; 1..40 neighbours): %.1e of the largest; "
+         "own lane %s\n", path, worst, own_same ? "identical" : "DIFFERS");
+  CHECK(worst > 0.0 && worst < 1e-5);
+  CHECK(own_same);
 }
 
 static void check_potential(const char *path, int linear)
@@ -166,6 +233,7 @@ static void check_potential(const char *path, int linear)
     free(g);
   }
   check_member_gradients(ev, ws, path, linear);
+  if (linear) check_single_precision(ev, ws, path);
   ace_atom_workspace_free(ws);
   ace_evaluator_free(ev);
 }

@@ -1,0 +1,57 @@
+/* ace_block_contract.h -- block_contract of ace_evaluator.c, written once for the number type
+ * of a gathered block of neighbours.  Included by ace_evaluator.c once per instance (no include
+ * guard) with NB_REAL (double or float: the block, the weights and the sums), NB_LANES (the
+ * neighbours of a block, one NB_VEC), NB_VEC / NB_VEC_LOAD (the vector type and its loader) and
+ * NB(name) (this instance's name for `name`). */
+
+/* One gathered block of neighbours of bond b (species mj) against ns weight sets (ns a constant
+ * of each inlined copy, <= CONTRACT_SETS: independent accumulators hide the add latency), set s
+ * with adjoints w_s(e) = Wr[e ld + s] + i Wi[e ld + s] on the entries e = (mj, n, l, m >= 0)
+ * and rank-1 weights w1_s(k) = W1[k ld + s] on g_k (nk of them, W1 of species mj),
+ * vectorised over the neighbours.  Radial sums first, P = sum_n w(n,l,m) R_nl(r),
+ * Q = sum_n w(n,l,m) R'_nl(r), then per neighbour
+ *   rad_s = sum_k w1_s(k) g_k'(r) + Re sum_lm Q Y_lm,   t_s,a = Re sum_lm P dY_lm / dx_a. */
+static inline __attribute__((always_inline)) void NB(block_contract)(
+    const ace_evaluator *ev, const ace_bond *b, int mj, const NB_REAL *restrict Rb, const NB_REAL *restrict dRb,
+    const NB_REAL *restrict Yb, const NB_REAL *restrict dYb, const NB_REAL *Wr, const NB_REAL *Wi, size_t ld, int ns,
+    const NB_REAL *restrict dgb, const NB_REAL *W1, int nk, NB_VEC *rad_out, NB_VEC *t_out)
+{
+  const int L1 = b->lmax + 1;
+  NB_VEC rad[CONTRACT_SETS] = {{0}}, tx[CONTRACT_SETS] = {{0}}, ty[CONTRACT_SETS] = {{0}}, tz[CONTRACT_SETS] = {{0}};
+  for (int k = 0; k < nk; ++k) {
+    const NB_VEC dg = NB_VEC_LOAD(&dgb[(size_t)k * NB_LANES]);
+    for (int s = 0; s < ns; ++s) rad[s] += W1[(size_t)k * ld + (size_t)s] * dg;
+  }
+  for (int l = 0; l <= b->lmax; ++l)
+    for (int m = 0; m <= l; ++m) {
+      NB_VEC Pr[CONTRACT_SETS] = {{0}}, Pi[CONTRACT_SETS] = {{0}}, Qr[CONTRACT_SETS] = {{0}},
+               Qi[CONTRACT_SETS] = {{0}};
+      for (int nn = 0; nn < b->nradmax; ++nn) {
+        const size_t e = (size_t)a_index(ev, mj, nn, l, m) * ld;
+        const NB_VEC Rv = NB_VEC_LOAD(&Rb[(size_t)(nn * L1 + l) * NB_LANES]);
+        const NB_VEC dRv = NB_VEC_LOAD(&dRb[(size_t)(nn * L1 + l) * NB_LANES]);
+        for (int s = 0; s < ns; ++s) {
+          const NB_REAL wr = Wr[e + (size_t)s], wi = Wi[e + (size_t)s];
+          Pr[s] += wr * Rv;
+          Pi[s] += wi * Rv;
+          Qr[s] += wr * dRv;
+          Qi[s] += wi * dRv;
+        }
+      }
+      const size_t c = (size_t)ace_ylm_index(l, m);
+      const NB_REAL *y = &Yb[2 * c * NB_LANES], *d = &dYb[6 * c * NB_LANES];
+      for (int s = 0; s < ns; ++s) {
+        rad[s] += Qr[s] * NB_VEC_LOAD(y) - Qi[s] * NB_VEC_LOAD(y + NB_LANES);
+        tx[s] += Pr[s] * NB_VEC_LOAD(d) - Pi[s] * NB_VEC_LOAD(d + NB_LANES);
+        ty[s] += Pr[s] * NB_VEC_LOAD(d + 2 * NB_LANES) - Pi[s] * NB_VEC_LOAD(d + 3 * NB_LANES);
+        tz[s] += Pr[s] * NB_VEC_LOAD(d + 4 * NB_LANES) - Pi[s] * NB_VEC_LOAD(d + 5 * NB_LANES);
+      }
+    }
+  for (int s = 0; s < ns; ++s) {
+    rad_out[s] = rad[s];
+    t_out[3 * s] = tx[s];
+    t_out[3 * s + 1] = ty[s];
+    t_out[3 * s + 2] = tz[s];
+  }
+}
+
