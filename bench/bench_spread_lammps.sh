@@ -38,7 +38,7 @@ for m in committee bayes; do
   report "+ $m energy+force spreads every step" "$t"
   t=$(run_case "grade_every 1 posterior $pots/Cu.posterior.npz members $m spread forces spread_precision single" \
        "$pots/Cu.yaml" "compute s all uq/spread")
-  report "+ $m energy+force spreads, single precision" "$t"
+  report "+ $m energy+force spreads (single)" "$t"
 done
 for m in bayes committee; do
   t=$(run_case "grade_every 1 posterior $pots/Cu.posterior.npz members $m spread forces" "$pots/Cu.yaml $pots/Cu.asi" \
