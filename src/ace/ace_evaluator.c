@@ -395,7 +395,7 @@ static inline double product_re(const ace_complex *A, const int *idx, int rank)
 }
 
 /* rho_p += sum over the C-tilde terms of coef_t[p] Re prod A (densities in registers for nd <= 2) */
-static void ctilde_densities(const flat_terms *ct, const ace_complex *A, int nd, double *rho)
+ACEUQ_HOT static void ctilde_densities(const flat_terms *ct, const ace_complex *A, int nd, double *rho)
 {
   double r0 = 0.0, r1 = 0.0;
   for (size_t f = 0; f < ct->nfunc; ++f) {
@@ -422,8 +422,8 @@ static void ctilde_densities(const flat_terms *ct, const ace_complex *A, int nd,
  * rank > 1 part is the C-tilde sum; with them, each product of A is computed once, for the B
  * functions b_f, and rho_p = rho1_p + sum_f c_f[p] b_f (the C-tilde coefficients are these
  * sums regrouped by product: the same rho to round-off, and the C-tilde pass is not needed). */
-static void rho_and_projections(const ace_evaluator *ev, ace_atom_workspace *ws, int mu,
-                                ace_projection_kind kind, double *proj)
+ACEUQ_HOT static void rho_and_projections(const ace_evaluator *ev, ace_atom_workspace *ws, int mu,
+                                          ace_projection_kind kind, double *proj)
 {
   const species_eval *s = &ev->sp[mu];
   const int nd = s->ndensity;
@@ -468,7 +468,7 @@ static inline void adjoint_add(ace_complex *restrict W, int e, double s, ace_com
 
 /* W(m_t) += theta prod_{s != t} A_s for every term, then fold onto m >= 0.  Ranks 2 to 4
  * written out; higher ranks by prefix products and a suffix product carried backwards. */
-static void adjoint_weights(const ace_evaluator *ev, ace_atom_workspace *ws, int mu)
+ACEUQ_HOT static void adjoint_weights(const ace_evaluator *ev, ace_atom_workspace *ws, int mu)
 {
   const species_eval *s = &ev->sp[mu];
   const int nd = s->ndensity;
