@@ -309,6 +309,7 @@ void ace_atom_workspace_free(ace_atom_workspace *ws)
   free(ws->dE_drho);
   free(ws->prefix);
   free(ws->fblk);
+  free(ws->zeros);
   free(ws->gW);
   free(ws->gD);
   free(ws->gG);
@@ -338,9 +339,10 @@ aceuq_status ace_atom_workspace_create(const ace_evaluator *ev, ace_atom_workspa
   ws->prefix = calloc(ACE_MAX_RANK + 1, sizeof *ws->prefix);
   const size_t nrl = (size_t)ev->nradmax * (ev->lmax + 1), nrows = 2 * nrl + 8 * (size_t)ev->nylm + (size_t)ev->nradbase;
   ws->fblk = calloc((nrows + 2 * (size_t)ev->nradmax * ev->nylm) * FORCE_LANES, sizeof *ws->fblk);
+  ws->zeros = calloc(nrl + (size_t)ev->nradbase, sizeof *ws->zeros);
   ws->fblk_f = calloc(nrows * 2 * FORCE_LANES, sizeof *ws->fblk_f);
   if (!ws->A || !ws->W || !ws->A1 || !ws->rho || !ws->dF || !ws->dE_drho || !ws->rho1 || !ws->prefix || !ws->fblk ||
-      !ws->fblk_f) {
+      !ws->fblk_f || !ws->zeros) {
     ace_atom_workspace_free(ws);
     return aceuq_error_set(err, ACEUQ_ERR_NOMEM, "out of memory");
   }
@@ -528,6 +530,37 @@ ACEUQ_HOT static void adjoint_weights(const ace_evaluator *ev, ace_atom_workspac
   fold_adjoint_weights(ev, W);
 }
 
+/* dst[j FORCE_LANES + k] = src[k][j] for j < n and the FORCE_LANES (8) lanes k: 4 x 4 blocks
+ * transposed in registers (two-input shuffles: unpack, then 128-bit halves), the last n % 4
+ * columns one by one. */
+typedef double lanes_v4 __attribute__((vector_size(4 * sizeof(double))));
+typedef long long lanes_v4i __attribute__((vector_size(4 * sizeof(long long))));
+_Static_assert(FORCE_LANES == 8, "lanes_transpose is written for 8 lanes");
+static inline __attribute__((always_inline)) void lanes_transpose(const double *const src[FORCE_LANES], size_t n,
+                                                                  double *restrict dst)
+{
+  const lanes_v4i even = {0, 4, 2, 6}, odd = {1, 5, 3, 7}, lo = {0, 1, 4, 5}, hi = {2, 3, 6, 7};
+  size_t j = 0;
+  for (; j + 4 <= n; j += 4)
+    for (int h = 0; h < FORCE_LANES; h += 4) {
+      lanes_v4 r0, r1, r2, r3;
+      memcpy(&r0, src[h] + j, sizeof r0);
+      memcpy(&r1, src[h + 1] + j, sizeof r1);
+      memcpy(&r2, src[h + 2] + j, sizeof r2);
+      memcpy(&r3, src[h + 3] + j, sizeof r3);
+      const lanes_v4 t0 = __builtin_shuffle(r0, r1, even), t1 = __builtin_shuffle(r0, r1, odd),
+                     t2 = __builtin_shuffle(r2, r3, even), t3 = __builtin_shuffle(r2, r3, odd);
+      const lanes_v4 c0 = __builtin_shuffle(t0, t2, lo), c1 = __builtin_shuffle(t1, t3, lo),
+                     c2 = __builtin_shuffle(t0, t2, hi), c3 = __builtin_shuffle(t1, t3, hi);
+      memcpy(&dst[j * FORCE_LANES + (size_t)h], &c0, sizeof c0);
+      memcpy(&dst[(j + 1) * FORCE_LANES + (size_t)h], &c1, sizeof c1);
+      memcpy(&dst[(j + 2) * FORCE_LANES + (size_t)h], &c2, sizeof c2);
+      memcpy(&dst[(j + 3) * FORCE_LANES + (size_t)h], &c3, sizeof c3);
+    }
+  for (; j < n; ++j)
+    for (int k = 0; k < FORCE_LANES; ++k) dst[j * FORCE_LANES + (size_t)k] = src[k][j];
+}
+
 /* Neighbours blk[0..nb) of bond b, lane-minor (lane k = neighbour blk[k]; lanes beyond nb have
  * R = R' = 0, so that they add nothing, and repeat lane 0's Y):
  * Rb[i][k] = R_i, Yb[2c (+1)][k] = Re (Im) Y_c; with derivatives also dRb and
@@ -539,24 +572,29 @@ static inline __attribute__((always_inline)) void block_gather(const ace_evaluat
 {
   const int nylm = ev->nylm, nyb = ace_ylm_count(b->lmax);
   const size_t nrl = (size_t)ev->nradmax * (ev->lmax + 1), nrb = (size_t)b->nradmax * (b->lmax + 1);
+  const double *R[FORCE_LANES], *Y[FORCE_LANES];
   for (int k = 0; k < FORCE_LANES; ++k) {
-    const int on = k < nb;
-    const size_t q = on ? blk[k] : blk[0];
-    const double *R = &ws->nb_R[q * nrl], *dR = &ws->nb_dR[q * nrl];
-    const ace_complex *Y = &ws->nb_Y[q * nylm], *dY = &ws->nb_dY[3 * q * nylm];
-    for (size_t i = 0; i < nrb; ++i) Rb[i * FORCE_LANES + k] = on ? R[i] : 0.0;
-    for (int c = 0; c < nyb; ++c) {
-      Yb[(2 * c) * FORCE_LANES + k] = Y[c].re;
-      Yb[(2 * c + 1) * FORCE_LANES + k] = Y[c].im;
-    }
-    if (!dRb) continue;
-    for (size_t i = 0; i < nrb; ++i) dRb[i * FORCE_LANES + k] = on ? dR[i] : 0.0;
-    for (int c = 0; c < nyb; ++c)
-      for (int a = 0; a < 3; ++a) {
-        dYb[(6 * c + 2 * a) * FORCE_LANES + k] = dY[3 * c + a].re;
-        dYb[(6 * c + 2 * a + 1) * FORCE_LANES + k] = dY[3 * c + a].im;
-      }
+    R[k] = k < nb ? &ws->nb_R[blk[k] * nrl] : ws->zeros;
+    Y[k] = &ws->nb_Y[(k < nb ? blk[k] : blk[0]) * (size_t)nylm].re;
   }
+  lanes_transpose(R, nrb, Rb);
+  lanes_transpose(Y, 2 * (size_t)nyb, Yb);
+  if (!dRb) return;
+  for (int k = 0; k < FORCE_LANES; ++k) {
+    R[k] = k < nb ? &ws->nb_dR[blk[k] * nrl] : ws->zeros;
+    Y[k] = &ws->nb_dY[3 * (k < nb ? blk[k] : blk[0]) * (size_t)nylm].re;
+  }
+  lanes_transpose(R, nrb, dRb);
+  lanes_transpose(Y, 6 * (size_t)nyb, dYb);
+}
+
+/* dgb[c][k] = g_c' of lane k's neighbour blk[k] (0 beyond nb), c < nkb (rows of nk in nb_dg). */
+static inline __attribute__((always_inline)) void block_gather_dg(const ace_atom_workspace *ws, const size_t *blk,
+                                                                  int nb, int nk, int nkb, double *restrict dgb)
+{
+  const double *G[FORCE_LANES];
+  for (int k = 0; k < FORCE_LANES; ++k) G[k] = k < nb ? &ws->nb_dg[blk[k] * (size_t)nk] : ws->zeros;
+  lanes_transpose(G, (size_t)nkb, dgb);
 }
 
 /* The fblk areas of a force block: R, R' [nrl][lanes], Y [2 nylm][lanes], dY [6 nylm][lanes],
@@ -779,8 +817,7 @@ ACEUQ_HOT void ace_weighted_gradients(const ace_evaluator *ev, ace_atom_workspac
       if (q < nq && ws->nb_mu[q] == mj) blk[nb++] = q;
       if (nb == 0 || (nb < FORCE_LANES && q < nq)) continue;
       block_gather(ev, ws, b, blk, nb, Rb, dRb, Yb, dYb);
-      for (int k = 0; k < FORCE_LANES; ++k) /* g_k' of the lanes (0 beyond nb) */
-        for (int c = 0; c < nkb; ++c) dgb[(size_t)c * FORCE_LANES + k] = k < nb ? ws->nb_dg[blk[k] * nk + c] : 0.0;
+      block_gather_dg(ws, blk, nb, nk, nkb, dgb);
       /* lane vectors of the block: rhat, 1/r, and where each neighbour's rows start in out */
       double rx[FORCE_LANES] = {0}, ry[FORCE_LANES] = {0}, rz[FORCE_LANES] = {0}, ir[FORCE_LANES] = {0};
       size_t base[FORCE_LANES];
@@ -884,8 +921,7 @@ ACEUQ_HOT void ace_weighted_gradients_mixed(const ace_evaluator *ev, ace_atom_wo
       if (q < nq && ws->nb_mu[q] == mj) blk[nb++] = q;
       if (nb == 0 || (nb < FORCE_LANES && q < nq)) continue;
       block_gather(ev, ws, b, blk, nb, Rb, dRb, Yb, dYb);
-      for (int k = 0; k < FORCE_LANES; ++k) /* g_k' of the lanes (0 beyond nb) */
-        for (int c = 0; c < nkb; ++c) dgb[(size_t)c * FORCE_LANES + k] = k < nb ? ws->nb_dg[blk[k] * nk + c] : 0.0;
+      block_gather_dg(ws, blk, nb, nk, nkb, dgb);
       if (Wor) { /* the double set */
         double rx[FORCE_LANES] = {0}, ry[FORCE_LANES] = {0}, rz[FORCE_LANES] = {0}, ir[FORCE_LANES] = {0};
         for (int k = 0; k < nb; ++k) {

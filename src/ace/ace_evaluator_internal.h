@@ -73,6 +73,7 @@ struct ace_atom_workspace {
                               * [2 nylm][lanes], dY (re, im) [6 nylm][lanes]; the lane-wise sums of A
                               * [nradmax][nylm][2][lanes] */
   float *fblk_f;             /* 2 FORCE_LANES neighbours in float: R, R', Y, dY, g' as in fblk */
+  double *zeros;             /* [nradmax (lmax+1) + nradbase] zeros: the rows of empty lanes */
   /* projection gradients (ace_projection_gradients), allocated on first use: */
   size_t gcap;               /* neighbours the D and G buffers hold */
   size_t gkmax;              /* columns of G per row */
