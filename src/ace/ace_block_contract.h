@@ -1,5 +1,5 @@
-/* ace_block_contract.h -- block_contract of ace_evaluator.c, written once for the number type
- * of a gathered block of neighbours.  Included by ace_evaluator.c once per instance (no include
+/* ace_block_contract.h -- block_contract and block_gradients of ace_evaluator.c, written once
+ * for the number type of a gathered block of neighbours.  Included by ace_evaluator.c once per instance (no include
  * guard) with NB_REAL (double or float: the block, the weights and the sums), NB_LANES (the
  * neighbours of a block, one NB_VEC), NB_VEC / NB_VEC_LOAD (the vector type and its loader) and
  * NB(name) (this instance's name for `name`). */
@@ -55,3 +55,44 @@ static inline __attribute__((always_inline)) void NB(block_contract)(
   }
 }
 
+
+/* The gradients of ns weight sets (row length ld; W1mj the rank-1 weights of species mj) along
+ * the nb neighbours blk[] of a gathered block, CONTRACT_SETS sets per contraction:
+ *   out[(nb_src 3 + a) ldo + s] = rad_s rhat_a + t_s,a / r   (written as double). */
+static inline __attribute__((always_inline)) void NB(block_gradients)(
+    const ace_evaluator *ev, const ace_atom_workspace *ws, const ace_bond *b, int mj, const size_t *blk, int nb,
+    const NB_REAL *Rb, const NB_REAL *dRb, const NB_REAL *Yb, const NB_REAL *dYb, const NB_REAL *dgb,
+    const NB_REAL *Wr, const NB_REAL *Wi, const NB_REAL *W1mj, size_t ld, size_t ns, double *out, size_t ldo)
+{
+  /* lane vectors of the block: rhat, 1/r, and where each neighbour's rows start in out */
+  NB_REAL rx[NB_LANES] = {0}, ry[NB_LANES] = {0}, rz[NB_LANES] = {0}, ir[NB_LANES] = {0};
+  size_t base[NB_LANES];
+  for (int k = 0; k < nb; ++k) {
+    const size_t u = blk[k];
+    rx[k] = (NB_REAL)ws->nb_rhat[3 * u];
+    ry[k] = (NB_REAL)ws->nb_rhat[3 * u + 1];
+    rz[k] = (NB_REAL)ws->nb_rhat[3 * u + 2];
+    ir[k] = (NB_REAL)(1.0 / ws->nb_r[u]);
+    base[k] = ws->nb_src[u] * 3 * ldo;
+  }
+  const NB_VEC rxv = NB_VEC_LOAD(rx), ryv = NB_VEC_LOAD(ry), rzv = NB_VEC_LOAD(rz), irv = NB_VEC_LOAD(ir);
+  for (size_t s = 0; s < ns;) {
+    const int sets = ns - s >= CONTRACT_SETS ? CONTRACT_SETS : 1;
+    NB_VEC rad[CONTRACT_SETS], t[3 * CONTRACT_SETS];
+    if (sets == CONTRACT_SETS)
+      NB(block_contract)(ev, b, mj, Rb, dRb, Yb, dYb, Wr + s, Wi + s, ld, CONTRACT_SETS, dgb, W1mj + s, b->nradbase,
+                         rad, t);
+    else
+      NB(block_contract)(ev, b, mj, Rb, dRb, Yb, dYb, Wr + s, Wi + s, ld, 1, dgb, W1mj + s, b->nradbase, rad, t);
+    for (int z = 0; z < sets; ++z, ++s) {
+      const NB_VEC ox = rad[z] * rxv + t[3 * z] * irv, oy = rad[z] * ryv + t[3 * z + 1] * irv,
+                   oz = rad[z] * rzv + t[3 * z + 2] * irv;
+      for (int k = 0; k < nb; ++k) {
+        double *o = &out[base[k] + s];
+        o[0] = (double)ox[k];
+        o[ldo] = (double)oy[k];
+        o[2 * ldo] = (double)oz[k];
+      }
+    }
+  }
+}

@@ -818,37 +818,7 @@ ACEUQ_HOT void ace_weighted_gradients(const ace_evaluator *ev, ace_atom_workspac
       if (nb == 0 || (nb < FORCE_LANES && q < nq)) continue;
       block_gather(ev, ws, b, blk, nb, Rb, dRb, Yb, dYb);
       block_gather_dg(ws, blk, nb, nk, nkb, dgb);
-      /* lane vectors of the block: rhat, 1/r, and where each neighbour's rows start in out */
-      double rx[FORCE_LANES] = {0}, ry[FORCE_LANES] = {0}, rz[FORCE_LANES] = {0}, ir[FORCE_LANES] = {0};
-      size_t base[FORCE_LANES];
-      for (int k = 0; k < nb; ++k) {
-        const size_t u = blk[k];
-        rx[k] = ws->nb_rhat[3 * u];
-        ry[k] = ws->nb_rhat[3 * u + 1];
-        rz[k] = ws->nb_rhat[3 * u + 2];
-        ir[k] = 1.0 / ws->nb_r[u];
-        base[k] = ws->nb_src[u] * 3 * ldo;
-      }
-      const force_vd rxv = force_vd_load(rx), ryv = force_vd_load(ry), rzv = force_vd_load(rz), irv = force_vd_load(ir);
-      for (size_t s = 0; s < ns;) {
-        const int sets = ns - s >= CONTRACT_SETS ? CONTRACT_SETS : 1;
-        force_vd rad[CONTRACT_SETS], t[3 * CONTRACT_SETS];
-        if (sets == CONTRACT_SETS)
-          block_contract(ev, b, mj, Rb, dRb, Yb, dYb, Wr + s, Wi + s, ld, CONTRACT_SETS, dgb, W1mj + s, nkb, rad, t);
-        else
-          block_contract(ev, b, mj, Rb, dRb, Yb, dYb, Wr + s, Wi + s, ld, 1, dgb, W1mj + s, nkb, rad, t);
-        for (int z = 0; z < sets; ++z, ++s) {
-          const force_vd radial = rad[z];
-          const force_vd ox = radial * rxv + t[3 * z] * irv, oy = radial * ryv + t[3 * z + 1] * irv,
-                         oz = radial * rzv + t[3 * z + 2] * irv;
-          for (int k = 0; k < nb; ++k) {
-            double *o = &out[base[k] + s];
-            o[0] = ox[k];
-            o[ldo] = oy[k];
-            o[2 * ldo] = oz[k];
-          }
-        }
-      }
+      block_gradients(ev, ws, b, mj, blk, nb, Rb, dRb, Yb, dYb, dgb, Wr, Wi, W1mj, ld, ns, out, ldo);
       nb = 0;
     }
   }
@@ -866,36 +836,7 @@ static inline __attribute__((always_inline)) void mixed_float_block(const ace_ev
   /* the rows of block_areas, 2 FORCE_LANES lanes each */
   const float *Rb = ws->fblk_f, *dRb = Rb + nrl * L16, *Yb = dRb + nrl * L16, *dYb = Yb + 2 * (size_t)ev->nylm * L16,
               *dgb = dYb + 6 * (size_t)ev->nylm * L16;
-  float rx[L16] = {0}, ry[L16] = {0}, rz[L16] = {0}, ir[L16] = {0};
-  size_t base[L16];
-  for (int k = 0; k < nb16; ++k) {
-    const size_t u = blk16[k];
-    rx[k] = (float)ws->nb_rhat[3 * u];
-    ry[k] = (float)ws->nb_rhat[3 * u + 1];
-    rz[k] = (float)ws->nb_rhat[3 * u + 2];
-    ir[k] = (float)(1.0 / ws->nb_r[u]);
-    base[k] = ws->nb_src[u] * 3 * ldo;
-  }
-  const force_vf rxv = force_vf_load(rx), ryv = force_vf_load(ry), rzv = force_vf_load(rz), irv = force_vf_load(ir);
-  for (size_t s = 0; s < ns;) {
-    const int sets = ns - s >= CONTRACT_SETS ? CONTRACT_SETS : 1;
-    force_vf rad[CONTRACT_SETS], t[3 * CONTRACT_SETS];
-    if (sets == CONTRACT_SETS)
-      block_contract_single(ev, b, mj, Rb, dRb, Yb, dYb, Wr + s, Wi + s, ldf, CONTRACT_SETS, dgb, W1mj + s,
-                            b->nradbase, rad, t);
-    else
-      block_contract_single(ev, b, mj, Rb, dRb, Yb, dYb, Wr + s, Wi + s, ldf, 1, dgb, W1mj + s, b->nradbase, rad, t);
-    for (int z = 0; z < sets; ++z, ++s) {
-      const force_vf ox = rad[z] * rxv + t[3 * z] * irv, oy = rad[z] * ryv + t[3 * z + 1] * irv,
-                     oz = rad[z] * rzv + t[3 * z + 2] * irv;
-      for (int k = 0; k < nb16; ++k) {
-        double *o = &out[base[k] + s];
-        o[0] = (double)ox[k];
-        o[ldo] = (double)oy[k];
-        o[2 * ldo] = (double)oz[k];
-      }
-    }
-  }
+  block_gradients_single(ev, ws, b, mj, blk16, nb16, Rb, dRb, Yb, dYb, dgb, Wr, Wi, W1mj, ldf, ns, out, ldo);
 }
 
 /* See ace_evaluator_internal.h.  Blocks of FORCE_LANES neighbours are gathered in double as for
@@ -922,26 +863,9 @@ ACEUQ_HOT void ace_weighted_gradients_mixed(const ace_evaluator *ev, ace_atom_wo
       if (nb == 0 || (nb < FORCE_LANES && q < nq)) continue;
       block_gather(ev, ws, b, blk, nb, Rb, dRb, Yb, dYb);
       block_gather_dg(ws, blk, nb, nk, nkb, dgb);
-      if (Wor) { /* the double set */
-        double rx[FORCE_LANES] = {0}, ry[FORCE_LANES] = {0}, rz[FORCE_LANES] = {0}, ir[FORCE_LANES] = {0};
-        for (int k = 0; k < nb; ++k) {
-          rx[k] = ws->nb_rhat[3 * blk[k]];
-          ry[k] = ws->nb_rhat[3 * blk[k] + 1];
-          rz[k] = ws->nb_rhat[3 * blk[k] + 2];
-          ir[k] = 1.0 / ws->nb_r[blk[k]];
-        }
-        force_vd rad, t[3];
-        block_contract(ev, b, mj, Rb, dRb, Yb, dYb, Wor, Woi, ld, 1, dgb, &Wo1[(size_t)mj * nk * ld], nkb, &rad, t);
-        const force_vd ox = rad * force_vd_load(rx) + t[0] * force_vd_load(ir),
-                       oy = rad * force_vd_load(ry) + t[1] * force_vd_load(ir),
-                       oz = rad * force_vd_load(rz) + t[2] * force_vd_load(ir);
-        for (int k = 0; k < nb; ++k) {
-          double *o = &out[ws->nb_src[blk[k]] * 3 * ldo + ns];
-          o[0] = ox[k];
-          o[ldo] = oy[k];
-          o[2 * ldo] = oz[k];
-        }
-      }
+      if (Wor) /* the double set, written as set ns */
+        block_gradients(ev, ws, b, mj, blk, nb, Rb, dRb, Yb, dYb, dgb, Wor, Woi, &Wo1[(size_t)mj * nk * ld], ld, 1,
+                        out + ns, ldo);
       /* into the next half of the float block (all rows: the contraction reads only the bond's) */
       float *fb = ws->fblk_f + half * FORCE_LANES;
       for (size_t i = 0; i < nrows; ++i) {
