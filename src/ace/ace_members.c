@@ -16,8 +16,6 @@
 ACEUQ_DOUBLE_VECTOR(member_vd, LANES)
 /* member lanes accumulated in registers at once by member_adjoints (4 vectors re + 4 im) */
 #define CHUNK_VECTORS 4
-/* Single precision: the float copies of the adjoints hold the members in rows of whole FLANES */
-#define FLANES 16
 
 /* One species.  The unique products of rank > 1 (idx sorted ascending, so equal products compare
  * equal) with their member coefficients h[u][s]; the adjoint updates of a product, one per factor,
@@ -45,7 +43,7 @@ struct ace_member_basis {
   size_t Mp;        /* M rounded up to whole vectors of LANES; the padding members are 0 */
   int own;          /* lane M - 1 is the potential's own coefficients */
   int single;       /* the members' (not the own lane's) gradients in float */
-  size_t Mf;        /* single: the members (M - own) rounded up to whole vectors of FLANES */
+  size_t Mf;        /* single: row length of the float weights (the members, M - own) */
   size_t nupd_max;  /* largest update list of a species */
   member_species *sp;
 };
@@ -235,9 +233,9 @@ aceuq_status ace_member_basis_create(const ace_evaluator *ev, size_t M, const do
   aceuq_status st = ACEUQ_OK;
   for (int e = 0; !st && e < ev->nel; ++e)
     st = member_species_build(ev, &ev->sp[e], lanes, mb->Mp, Dx, ldd, offset[e], &mb->sp[e], err);
-  mb->Mf = (M + FLANES - 1) / FLANES * FLANES;
+  mb->Mf = M;
   const size_t nk1 = (size_t)ev->nel * ev->nradbase;
-  for (int e = 0; !st && single && e < ev->nel; ++e) { /* the members' W1 in float, zero padding */
+  for (int e = 0; !st && single && e < ev->nel; ++e) { /* the members' W1 in float */
     member_species *m = &mb->sp[e];
     m->W1f = calloc((nk1 ? nk1 : 1) * mb->Mf, sizeof *m->W1f);
     if (!m->W1f) st = aceuq_error_set(err, ACEUQ_ERR_NOMEM, "member basis: out of memory");
@@ -276,11 +274,11 @@ static aceuq_status member_reserve(const ace_evaluator *ev, ace_atom_workspace *
     ws->mupd_cap = mb->nupd_max;
   }
   if (!mb->single) return ACEUQ_OK;
-  if (mb->Mf != ws->mfcap) { /* calloc: the padding members stay 0 */
-    free(ws->mWf);
-    ws->mWf = calloc(2 * na * mb->Mf, sizeof *ws->mWf);
-    ws->mfcap = ws->mWf ? mb->Mf : 0;
-    if (!ws->mWf) return aceuq_error_set(err, ACEUQ_ERR_NOMEM, "member gradients: out of memory");
+  if (mb->Mf > ws->mfcap) {
+    float *f = realloc(ws->mWf, 2 * na * mb->Mf * sizeof *f);
+    if (!f) return aceuq_error_set(err, ACEUQ_ERR_NOMEM, "member gradients: out of memory");
+    ws->mWf = f;
+    ws->mfcap = mb->Mf;
   }
   return ACEUQ_OK;
 }
