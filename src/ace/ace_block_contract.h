@@ -1,8 +1,22 @@
-/* ace_block_contract.h -- block_contract and block_gradients of ace_evaluator.c, written once
- * for the number type of a gathered block of neighbours.  Included by ace_evaluator.c once per instance (no include
+/* ace_block_contract.h -- block_areas, block_contract and block_gradients of ace_evaluator.c,
+ * written once for the number type of a gathered block of neighbours.  Included by ace_evaluator.c once per instance (no include
  * guard) with NB_REAL (double or float: the block, the weights and the sums), NB_LANES (the
  * neighbours of a block, one NB_VEC), NB_VEC / NB_VEC_LOAD (the vector type and its loader) and
  * NB(name) (this instance's name for `name`). */
+
+/* The areas of a block of NB_LANES neighbours at base (lane-minor rows, block_rows(ev) of them):
+ * R, R' [nrl][lanes], Y [2 nylm][lanes], dY [6 nylm][lanes], g' [nradbase][lanes] (the double
+ * block of ws->fblk is followed by the lane-wise A sums of density_block_sums). */
+static inline void NB(block_areas)(const ace_evaluator *ev, NB_REAL *base, NB_REAL **Rb, NB_REAL **dRb, NB_REAL **Yb,
+                                   NB_REAL **dYb, NB_REAL **dgb)
+{
+  const size_t nrl = (size_t)ev->nradmax * (ev->lmax + 1);
+  *Rb = base;
+  *dRb = *Rb + nrl * NB_LANES;
+  *Yb = *dRb + nrl * NB_LANES;
+  *dYb = *Yb + 2 * (size_t)ev->nylm * NB_LANES;
+  *dgb = *dYb + 6 * (size_t)ev->nylm * NB_LANES;
+}
 
 /* One gathered block of neighbours of bond b (species mj) against ns weight sets (ns a constant
  * of each inlined copy, <= CONTRACT_SETS: independent accumulators hide the add latency), set s

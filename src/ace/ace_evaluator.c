@@ -322,6 +322,13 @@ void ace_atom_workspace_free(ace_atom_workspace *ws)
   free(ws);
 }
 
+/* Rows of a gathered block of neighbours (block_areas): R, R' (nradmax (lmax+1) each), Y (2 nylm),
+ * dY (6 nylm), g' (nradbase). */
+static size_t block_rows(const ace_evaluator *ev)
+{
+  return 2 * (size_t)ev->nradmax * (ev->lmax + 1) + 8 * (size_t)ev->nylm + (size_t)ev->nradbase;
+}
+
 aceuq_status ace_atom_workspace_create(const ace_evaluator *ev, ace_atom_workspace **out, aceuq_error *err)
 {
   ace_atom_workspace *ws = calloc(1, sizeof *ws);
@@ -337,9 +344,9 @@ aceuq_status ace_atom_workspace_create(const ace_evaluator *ev, ace_atom_workspa
   ws->dE_drho = calloc(nd, sizeof *ws->dE_drho);
   ws->rho1 = calloc(nd, sizeof *ws->rho1);
   ws->prefix = calloc(ACE_MAX_RANK + 1, sizeof *ws->prefix);
-  const size_t nrl = (size_t)ev->nradmax * (ev->lmax + 1), nrows = 2 * nrl + 8 * (size_t)ev->nylm + (size_t)ev->nradbase;
+  const size_t nrows = block_rows(ev);
   ws->fblk = calloc((nrows + 2 * (size_t)ev->nradmax * ev->nylm) * FORCE_LANES, sizeof *ws->fblk);
-  ws->zeros = calloc(nrl + (size_t)ev->nradbase, sizeof *ws->zeros);
+  ws->zeros = calloc((size_t)ev->nradmax * (ev->lmax + 1) + (size_t)ev->nradbase, sizeof *ws->zeros);
   ws->fblk_f = calloc(nrows * 2 * FORCE_LANES, sizeof *ws->fblk_f);
   if (!ws->A || !ws->W || !ws->A1 || !ws->rho || !ws->dF || !ws->dE_drho || !ws->rho1 || !ws->prefix || !ws->fblk ||
       !ws->fblk_f || !ws->zeros) {
@@ -597,18 +604,35 @@ static inline __attribute__((always_inline)) void block_gather_dg(const ace_atom
   lanes_transpose(G, (size_t)nkb, dgb);
 }
 
-/* The fblk areas of a force block: R, R' [nrl][lanes], Y [2 nylm][lanes], dY [6 nylm][lanes],
- * g' [nradbase][lanes] (then the lane-wise A sums of density_block_sums). */
-static void block_areas(const ace_evaluator *ev, ace_atom_workspace *ws, double **Rb, double **dRb, double **Yb,
-                        double **dYb, double **dgb)
-{
-  const size_t nrl = (size_t)ev->nradmax * (ev->lmax + 1);
-  *Rb = ws->fblk;
-  *dRb = *Rb + nrl * FORCE_LANES;
-  *Yb = *dRb + nrl * FORCE_LANES;
-  *dYb = *Yb + 2 * (size_t)ev->nylm * FORCE_LANES;
-  *dgb = *dYb + 6 * (size_t)ev->nylm * FORCE_LANES;
-}
+#define CONTRACT_SETS 3 /* weight sets per call of block_contract */
+
+/* block_areas, block_contract and block_gradients in double (FORCE_LANES neighbours per vector) and
+ * in float (the _single copies, 2 FORCE_LANES neighbours per vector) */
+#define NB_REAL double
+#define NB_LANES FORCE_LANES
+#define NB_VEC force_vd
+#define NB_VEC_LOAD force_vd_load
+#define NB(name) name
+#include "ace_block_contract.h"
+#undef NB_REAL
+#undef NB_LANES
+#undef NB_VEC
+#undef NB_VEC_LOAD
+#undef NB
+
+ACEUQ_FLOAT_VECTOR(force_vf, 2 * FORCE_LANES)
+typedef float force_vf_half __attribute__((vector_size(FORCE_LANES * sizeof(float))));
+#define NB_REAL float
+#define NB_LANES (2 * FORCE_LANES)
+#define NB_VEC force_vf
+#define NB_VEC_LOAD force_vf_load
+#define NB(name) name##_single
+#include "ace_block_contract.h"
+#undef NB_REAL
+#undef NB_LANES
+#undef NB_VEC
+#undef NB_VEC_LOAD
+#undef NB
 
 /* A[mj][n][l][m >= 0] = sum over the nq cached neighbours of species mj of R_nl Y_lm,
  * FORCE_LANES neighbours at a time into lane-wise sums (ws->fblk), added up at the end. */
@@ -617,7 +641,7 @@ ACEUQ_HOT static void density_block_sums(const ace_evaluator *ev, ace_atom_works
   const ace_bond *b = &ev->model->bonds[mu_i * ev->nel + mj];
   const int L1 = b->lmax + 1, nyb = ace_ylm_count(b->lmax);
   double *Rb, *dRb, *Yb, *dYb, *dgb;
-  block_areas(ev, ws, &Rb, &dRb, &Yb, &dYb, &dgb);
+  block_areas(ev, ws->fblk, &Rb, &dRb, &Yb, &dYb, &dgb);
   double *restrict acc = dgb + (size_t)ev->nradbase * FORCE_LANES; /* [n][c][re, im][lanes] */
   memset(acc, 0, (size_t)b->nradmax * nyb * 2 * FORCE_LANES * sizeof *acc);
   size_t blk[FORCE_LANES];
@@ -748,36 +772,6 @@ static aceuq_status atomic_base(const ace_evaluator *ev, ace_atom_workspace *ws,
   return ACEUQ_OK;
 }
 
-#define CONTRACT_SETS 3 /* weight sets per call of block_contract */
-
-/* block_contract in double (FORCE_LANES neighbours per vector) and in float (block_contract_single,
- * 2 FORCE_LANES neighbours per vector) */
-#define NB_REAL double
-#define NB_LANES FORCE_LANES
-#define NB_VEC force_vd
-#define NB_VEC_LOAD force_vd_load
-#define NB(name) name
-#include "ace_block_contract.h"
-#undef NB_REAL
-#undef NB_LANES
-#undef NB_VEC
-#undef NB_VEC_LOAD
-#undef NB
-
-ACEUQ_FLOAT_VECTOR(force_vf, 2 * FORCE_LANES)
-typedef float force_vf_half __attribute__((vector_size(FORCE_LANES * sizeof(float))));
-#define NB_REAL float
-#define NB_LANES (2 * FORCE_LANES)
-#define NB_VEC force_vf
-#define NB_VEC_LOAD force_vf_load
-#define NB(name) name##_single
-#include "ace_block_contract.h"
-#undef NB_REAL
-#undef NB_LANES
-#undef NB_VEC
-#undef NB_VEC_LOAD
-#undef NB
-
 /* The angular part of dE/dr_ij for nb <= FORCE_LANES neighbours of one species mj (ws->nb_*
  * indices blk[]) with the atom's adjoints ws->W: radial[k] and tang[k][a] of block_contract;
  * lanes beyond nb hold zeros. */
@@ -786,7 +780,7 @@ ACEUQ_HOT static void force_block(const ace_evaluator *ev, ace_atom_workspace *w
 {
   const ace_bond *b = &ev->model->bonds[mu_i * ev->nel + mj];
   double *Rb, *dRb, *Yb, *dYb, *dgb;
-  block_areas(ev, ws, &Rb, &dRb, &Yb, &dYb, &dgb);
+  block_areas(ev, ws->fblk, &Rb, &dRb, &Yb, &dYb, &dgb);
   block_gather(ev, ws, b, blk, nb, Rb, dRb, Yb, dYb);
   force_vd rad, t[3];
   block_contract(ev, b, mj, Rb, dRb, Yb, dYb, &ws->W[0].re, &ws->W[0].im, 2, 1, NULL, NULL, 0, &rad, t);
@@ -806,7 +800,7 @@ ACEUQ_HOT void ace_weighted_gradients(const ace_evaluator *ev, ace_atom_workspac
   const int mu_i = ws->last_mu, nk = ev->nradbase;
   const size_t nq = ws->last_nq;
   double *Rb, *dRb, *Yb, *dYb, *dgb;
-  block_areas(ev, ws, &Rb, &dRb, &Yb, &dYb, &dgb);
+  block_areas(ev, ws->fblk, &Rb, &dRb, &Yb, &dYb, &dgb);
   for (int mj = 0; mj < ev->nel; ++mj) {
     const ace_bond *b = &ev->model->bonds[mu_i * ev->nel + mj];
     const int nkb = b->nradbase;
@@ -831,11 +825,8 @@ static inline __attribute__((always_inline)) void mixed_float_block(const ace_ev
                                                                     const float *Wi, const float *W1mj, size_t ldf,
                                                                     double *out, size_t ldo)
 {
-  enum { L16 = 2 * FORCE_LANES };
-  const size_t nrl = (size_t)ev->nradmax * (ev->lmax + 1);
-  /* the rows of block_areas, 2 FORCE_LANES lanes each */
-  const float *Rb = ws->fblk_f, *dRb = Rb + nrl * L16, *Yb = dRb + nrl * L16, *dYb = Yb + 2 * (size_t)ev->nylm * L16,
-              *dgb = dYb + 6 * (size_t)ev->nylm * L16;
+  float *Rb, *dRb, *Yb, *dYb, *dgb;
+  block_areas_single(ev, ws->fblk_f, &Rb, &dRb, &Yb, &dYb, &dgb);
   block_gradients_single(ev, ws, b, mj, blk16, nb16, Rb, dRb, Yb, dYb, dgb, Wr, Wi, W1mj, ldf, ns, out, ldo);
 }
 
@@ -849,10 +840,9 @@ ACEUQ_HOT void ace_weighted_gradients_mixed(const ace_evaluator *ev, ace_atom_wo
                                             double *out, size_t ldo)
 {
   const int mu_i = ws->last_mu, nk = ev->nradbase;
-  const size_t nq = ws->last_nq, nrl = (size_t)ev->nradmax * (ev->lmax + 1);
-  const size_t nrows = 2 * nrl + 8 * (size_t)ev->nylm + (size_t)nk;
+  const size_t nq = ws->last_nq, nrows = block_rows(ev);
   double *Rb, *dRb, *Yb, *dYb, *dgb;
-  block_areas(ev, ws, &Rb, &dRb, &Yb, &dYb, &dgb);
+  block_areas(ev, ws->fblk, &Rb, &dRb, &Yb, &dYb, &dgb);
   for (int mj = 0; mj < ev->nel; ++mj) {
     const ace_bond *b = &ev->model->bonds[mu_i * ev->nel + mj];
     const int nkb = b->nradbase;

@@ -89,9 +89,9 @@ struct ace_atom_workspace {
   size_t mcap;
   double *mWr, *mWi;         /* [nA][mcap]: adjoints of every member's energy on A (m >= 0 entries, folded) */
   ace_complex *mupd;         /* [mupd_cap]: the adjoint update values of one atom, in target order */
+  size_t mupd_cap;
   float *mWf;                /* [2 nA][mfcap]: float copies of the members' adjoints (single precision) */
   size_t mfcap;              /* members per row of mWf */
-  size_t mupd_cap;
 };
 
 /* Make the cached atom's A1 and nb_g, nb_dg available (after an energy-only
@@ -113,8 +113,8 @@ void ace_dA_dr_columns(const ace_evaluator *ev, ace_atom_workspace *ws, int mu_i
  * sum_{mu,k} W1[(mu nradbase + k) ld + s] A1[mu][k], with the adjoints folded onto m >= 0
  * (w_s(e) = Wr[e ld + s] + i Wi[e ld + s], e = a_index(mu, n, l, m >= 0)); needs nb_dg:
  *   out[(nb_src[q] 3 + a) ldo + s] = d E_s / d r_q,a   for every neighbour q inside the cutoff
- * (other entries untouched; ldo >= ns).  Neighbour blocks as in the atom's own forces: one gather per block,
- * one contraction per weight set. */
+ * (other entries untouched; ldo >= ns).  Neighbour blocks as in the atom's own forces: one gather
+ * per block, one contraction per weight set. */
 void ace_weighted_gradients(const ace_evaluator *ev, ace_atom_workspace *ws, size_t ns, const double *Wr,
                             const double *Wi, const double *W1, size_t ld, double *out, size_t ldo);
 /* The same for ns sets in single precision (float weights Wr, Wi, W1 with row length ldf; the
