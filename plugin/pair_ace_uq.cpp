@@ -65,7 +65,6 @@ void PairACEUQ::release_potential()
   std::vector<double>().swap(member_dev_);
   std::vector<double>().swap(chunk_dev_);
   std::vector<double>().swap(member_force_);
-  std::vector<double>().swap(member_dev_drij_);
   std::vector<double>().swap(force_std_);
   std::vector<double>().swap(energy_stats_);
   std::vector<double>().swap(epistemic_var_);
@@ -246,9 +245,9 @@ void PairACEUQ::compute(int eflag, int vflag)
     for (auto &c : chunk_atom_) c.clear();
   }
   const bool force_spread_now = grade_now && spread_ && force_spread_;
-  // member lanes, then the potential's own dE_i/dr_ij (lane M): on these steps the forces come from there;
-  // per neighbour 3 rows (x, y, z) of M + 1 lanes, per atom 3 rows of M member force deviations
-  const std::size_t M = spread_members_, M3 = 3 * M, L = M + 1, L3 = 3 * L;
+  // per atom (local and ghost) 3 rows (x, y, z) of M member force deviations; on these steps the forces
+  // come from the same pass (aceuq_spread_forces)
+  const std::size_t M3 = 3 * spread_members_;
   if (force_spread_now) {
     const std::size_t nall = (std::size_t)(nlocal + atom->nghost);
     if (member_force_.size() < (std::size_t)atom->nmax * M3) member_force_.resize((std::size_t)atom->nmax * M3);
@@ -267,8 +266,6 @@ void PairACEUQ::compute(int eflag, int vflag)
       nb_rij_.resize(3 * (size_t)jnum);
       nb_dE_.resize(3 * (size_t)jnum);
     }
-    if (force_spread_now && member_dev_drij_.size() < (std::size_t)jnum * L3)
-      member_dev_drij_.resize((std::size_t)jnum * L3);
     size_t n = 0;
     for (int jj = 0; jj < jnum; ++jj) {
       const int j = jlist[jj] & NEIGHMASK;
@@ -291,24 +288,11 @@ void PairACEUQ::compute(int eflag, int vflag)
                             force_spread_now ? nullptr : nb_dE_.data(), grade_now ? uq_kind_ : ACEUQ_PROJECTIONS_NONE, proj,
                             &err) != ACEUQ_OK)
       error->one(FLERR, "pair_style ace/uq: atom {} (step {}): {}", atom->tag[i], update->ntimestep, err.message);
-    if (force_spread_now) { /* every member's force deviations, from the A of this atom */
-      if (aceuq_spread_gradients(spread_, workspace_, mu_i, n, member_dev_drij_.data(), &err) != ACEUQ_OK)
-        error->one(FLERR, "pair_style ace/uq: force spreads, atom {} (step {}): {}", atom->tag[i],
-                   update->ntimestep, err.message);
-      double *fi = &member_force_[(std::size_t)i * M3];
-      for (size_t k = 0; k < n; ++k) {
-        double *fj = &member_force_[(std::size_t)nb_index_[k] * M3];
-        for (std::size_t a = 0; a < 3; ++a) {
-          const double *g = &member_dev_drij_[k * L3 + a * L];
-          double *fia = fi + a * M, *fja = fj + a * M;
-          nb_dE_[3 * k + a] = g[M];
-          for (std::size_t s = 0; s < M; ++s) {
-            fia[s] += g[s];
-            fja[s] -= g[s];
-          }
-        }
-      }
-    }
+    if (force_spread_now && /* every member's force deviations, summed into their rows, and this atom's forces */
+        aceuq_spread_forces(spread_, workspace_, mu_i, n, nb_index_.data(), i, member_force_.data(), nb_dE_.data(),
+                            &err) != ACEUQ_OK)
+      error->one(FLERR, "pair_style ace/uq: force spreads, atom {} (step {}): {}", atom->tag[i], update->ntimestep,
+                 err.message);
     if (grade_now) {
       atom_energy_[i] = energy;
       chunk_atom_[mu_i].push_back(i);
@@ -367,7 +351,7 @@ double PairACEUQ::memory_usage()
   bytes += 4.0 * nmax_ * sizeof(double) + (double)asi_.bytes_owned() + (double)local_asi_.bytes_owned() +
            (double)spread_offsets_.bytes_owned() + (double)spread_cov_.bytes_owned();
   for (const auto &c : chunk_proj_) bytes += (double)c.capacity() * sizeof(double);
-  bytes += (double)(member_dev_.capacity() + member_force_.capacity() + member_dev_drij_.capacity() +
+  bytes += (double)(member_dev_.capacity() + member_force_.capacity() +
                     force_std_.capacity() + epistemic_var_.capacity()) * sizeof(double);
   return bytes;
 }

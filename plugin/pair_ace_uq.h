@@ -150,7 +150,6 @@ class PairACEUQ : public Pair {
   bool force_spread_ = false;                    // spread forces
   aceuq_force_precision force_precision_ = ACEUQ_FORCES_DOUBLE; // spread_precision
   std::vector<double> member_force_;             // (nlocal + nghost) x 3 x members: dF_s
-  std::vector<double> member_dev_drij_;          // neighbours x 3 x (members + 1) of one atom
   std::vector<double> force_std_;                // nlocal
   std::vector<double> energy_stats_;             // 5 x nmax: energy std, lo, hi, std_epi, std_pops (fix pair)
 

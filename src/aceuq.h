@@ -546,6 +546,17 @@ ACEUQ_API aceuq_status aceuq_spread_enable_forces(aceuq_spread *sp, aceuq_force_
 ACEUQ_API int aceuq_spread_has_forces(const aceuq_spread *sp);
 ACEUQ_API aceuq_status aceuq_spread_gradients(const aceuq_spread *sp, aceuq_workspace *ws, int mu_i, size_t n,
                                               double *dev_drij, aceuq_error *err);
+/* The same summed straight into member force deviations (what a force loop needs; no n x 3 x
+ * (members+1) array): dF holds one row of 3 x members values per atom, dF[(row 3 + a) M + s];
+ * for each neighbour j inside the cutoff, row_of[j] its row (rows may repeat and equal row_i:
+ * periodic images),
+ *   dF[row_of[j]][a][s] -= g_j,a,s,   dF[row_i][a][s] += g_j,a,s,   g = d (b(i) . d_s) / d r_ij,a,
+ * and dE_drij[3 j + a] = dE_i / dr_ij,a of the potential (n x 3; 0 beyond the cutoff), from the
+ * same pass.  The numbers are those of aceuq_spread_gradients scattered the same way (to round-off:
+ * the sum over j is grouped differently). */
+ACEUQ_API aceuq_status aceuq_spread_forces(const aceuq_spread *sp, aceuq_workspace *ws, int mu_i, size_t n,
+                                           const int *row_of, int row_i, double *dF, double *dE_drij,
+                                           aceuq_error *err);
 /* Spread of one atom's member force vectors dF (3 x members: dF[a * M + s]):
  * sqrt(mean_s |dF_s - mean dF|^2). */
 ACEUQ_API double aceuq_spread_force_std(const double *dF, size_t M);

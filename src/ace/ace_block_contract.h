@@ -2,7 +2,9 @@
  * written once for the number type of a gathered block of neighbours.  Included by ace_evaluator.c once per instance (no include
  * guard) with NB_REAL (double or float: the block, the weights and the sums), NB_LANES (the
  * neighbours of a block, one NB_VEC), NB_VEC / NB_VEC_LOAD (the vector type and its loader) and
- * NB(name) (this instance's name for `name`). */
+ * NB(name) (this instance's name for `name`), NB_MASK (integer vector of NB_LANES shuffle indices),
+ * NB_LANE_LIST(F, x) ({F(0, x), ..., F(NB_LANES - 1, x)}) and NB(quad_double)(const NB_REAL *src) (four
+ * values as a quad_d). */
 
 /* The areas of a block of NB_LANES neighbours at base (lane-minor rows, block_rows(ev) of them):
  * R, R' [nrl][lanes], Y [2 nylm][lanes], dY [6 nylm][lanes], g' [nradbase][lanes] (the double
@@ -70,43 +72,123 @@ static inline __attribute__((always_inline)) void NB(block_contract)(
 }
 
 
-/* The gradients of ns weight sets (row length ld; W1mj the rank-1 weights of species mj) along
- * the nb neighbours blk[] of a gathered block, CONTRACT_SETS sets per contraction:
- *   out[(nb_src 3 + a) ldo + s] = rad_s rhat_a + t_s,a / r   (written as double). */
+/* Lane k of x0, x1, x2 as four consecutive values tup[4k .. 4k+3] = (x0[k], x1[k], x2[k], 0) for
+ * all NB_LANES lanes: two stages of two-vector shuffles (t_h holds x0, x1 of half h interleaved, u_j
+ * the quarter j of the lanes; tup is u_0 .. u_3). */
+static inline __attribute__((always_inline)) void NB(lane_triples)(NB_VEC x0, NB_VEC x1, NB_VEC x2, NB_REAL *tup)
+{
+  /* t_h[e] = x_(e mod 2)[h H + e / 2], H = NB_LANES / 2 */
+#define NB_T_(e, h) ((e) % 2 * NB_LANES + (h) * (NB_LANES / 2) + (e) / 2)
+  /* u_j[e] = t_h[2 i + z] for z = e mod 4 < 2, else x2[lane]: lane = j NB_LANES / 4 + e / 4 = h H + i */
+#define NB_LANE_(e, j) ((j) * (NB_LANES / 4) + (e) / 4)
+#define NB_U_(e, j)                                                                                             \
+  ((e) % 4 < 2 ? 2 * (NB_LANE_(e, j) % (NB_LANES / 2)) + (e) % 4 : NB_LANES + NB_LANE_(e, j))
+#define NB_KEEP_(e, x) ((e) % 4 == 3 ? 0 : 1)
+  static const NB_MASK t0m = NB_LANE_LIST(NB_T_, 0), t1m = NB_LANE_LIST(NB_T_, 1);
+  static const NB_MASK u0m = NB_LANE_LIST(NB_U_, 0), u1m = NB_LANE_LIST(NB_U_, 1), u2m = NB_LANE_LIST(NB_U_, 2),
+                       u3m = NB_LANE_LIST(NB_U_, 3);
+  static const NB_VEC keep = NB_LANE_LIST(NB_KEEP_, 0);
+#undef NB_T_
+#undef NB_LANE_
+#undef NB_U_
+#undef NB_KEEP_
+  const NB_VEC t0 = __builtin_shuffle(x0, x1, t0m), t1 = __builtin_shuffle(x0, x1, t1m);
+  const NB_VEC u0 = __builtin_shuffle(t0, x2, u0m) * keep, u1 = __builtin_shuffle(t0, x2, u1m) * keep,
+               u2 = __builtin_shuffle(t1, x2, u2m) * keep, u3 = __builtin_shuffle(t1, x2, u3m) * keep;
+  memcpy(tup, &u0, sizeof u0);
+  memcpy(tup + NB_LANES, &u1, sizeof u1);
+  memcpy(tup + 2 * NB_LANES, &u2, sizeof u2);
+  memcpy(tup + 3 * NB_LANES, &u3, sizeof u3);
+}
+
+/* The gradients g_s,a = rad_s rhat_a + t_s,a / r of ns weight sets (row length ld; W1mj the rank-1
+ * weights of species mj) along the nb neighbours blk[] of a gathered block, into sink (see
+ * grad_sink; written as double), and with own != NULL one more set (s = ns of the weights) into own;
+ * CONTRACT_SETS sets per contraction. */
 static inline __attribute__((always_inline)) void NB(block_gradients)(
     const ace_evaluator *ev, const ace_atom_workspace *ws, const ace_bond *b, int mj, const size_t *blk, int nb,
     const NB_REAL *Rb, const NB_REAL *dRb, const NB_REAL *Yb, const NB_REAL *dYb, const NB_REAL *dgb,
-    const NB_REAL *Wr, const NB_REAL *Wi, const NB_REAL *W1mj, size_t ld, size_t ns, double *out, size_t ldo)
+    const NB_REAL *Wr, const NB_REAL *Wi, const NB_REAL *W1mj, size_t ld, size_t ns, const grad_sink *sink,
+    const grad_sink *own)
 {
-  /* lane vectors of the block: rhat, 1/r, and where each neighbour's rows start in out */
+  /* lane vectors of the block: rhat, 1/r, and where each neighbour's rows start in the sinks */
   NB_REAL rx[NB_LANES] = {0}, ry[NB_LANES] = {0}, rz[NB_LANES] = {0}, ir[NB_LANES] = {0};
-  size_t base[NB_LANES];
+  size_t base[NB_LANES], obase[NB_LANES];
   for (int k = 0; k < nb; ++k) {
     const size_t u = blk[k];
     rx[k] = (NB_REAL)ws->nb_rhat[3 * u];
     ry[k] = (NB_REAL)ws->nb_rhat[3 * u + 1];
     rz[k] = (NB_REAL)ws->nb_rhat[3 * u + 2];
     ir[k] = (NB_REAL)(1.0 / ws->nb_r[u]);
-    base[k] = ws->nb_src[u] * 3 * ldo;
+    if (ns) base[k] = grad_sink_row(sink, ws->nb_src[u]);
+    if (own) obase[k] = grad_sink_row(own, ws->nb_src[u]);
   }
   const NB_VEC rxv = NB_VEC_LOAD(rx), ryv = NB_VEC_LOAD(ry), rzv = NB_VEC_LOAD(rz), irv = NB_VEC_LOAD(ir);
-  for (size_t s = 0; s < ns;) {
-    const int sets = ns - s >= CONTRACT_SETS ? CONTRACT_SETS : 1;
+  const size_t nsets = ns + (own != NULL);
+  for (size_t s = 0; s < nsets;) {
+    const int sets = nsets - s >= CONTRACT_SETS ? CONTRACT_SETS : 1;
     NB_VEC rad[CONTRACT_SETS], t[3 * CONTRACT_SETS];
     if (sets == CONTRACT_SETS)
       NB(block_contract)(ev, b, mj, Rb, dRb, Yb, dYb, Wr + s, Wi + s, ld, CONTRACT_SETS, dgb, W1mj + s, b->nradbase,
                          rad, t);
     else
       NB(block_contract)(ev, b, mj, Rb, dRb, Yb, dYb, Wr + s, Wi + s, ld, 1, dgb, W1mj + s, b->nradbase, rad, t);
+    if (sets == CONTRACT_SETS && s + 4 <= ns) {
+      /* the three sets of a lane and axis are consecutive in the sink: moved as 4 values from the lane
+       * triples, the 4th a 0 on set s + 3 (< ns), which a later contraction of this block writes */
+      _Static_assert(CONTRACT_SETS == 3, "the triples are written for three sets per contraction");
+      const size_t ldo = sink->ldo;
+      for (int a = 0; a < 3; ++a) {
+        const NB_VEC ra = a == 0 ? rxv : a == 1 ? ryv : rzv;
+        NB_REAL tup[4 * NB_LANES];
+        NB(lane_triples)(rad[0] * ra + t[a] * irv, rad[1] * ra + t[3 + a] * irv, rad[2] * ra + t[6 + a] * irv, tup);
+        const size_t col = (size_t)a * ldo + s;
+        if (!sink->row_of) {
+          for (int k = 0; k < nb; ++k) quad_d_store(&sink->out[base[k] + col], NB(quad_double)(&tup[4 * k]));
+          continue;
+        }
+        quad_d sum = {0.0, 0.0, 0.0, 0.0};
+        for (int k = 0; k < nb; ++k) {
+          const quad_d g = NB(quad_double)(&tup[4 * k]);
+          double *o = &sink->out[base[k] + col];
+          quad_d_store(o, quad_d_load(o) - g);
+          sum += g;
+        }
+        double *c = &sink->out[grad_sink_centre(sink) + col];
+        quad_d_store(c, quad_d_load(c) + sum);
+      }
+      s += CONTRACT_SETS;
+      continue;
+    }
     for (int z = 0; z < sets; ++z, ++s) {
       const NB_VEC ox = rad[z] * rxv + t[3 * z] * irv, oy = rad[z] * ryv + t[3 * z + 1] * irv,
                    oz = rad[z] * rzv + t[3 * z + 2] * irv;
-      for (int k = 0; k < nb; ++k) {
-        double *o = &out[base[k] + s];
-        o[0] = (double)ox[k];
-        o[ldo] = (double)oy[k];
-        o[2 * ldo] = (double)oz[k];
+      const grad_sink *sk = s < ns ? sink : own;
+      const size_t *bk = s < ns ? base : obase, ldo = sk->ldo, col = s < ns ? s : 0;
+      if (!sk->row_of) {
+        for (int k = 0; k < nb; ++k) {
+          double *o = &sk->out[bk[k] + col];
+          o[0] = (double)ox[k];
+          o[ldo] = (double)oy[k];
+          o[2 * ldo] = (double)oz[k];
+        }
+        continue;
       }
+      double cx = 0.0, cy = 0.0, cz = 0.0;
+      for (int k = 0; k < nb; ++k) {
+        double *o = &sk->out[bk[k] + col];
+        const double gx = (double)ox[k], gy = (double)oy[k], gz = (double)oz[k];
+        o[0] -= gx;
+        o[ldo] -= gy;
+        o[2 * ldo] -= gz;
+        cx += gx;
+        cy += gy;
+        cz += gz;
+      }
+      double *c = &sk->out[grad_sink_centre(sk) + col];
+      c[0] += cx;
+      c[ldo] += cy;
+      c[2 * ldo] += cz;
     }
   }
 }

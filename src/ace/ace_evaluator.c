@@ -606,18 +606,38 @@ static inline __attribute__((always_inline)) void block_gather_dg(const ace_atom
 
 #define CONTRACT_SETS 3 /* weight sets per call of block_contract */
 
+/* shuffle index vectors of the double (8 lanes) and float (16 lanes) blocks */
+typedef long long force_md __attribute__((vector_size(FORCE_LANES * sizeof(long long))));
+typedef int force_mf __attribute__((vector_size(2 * FORCE_LANES * sizeof(int))));
+#define LANE_LIST8(F, x) {F(0, x), F(1, x), F(2, x), F(3, x), F(4, x), F(5, x), F(6, x), F(7, x)}
+#define LANE_LIST16(F, x)                                                                                      \
+  {F(0, x), F(1, x), F(2, x), F(3, x), F(4, x), F(5, x), F(6, x), F(7, x),                                      \
+   F(8, x), F(9, x), F(10, x), F(11, x), F(12, x), F(13, x), F(14, x), F(15, x)}
+_Static_assert(FORCE_LANES == 8, "the lane lists are written for 8 double / 16 float lanes");
+ACEUQ_DOUBLE_VECTOR(quad_d, 4)
+ACEUQ_FLOAT_VECTOR(quad_f, 4)
+static inline __attribute__((always_inline)) quad_d quad_double(const double *src) { return quad_d_load(src); }
+static inline __attribute__((always_inline)) quad_d quad_double_single(const float *src)
+{
+  return __builtin_convertvector(quad_f_load(src), quad_d);
+}
+
 /* block_areas, block_contract and block_gradients in double (FORCE_LANES neighbours per vector) and
  * in float (the _single copies, 2 FORCE_LANES neighbours per vector) */
 #define NB_REAL double
 #define NB_LANES FORCE_LANES
 #define NB_VEC force_vd
 #define NB_VEC_LOAD force_vd_load
+#define NB_MASK force_md
+#define NB_LANE_LIST LANE_LIST8
 #define NB(name) name
 #include "ace_block_contract.h"
 #undef NB_REAL
 #undef NB_LANES
 #undef NB_VEC
 #undef NB_VEC_LOAD
+#undef NB_MASK
+#undef NB_LANE_LIST
 #undef NB
 
 ACEUQ_FLOAT_VECTOR(force_vf, 2 * FORCE_LANES)
@@ -626,12 +646,16 @@ typedef float force_vf_half __attribute__((vector_size(FORCE_LANES * sizeof(floa
 #define NB_LANES (2 * FORCE_LANES)
 #define NB_VEC force_vf
 #define NB_VEC_LOAD force_vf_load
+#define NB_MASK force_mf
+#define NB_LANE_LIST LANE_LIST16
 #define NB(name) name##_single
 #include "ace_block_contract.h"
 #undef NB_REAL
 #undef NB_LANES
 #undef NB_VEC
 #undef NB_VEC_LOAD
+#undef NB_MASK
+#undef NB_LANE_LIST
 #undef NB
 
 /* A[mj][n][l][m >= 0] = sum over the nq cached neighbours of species mj of R_nl Y_lm,
@@ -795,7 +819,8 @@ ACEUQ_HOT static void force_block(const ace_evaluator *ev, ace_atom_workspace *w
 /* See ace_evaluator_internal.h.  Per block of neighbours: one gather, then the weight sets
  * CONTRACT_SETS at a time. */
 ACEUQ_HOT void ace_weighted_gradients(const ace_evaluator *ev, ace_atom_workspace *ws, size_t ns, const double *Wr,
-                                      const double *Wi, const double *W1, size_t ld, double *out, size_t ldo)
+                                      const double *Wi, const double *W1, size_t ld, const grad_sink *sink,
+                                      const grad_sink *own)
 {
   const int mu_i = ws->last_mu, nk = ev->nradbase;
   const size_t nq = ws->last_nq;
@@ -812,7 +837,7 @@ ACEUQ_HOT void ace_weighted_gradients(const ace_evaluator *ev, ace_atom_workspac
       if (nb == 0 || (nb < FORCE_LANES && q < nq)) continue;
       block_gather(ev, ws, b, blk, nb, Rb, dRb, Yb, dYb);
       block_gather_dg(ws, blk, nb, nk, nkb, dgb);
-      block_gradients(ev, ws, b, mj, blk, nb, Rb, dRb, Yb, dYb, dgb, Wr, Wi, W1mj, ld, ns, out, ldo);
+      block_gradients(ev, ws, b, mj, blk, nb, Rb, dRb, Yb, dYb, dgb, Wr, Wi, W1mj, ld, ns, sink, own);
       nb = 0;
     }
   }
@@ -823,11 +848,11 @@ static inline __attribute__((always_inline)) void mixed_float_block(const ace_ev
                                                                     const ace_bond *b, int mj, const size_t *blk16,
                                                                     int nb16, size_t ns, const float *Wr,
                                                                     const float *Wi, const float *W1mj, size_t ldf,
-                                                                    double *out, size_t ldo)
+                                                                    const grad_sink *sink)
 {
   float *Rb, *dRb, *Yb, *dYb, *dgb;
   block_areas_single(ev, ws->fblk_f, &Rb, &dRb, &Yb, &dYb, &dgb);
-  block_gradients_single(ev, ws, b, mj, blk16, nb16, Rb, dRb, Yb, dYb, dgb, Wr, Wi, W1mj, ldf, ns, out, ldo);
+  block_gradients_single(ev, ws, b, mj, blk16, nb16, Rb, dRb, Yb, dYb, dgb, Wr, Wi, W1mj, ldf, ns, sink, NULL);
 }
 
 /* See ace_evaluator_internal.h.  Blocks of FORCE_LANES neighbours are gathered in double as for
@@ -836,8 +861,8 @@ static inline __attribute__((always_inline)) void mixed_float_block(const ace_ev
  * species' last, is contracted with the float sets. */
 ACEUQ_HOT void ace_weighted_gradients_mixed(const ace_evaluator *ev, ace_atom_workspace *ws, size_t ns,
                                             const float *Wr, const float *Wi, const float *W1, size_t ldf,
-                                            const double *Wor, const double *Woi, const double *Wo1, size_t ld,
-                                            double *out, size_t ldo)
+                                            const grad_sink *sink, const double *Wor, const double *Woi,
+                                            const double *Wo1, size_t ld, const grad_sink *own)
 {
   const int mu_i = ws->last_mu, nk = ev->nradbase;
   const size_t nq = ws->last_nq, nrows = block_rows(ev);
@@ -853,9 +878,9 @@ ACEUQ_HOT void ace_weighted_gradients_mixed(const ace_evaluator *ev, ace_atom_wo
       if (nb == 0 || (nb < FORCE_LANES && q < nq)) continue;
       block_gather(ev, ws, b, blk, nb, Rb, dRb, Yb, dYb);
       block_gather_dg(ws, blk, nb, nk, nkb, dgb);
-      if (Wor) /* the double set, written as set ns */
-        block_gradients(ev, ws, b, mj, blk, nb, Rb, dRb, Yb, dYb, dgb, Wor, Woi, &Wo1[(size_t)mj * nk * ld], ld, 1,
-                        out + ns, ldo);
+      if (own) /* the double set */
+        block_gradients(ev, ws, b, mj, blk, nb, Rb, dRb, Yb, dYb, dgb, Wor, Woi, &Wo1[(size_t)mj * nk * ld], ld, 0,
+                        NULL, own);
       /* into the next half of the float block (all rows: the contraction reads only the bond's) */
       float *fb = ws->fblk_f + half * FORCE_LANES;
       for (size_t i = 0; i < nrows; ++i) {
@@ -864,12 +889,12 @@ ACEUQ_HOT void ace_weighted_gradients_mixed(const ace_evaluator *ev, ace_atom_wo
       }
       for (int k = 0; k < nb; ++k) blk16[half * FORCE_LANES + k] = blk[k];
       nb16 = half * FORCE_LANES + nb; /* a first half is full unless it is the species' last block */
-      if (half) mixed_float_block(ev, ws, b, mj, blk16, nb16, ns, Wr, Wi, &W1[(size_t)mj * nk * ldf], ldf, out, ldo);
+      if (half) mixed_float_block(ev, ws, b, mj, blk16, nb16, ns, Wr, Wi, &W1[(size_t)mj * nk * ldf], ldf, sink);
       half = !half;
       nb = 0;
     }
     /* a first half alone (lanes never mix: the second half's old values go to lanes not written) */
-    if (half) mixed_float_block(ev, ws, b, mj, blk16, nb16, ns, Wr, Wi, &W1[(size_t)mj * nk * ldf], ldf, out, ldo);
+    if (half) mixed_float_block(ev, ws, b, mj, blk16, nb16, ns, Wr, Wi, &W1[(size_t)mj * nk * ldf], ldf, sink);
   }
 }
 

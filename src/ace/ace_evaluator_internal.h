@@ -109,21 +109,39 @@ size_t ace_neighbour_group(const ace_evaluator *ev, ace_atom_workspace *ws, int 
  * Re(w dA_c) = Re w * gD[2c] + Im w * gD[2c + 1]. */
 void ace_dA_dr_columns(const ace_evaluator *ev, ace_atom_workspace *ws, int mu_i, int mu, size_t cnt);
 
+/* Where ace_weighted_gradients puts g = d E_s / d r_q,a of weight set s along a neighbour q of the
+ * cached atom (j = nb_src[q], the caller's index of that neighbour):
+ *   row_of == NULL: out[(j 3 + a) ldo + s] = g;
+ *   else the LAMMPS-style force sums out[(row_of[j] 3 + a) ldo + s] -= g and, summed over q,
+ *        out[(row_i 3 + a) ldo + s] += g (rows of 3 ldo values, one per atom). */
+typedef struct grad_sink {
+  double *out;
+  size_t ldo;
+  const int *row_of;
+  int row_i;
+} grad_sink;
+static inline size_t grad_sink_row(const grad_sink *sk, size_t j)
+{
+  return (sk->row_of ? (size_t)sk->row_of[j] : j) * 3 * sk->ldo;
+}
+static inline size_t grad_sink_centre(const grad_sink *sk) { return (size_t)sk->row_i * 3 * sk->ldo; }
+
 /* Gradients of ns weighted sums of the cached atom's basis, E_s = Re sum_e w_s(e) A_e +
  * sum_{mu,k} W1[(mu nradbase + k) ld + s] A1[mu][k], with the adjoints folded onto m >= 0
- * (w_s(e) = Wr[e ld + s] + i Wi[e ld + s], e = a_index(mu, n, l, m >= 0)); needs nb_dg:
- *   out[(nb_src[q] 3 + a) ldo + s] = d E_s / d r_q,a   for every neighbour q inside the cutoff
- * (other entries untouched; ldo >= ns).  Neighbour blocks as in the atom's own forces: one gather
+ * (w_s(e) = Wr[e ld + s] + i Wi[e ld + s], e = a_index(mu, n, l, m >= 0)); needs nb_dg.  Sets
+ * s < ns go to sink, and with own != NULL set ns to own (as its set 0), for every neighbour inside
+ * the cutoff (other entries untouched).  Neighbour blocks as in the atom's own forces: one gather
  * per block, one contraction per weight set. */
 void ace_weighted_gradients(const ace_evaluator *ev, ace_atom_workspace *ws, size_t ns, const double *Wr,
-                            const double *Wi, const double *W1, size_t ld, double *out, size_t ldo);
+                            const double *Wi, const double *W1, size_t ld, const grad_sink *sink,
+                            const grad_sink *own);
 /* The same for ns sets in single precision (float weights Wr, Wi, W1 with row length ldf; the
- * blocks rounded to float, 2 FORCE_LANES neighbours per vector, the gradients written as double)
- * and, if Wor is not NULL, one more set in double (Wor, Woi, Wo1, row length ld) written as set ns:
- * out[(nb_src[q] 3 + a) ldo + s] for s < ns (float sets) and s = ns (the double set). */
+ * blocks rounded to float, 2 FORCE_LANES neighbours per vector, the gradients converted to double)
+ * and, if own is not NULL, one more set in double (Wor, Woi, Wo1, row length ld) into own. */
 void ace_weighted_gradients_mixed(const ace_evaluator *ev, ace_atom_workspace *ws, size_t ns, const float *Wr,
-                                  const float *Wi, const float *W1, size_t ldf, const double *Wor, const double *Woi,
-                                  const double *Wo1, size_t ld, double *out, size_t ldo);
+                                  const float *Wi, const float *W1, size_t ldf, const grad_sink *sink,
+                                  const double *Wor, const double *Woi, const double *Wo1, size_t ld,
+                                  const grad_sink *own);
 
 static inline int a_index(const ace_evaluator *ev, int mu, int n0, int l, int m)
 {

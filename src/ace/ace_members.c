@@ -375,7 +375,7 @@ ACEUQ_HOT static void member_adjoints(const member_species *m, ace_atom_workspac
 /* The members' gradients in single precision: float copies of their adjoints, then the
  * evaluator's blocks with the own lane (if any) in double. */
 static void member_gradients_single(const ace_evaluator *ev, const ace_member_basis *mb, const member_species *m,
-                                    ace_atom_workspace *ws, double *dev_drij)
+                                    ace_atom_workspace *ws, const grad_sink *sink, const grad_sink *own)
 {
   const size_t Mp = mb->Mp, Mf = mb->Mf, nm = mb->M - (size_t)mb->own;
   const size_t na = (size_t)ev->nel * ev->nradmax * ev->nlm;
@@ -387,12 +387,14 @@ static void member_gradients_single(const ace_evaluator *ev, const ace_member_ba
       Wi[e * Mf + s] = (float)ws->mWi[e * Mp + s];
     }
   }
-  ace_weighted_gradients_mixed(ev, ws, nm, Wr, Wi, m->W1f, Mf, mb->own ? ws->mWr + nm : NULL, ws->mWi + nm,
-                               m->W1 + nm, Mp, dev_drij, mb->M);
+  ace_weighted_gradients_mixed(ev, ws, nm, Wr, Wi, m->W1f, Mf, sink, ws->mWr + nm, ws->mWi + nm, m->W1 + nm, Mp,
+                               own);
 }
 
-aceuq_status ace_member_gradients(const ace_evaluator *ev, const ace_member_basis *mb, ace_atom_workspace *ws,
-                                  int mu_i, size_t n, double *dev_drij, aceuq_error *err)
+/* The members' adjoints of the atom cached in ws, then their gradients into sink (the members) and
+ * own (the own lane; NULL: not written). */
+static aceuq_status member_pass(const ace_evaluator *ev, const ace_member_basis *mb, ace_atom_workspace *ws, int mu_i,
+                                size_t n, const grad_sink *sink, const grad_sink *own, aceuq_error *err)
 {
   if (mb->nel != ev->nel) return aceuq_error_set(err, ACEUQ_ERR_MISMATCH, "member gradients: other potential");
   if (mu_i != ws->last_mu || n != ws->last_n)
@@ -402,13 +404,33 @@ aceuq_status ace_member_gradients(const ace_evaluator *ev, const ace_member_basi
   if (st) return st;
   st = member_reserve(ev, ws, mb, err);
   if (st) return st;
-  memset(dev_drij, 0, n * mb->M * 3 * sizeof *dev_drij);
   const member_species *m = &mb->sp[mu_i];
+  const size_t nm = mb->M - (size_t)mb->own;
+  if (!mb->own) own = NULL;
   member_adjoints(m, ws, mb->Mp);
-  if (!mb->single) {
-    ace_weighted_gradients(ev, ws, mb->M, ws->mWr, ws->mWi, m->W1, mb->Mp, dev_drij, mb->M);
-    return ACEUQ_OK;
-  }
-  member_gradients_single(ev, mb, m, ws, dev_drij);
+  if (!mb->single)
+    ace_weighted_gradients(ev, ws, nm, ws->mWr, ws->mWi, m->W1, mb->Mp, sink, own);
+  else
+    member_gradients_single(ev, mb, m, ws, sink, own);
   return ACEUQ_OK;
+}
+
+aceuq_status ace_member_gradients(const ace_evaluator *ev, const ace_member_basis *mb, ace_atom_workspace *ws,
+                                  int mu_i, size_t n, double *dev_drij, aceuq_error *err)
+{
+  const size_t nm = mb->M - (size_t)mb->own;
+  const grad_sink sink = {dev_drij, mb->M, NULL, 0}, own = {dev_drij + nm, mb->M, NULL, 0};
+  memset(dev_drij, 0, n * mb->M * 3 * sizeof *dev_drij);
+  return member_pass(ev, mb, ws, mu_i, n, &sink, &own, err);
+}
+
+aceuq_status ace_member_forces(const ace_evaluator *ev, const ace_member_basis *mb, ace_atom_workspace *ws, int mu_i,
+                               size_t n, const int *row_of, int row_i, double *dF, double *dE_drij, aceuq_error *err)
+{
+  const size_t nm = mb->M - (size_t)mb->own;
+  const grad_sink sink = {dF, nm, row_of, row_i}, own = {dE_drij, 1, NULL, 0};
+  if (dE_drij && !mb->own)
+    return aceuq_error_set(err, ACEUQ_ERR_VALUE, "member forces: the potential's own lane was not built");
+  if (dE_drij) memset(dE_drij, 0, 3 * n * sizeof *dE_drij);
+  return member_pass(ev, mb, ws, mu_i, n, &sink, dE_drij ? &own : NULL, err);
 }

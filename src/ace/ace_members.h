@@ -57,6 +57,13 @@ size_t ace_member_basis_products(const ace_member_basis *mb, int mu);
  * f_i,s += dev_drij[j][.][s], f_j,s -= dev_drij[j][.][s]. */
 aceuq_status ace_member_gradients(const ace_evaluator *ev, const ace_member_basis *mb, ace_atom_workspace *ws,
                                   int mu_i, size_t n, double *dev_drij, aceuq_error *err);
+/* The same summed into member force deviations, LAMMPS-style, without the n x 3 x M array: for
+ * the members s < M' (M' = M without the own lane) and each neighbour j inside the cutoff,
+ *   dF[(row_of[j] 3 + a) M' + s] -= g_j,a,s,   dF[(row_i 3 + a) M' + s] += sum_j g_j,a,s,
+ * and, if dE_drij is not NULL (needs the own lane), dE_drij[3 j + a] = dE_i / dr_ij,a of the
+ * potential (0 beyond the cutoff).  row_of[j] may repeat and equal row_i (periodic images). */
+aceuq_status ace_member_forces(const ace_evaluator *ev, const ace_member_basis *mb, ace_atom_workspace *ws, int mu_i,
+                               size_t n, const int *row_of, int row_i, double *dF, double *dE_drij, aceuq_error *err);
 
 #ifdef __cplusplus
 }

@@ -24,6 +24,7 @@
  * in-plane periodicity); frames without a cell are clusters. */
 #include "cli.h"
 
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -75,12 +76,17 @@ static int evaluate_frame(const aceuq_potential *pot, const aceuq_frame *f, cons
   aceuq_neighbor_list *nl = NULL;
   aceuq_workspace *ws = NULL;
   int rc = 1;
-  int *mu_j = NULL;
-  double *rij = NULL, *dE = NULL, *dev = NULL;
-  /* with force spreads: the members' lanes and, last, the potential's own dE_i/dr_ij (L = M + 1) */
-  const size_t M = res->spread ? aceuq_spread_members(res->spread) : 0, L = M ? M + 1 : 0;
+  int *mu_j = NULL, *row = NULL;
+  double *rij = NULL, *dE = NULL;
+  /* with force spreads: the members' force deviations summed by the core into res->member_forces
+   * (rows of the neighbours' atoms), the forces from the same pass */
+  const size_t M = res->spread ? aceuq_spread_members(res->spread) : 0;
   int pbc[3] = {0, 0, 0};
   if (f->has_cell) memcpy(pbc, f->pbc, sizeof pbc);
+  if (M && f->natoms > (size_t)INT_MAX) {
+    fprintf(stderr, "aceuq: force spreads: %zu atoms in one frame, at most %d\n", f->natoms, INT_MAX);
+    goto done;
+  }
   if (aceuq_neighbor_list_build(f->natoms, f->positions, f->has_cell ? f->cell : NULL, pbc,
                                 aceuq_potential_cutoff(pot, -1, -1), &nl, &err) != ACEUQ_OK ||
       aceuq_workspace_create(pot, &ws, &err) != ACEUQ_OK) {
@@ -94,14 +100,17 @@ static int evaluate_frame(const aceuq_potential *pot, const aceuq_frame *f, cons
     void *a = realloc(mu_j, (n ? n : 1) * sizeof *mu_j), *b = realloc(rij, (n ? 3 * n : 3) * sizeof *rij);
     if (a) mu_j = a;
     if (b) rij = b;
-    void *c = realloc(dE, (n ? 3 * n : 3) * sizeof *dE), *g = M ? realloc(dev, (n ? n : 1) * L * 3 * sizeof *dev) : dev;
+    void *c = realloc(dE, (n ? 3 * n : 3) * sizeof *dE), *g = realloc(row, (n ? n : 1) * sizeof *row);
     if (c) dE = c;
-    if (g) dev = g;
-    if (!a || !b || !c || (M && !g)) {
+    if (g) row = g;
+    if (!a || !b || !c || !g) {
       fprintf(stderr, "aceuq: out of memory\n");
       goto done;
     }
-    for (size_t k = 0; k < n; ++k) mu_j[k] = mu[index[k]];
+    for (size_t k = 0; k < n; ++k) {
+      mu_j[k] = mu[index[k]];
+      row[k] = (int)index[k];
+    }
     memcpy(rij, disp, 3 * n * sizeof *rij);
     double e;
     double *proj = kind != ACEUQ_PROJECTIONS_NONE ? &res->proj[i * res->nproj_max] : NULL;
@@ -111,20 +120,10 @@ static int evaluate_frame(const aceuq_potential *pot, const aceuq_frame *f, cons
       cli_report(ctx, &err);
       goto done;
     }
-    if (M && aceuq_spread_gradients(res->spread, ws, mu[i], n, dev, &err) != ACEUQ_OK) {
+    if (M && aceuq_spread_forces(res->spread, ws, mu[i], n, row, (int)i, res->member_forces, dE, &err) != ACEUQ_OK) {
       cli_report("force spreads", &err);
       goto done;
     }
-    for (size_t k = 0; M && k < n; ++k) /* as the pair style: forces from the potential's lane */
-      for (size_t a = 0; a < 3; ++a) {
-        const double *g = &dev[(k * 3 + a) * L];
-        double *fi = &res->member_forces[(i * 3 + a) * M], *fj = &res->member_forces[(index[k] * 3 + a) * M];
-        dE[3 * k + a] = g[M];
-        for (size_t s = 0; s < M; ++s) {
-          fi[s] += g[s];
-          fj[s] -= g[s];
-        }
-      }
     res->energies[i] = e;
     res->energy += e;
     for (size_t k = 0; k < n; ++k) {
@@ -147,7 +146,7 @@ done:
   free(mu_j);
   free(rij);
   free(dE);
-  free(dev);
+  free(row);
   aceuq_workspace_free(ws);
   aceuq_neighbor_list_free(nl);
   return rc;

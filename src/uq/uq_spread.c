@@ -275,6 +275,15 @@ aceuq_status aceuq_spread_gradients(const aceuq_spread *sp, aceuq_workspace *ws,
                               dev_drij, err);
 }
 
+aceuq_status aceuq_spread_forces(const aceuq_spread *sp, aceuq_workspace *ws, int mu_i, size_t n, const int *row_of,
+                                 int row_i, double *dF, double *dE_drij, aceuq_error *err)
+{
+  if (!sp->forces) return aceuq_error_set(err, ACEUQ_ERR_VALUE, "spread: force spreads not enabled");
+  if (mu_i < 0 || mu_i >= sp->nel) return aceuq_error_set(err, ACEUQ_ERR_VALUE, "spread: species %d out of range", mu_i);
+  return ace_member_forces(potential_evaluator(sp->pot), sp->forces, workspace_atom_cache(ws), mu_i, n, row_of, row_i,
+                           dF, dE_drij, err);
+}
+
 double aceuq_spread_force_std(const double *dF, size_t M)
 {
   double m[3] = {0.0, 0.0, 0.0}, s2 = 0.0;

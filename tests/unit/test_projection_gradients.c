@@ -12,7 +12,8 @@
  * holds the rank-1 basis, its derivatives or neither), bit for bit, and their own lane is the
  * atom's dE_i/dr_ij for a linear potential; in single precision (float blocks of 16 neighbours,
  * neighbourhoods of 1..40 neighbours so that blocks are full, half and partial) the members agree
- * with double to 1e-5 of their largest gradient and the own lane is the double one bit for bit. */
+ * with double to 1e-5 of their largest gradient and the own lane is the double one bit for bit;
+ * the member force sums of ace_member_forces equal the scattered gradients (check_member_forces). */
 #include "ace_evaluator.h"
 #include "ace_io.h"
 #include "ace_members.h"
@@ -32,15 +33,32 @@ static double uniform(unsigned long long *s)
   return (double)(*s >> 11) / 9007199254740992.0;
 }
 
+/* r times a random unit vector, into d[0..2] */
+static void random_bond(unsigned long long *seed, double r, double *d)
+{
+  const double z = 2.0 * uniform(seed) - 1.0, phi = 6.283185307179586 * uniform(seed), s = sqrt(1.0 - z * z);
+  d[0] = r * s * cos(phi);
+  d[1] = r * s * sin(phi);
+  d[2] = r * z;
+}
+
+/* Where each species' columns start in a member matrix (projection order); returns the row length. */
+static size_t member_offsets(const ace_evaluator *ev, size_t offset[8])
+{
+  size_t ldd = 0;
+  for (int mu = 0; mu < ace_evaluator_model(ev)->nelements && mu < 8; ++mu) {
+    offset[mu] = ldd;
+    ldd += ace_evaluator_projection_size(ev, mu, ACE_PROJECTIONS_LINEAR);
+  }
+  return ldd;
+}
+
 static void neighbourhood(const ace_evaluator *ev, int nel, unsigned long long *seed, int *mu, double *rij)
 {
   const double rmax = ace_evaluator_cutoff(ev, -1, -1);
   for (int j = 0; j < NNB; ++j) {
-    double r = j == NNB - 1 ? rmax + 0.5 : 2.0 + (rmax - 2.2) * uniform(seed); /* the last: beyond the cutoff */
-    double z = 2.0 * uniform(seed) - 1.0, phi = 6.283185307179586 * uniform(seed), s = sqrt(1.0 - z * z);
-    rij[3 * j] = r * s * cos(phi);
-    rij[3 * j + 1] = r * s * sin(phi);
-    rij[3 * j + 2] = r * z;
+    const double r = j == NNB - 1 ? rmax + 0.5 : 2.0 + (rmax - 2.2) * uniform(seed); /* the last: beyond the cutoff */
+    random_bond(seed, r, &rij[3 * j]);
     mu[j] = (int)(uniform(seed) * nel) % nel;
   }
 }
@@ -51,11 +69,8 @@ static void check_member_gradients(const ace_evaluator *ev, ace_atom_workspace *
 {
   const int nel = ace_evaluator_model(ev)->nelements;
   enum { M = 3 };
-  size_t offset[8], ldd = 0;
-  for (int mu = 0; mu < nel && mu < 8; ++mu) {
-    offset[mu] = ldd;
-    ldd += ace_evaluator_projection_size(ev, mu, ACE_PROJECTIONS_LINEAR);
-  }
+  size_t offset[8];
+  const size_t ldd = member_offsets(ev, offset);
   unsigned long long seed = 777;
   double *D = malloc(M * ldd * sizeof *D);
   for (size_t k = 0; k < M * ldd; ++k) D[k] = uniform(&seed) - 0.5;
@@ -116,11 +131,8 @@ static void check_single_precision(const ace_evaluator *ev, ace_atom_workspace *
   const int nel = ace_evaluator_model(ev)->nelements;
   enum { NMAX = 40 };
   static const size_t counts[] = {1, 3, 20}; /* members: 3 sets of block_contract, 1 left over, both */
-  size_t offset[8], ldd = 0;
-  for (int mu = 0; mu < nel && mu < 8; ++mu) {
-    offset[mu] = ldd;
-    ldd += ace_evaluator_projection_size(ev, mu, ACE_PROJECTIONS_LINEAR);
-  }
+  size_t offset[8];
+  const size_t ldd = member_offsets(ev, offset);
   unsigned long long seed = 4242;
   const double rmax = ace_evaluator_cutoff(ev, -1, -1);
   double worst = 0.0;
@@ -141,11 +153,7 @@ static void check_single_precision(const ace_evaluator *ev, ace_atom_workspace *
         int mu[NMAX];
         double rij[3 * NMAX], e, scale = 0.0, dmax = 0.0;
         for (int j = 0; j < n; ++j) {
-          const double r = 2.0 + (rmax - 2.2) * uniform(&seed), z = 2.0 * uniform(&seed) - 1.0;
-          const double phi = 6.283185307179586 * uniform(&seed), s = sqrt(1.0 - z * z);
-          rij[3 * j] = r * s * cos(phi);
-          rij[3 * j + 1] = r * s * sin(phi);
-          rij[3 * j + 2] = r * z;
+          random_bond(&seed, 2.0 + (rmax - 2.2) * uniform(&seed), &rij[3 * j]);
           mu[j] = j % 5 == 4 ? (nel - 1) : 0; /* mostly one species: long runs of it */
         }
         CHECK(ace_evaluate_atom(ev, ws, mu_i, (size_t)n, mu, rij, &e, NULL, ACE_PROJECTIONS_LINEAR, NULL, &err) ==
@@ -173,6 +181,85 @@ static void check_single_precision(const ace_evaluator *ev, ace_atom_workspace *
          "own lane %s\n", path, worst, own_same ? "identical" : "DIFFERS");
   CHECK(worst > 0.0 && worst < 1e-5);
   CHECK(own_same);
+}
+
+/* ace_member_forces (the sums a force loop needs, straight from the blocks) against the gradients of
+ * ace_member_gradients scattered here in double, in both precisions, members 8 and 20 (sets stored
+ * three at a time and one at a time); rows repeat and meet the centre's row (periodic images), and
+ * dF starts non-zero (the pass adds).  Also the member gradients of 20 members against 20 bases of
+ * one member each (one set per contraction: the grouped stores checked lane by lane). */
+static void check_member_forces(const ace_evaluator *ev, ace_atom_workspace *ws, const char *path)
+{
+  const int nel = ace_evaluator_model(ev)->nelements;
+  enum { NMAX = 40, ROWS = 6 };
+  static const size_t counts[] = {8, 20};
+  size_t offset[8];
+  const size_t ldd = member_offsets(ev, offset);
+  unsigned long long seed = 99173;
+  const double rmax = ace_evaluator_cutoff(ev, -1, -1);
+  double worst = 0.0, worst_one = 0.0;
+  int own_same = 1;
+  aceuq_error err;
+  aceuq_error_clear(&err);
+  for (size_t c = 0; c < sizeof counts / sizeof counts[0]; ++c)
+    for (int single = 0; single <= 1; ++single) {
+      const size_t M = counts[c], L = M + 1;
+      double *D = malloc(M * ldd * sizeof *D);
+      for (size_t k = 0; k < M * ldd; ++k) D[k] = 1e-2 * (uniform(&seed) - 0.5);
+      ace_member_basis *mb = NULL, *one[20] = {NULL};
+      CHECK(ace_member_basis_create(ev, M, D, ldd, offset, 1, single, &mb, &err) == ACEUQ_OK);
+      const int by_one = M == 20 && !single;
+      for (size_t s = 0; by_one && s < M; ++s)
+        CHECK(ace_member_basis_create(ev, 1, D + s * ldd, ldd, offset, 1, 0, &one[s], &err) == ACEUQ_OK);
+      double *g = malloc(NMAX * 3 * L * sizeof *g), *g1 = malloc(NMAX * 3 * 2 * sizeof *g1);
+      double ref[ROWS * 3 * 20], dF[ROWS * 3 * 20], init[ROWS * 3 * 20], dE[3 * NMAX];
+      for (int n = 1; mb && n <= NMAX; n += 3)
+        for (int mu_i = 0; mu_i < nel; ++mu_i) {
+          int mu[NMAX], row_of[NMAX];
+          double rij[3 * NMAX], e, scale = 0.0, dmax = 0.0;
+          const int row_i = (int)(uniform(&seed) * ROWS) % ROWS;
+          for (int j = 0; j < n; ++j) {
+            random_bond(&seed, j == n - 1 && n > 4 ? rmax + 0.3 : 2.0 + (rmax - 2.2) * uniform(&seed), &rij[3 * j]);
+            mu[j] = j % 5 == 4 ? (nel - 1) : 0;
+            row_of[j] = (int)(uniform(&seed) * ROWS) % ROWS;
+          }
+          CHECK(ace_evaluate_atom(ev, ws, mu_i, (size_t)n, mu, rij, &e, NULL, ACE_PROJECTIONS_LINEAR, NULL, &err) ==
+                ACEUQ_OK);
+          CHECK(ace_member_gradients(ev, mb, ws, mu_i, (size_t)n, g, &err) == ACEUQ_OK);
+          for (size_t k = 0; k < ROWS * 3 * M; ++k) init[k] = dF[k] = ref[k] = uniform(&seed) - 0.5;
+          for (int j = 0; j < n; ++j)
+            for (size_t a = 0; a < 3; ++a)
+              for (size_t s = 0; s < M; ++s) {
+                const double v = g[((size_t)j * 3 + a) * L + s];
+                ref[((size_t)row_i * 3 + a) * M + s] += v;
+                ref[((size_t)row_of[j] * 3 + a) * M + s] -= v;
+                scale = fmax(scale, fabs(v));
+              }
+          CHECK(ace_member_forces(ev, mb, ws, mu_i, (size_t)n, row_of, row_i, dF, dE, &err) == ACEUQ_OK);
+          for (size_t k = 0; k < ROWS * 3 * M; ++k) dmax = fmax(dmax, fabs((dF[k] - init[k]) - (ref[k] - init[k])));
+          for (int j = 0; j < n; ++j)
+            for (int a = 0; a < 3; ++a) own_same &= dE[3 * j + a] == g[((size_t)j * 3 + a) * L + M];
+          if (scale > 0) worst = fmax(worst, dmax / scale);
+          for (size_t s = 0; by_one && s < M; ++s) {
+            CHECK(ace_member_gradients(ev, one[s], ws, mu_i, (size_t)n, g1, &err) == ACEUQ_OK);
+            for (int j = 0; j < n; ++j)
+              for (int a = 0; a < 3; ++a)
+                worst_one = fmax(worst_one, fabs(g1[((size_t)j * 3 + a) * 2] - g[((size_t)j * 3 + a) * L + s]) /
+                                                fmax(scale, 1e-300));
+          }
+        }
+      for (size_t s = 0; by_one && s < M; ++s) ace_member_basis_free(one[s]);
+      free(g);
+      free(g1);
+      ace_member_basis_free(mb);
+      free(D);
+    }
+  printf("%s: member forces summed by the pass vs scattered gradients (8, 20 members; double, single): %.1e of "
+         "the largest gradient; forces %s; 20 members vs one at a time: %.1e\n",
+         path, worst, own_same ? "identical" : "DIFFER", worst_one);
+  CHECK(worst < 1e-12);
+  CHECK(own_same);
+  CHECK(worst_one < 1e-12);
 }
 
 static void check_potential(const char *path, int linear)
@@ -234,6 +321,7 @@ static void check_potential(const char *path, int linear)
   }
   check_member_gradients(ev, ws, path, linear);
   if (linear) check_single_precision(ev, ws, path);
+  if (linear) check_member_forces(ev, ws, path);
   ace_atom_workspace_free(ws);
   ace_evaluator_free(ev);
 }
