@@ -38,8 +38,28 @@ static inline __attribute__((always_inline)) void NB(block_contract)(
     const NB_VEC dg = NB_VEC_LOAD(&dgb[(size_t)k * NB_LANES]);
     for (int s = 0; s < ns; ++s) rad[s] += W1[(size_t)k * ld + (size_t)s] * dg;
   }
-  for (int l = 0; l <= b->lmax; ++l)
-    for (int m = 0; m <= l; ++m) {
+  for (int l = 0; l <= b->lmax; ++l) {
+    /* m = 0: Y_l0 and its gradient are real (their imaginary rows are zeros), so only Re w enters */
+    NB_VEC Pr[CONTRACT_SETS] = {{0}}, Qr[CONTRACT_SETS] = {{0}};
+    for (int nn = 0; nn < b->nradmax; ++nn) {
+      const size_t e = (size_t)a_index(ev, mj, nn, l, 0) * ld;
+      const NB_VEC Rv = NB_VEC_LOAD(&Rb[(size_t)(nn * L1 + l) * NB_LANES]);
+      const NB_VEC dRv = NB_VEC_LOAD(&dRb[(size_t)(nn * L1 + l) * NB_LANES]);
+      for (int s = 0; s < ns; ++s) {
+        const NB_REAL wr = Wr[e + (size_t)s];
+        Pr[s] += wr * Rv;
+        Qr[s] += wr * dRv;
+      }
+    }
+    const size_t c0 = (size_t)ace_ylm_index(l, 0);
+    const NB_REAL *y0 = &Yb[2 * c0 * NB_LANES], *d0 = &dYb[6 * c0 * NB_LANES];
+    for (int s = 0; s < ns; ++s) {
+      rad[s] += Qr[s] * NB_VEC_LOAD(y0);
+      tx[s] += Pr[s] * NB_VEC_LOAD(d0);
+      ty[s] += Pr[s] * NB_VEC_LOAD(d0 + 2 * NB_LANES);
+      tz[s] += Pr[s] * NB_VEC_LOAD(d0 + 4 * NB_LANES);
+    }
+    for (int m = 1; m <= l; ++m) {
       NB_VEC Pr[CONTRACT_SETS] = {{0}}, Pi[CONTRACT_SETS] = {{0}}, Qr[CONTRACT_SETS] = {{0}},
                Qi[CONTRACT_SETS] = {{0}};
       for (int nn = 0; nn < b->nradmax; ++nn) {
@@ -63,6 +83,7 @@ static inline __attribute__((always_inline)) void NB(block_contract)(
         tz[s] += Pr[s] * NB_VEC_LOAD(d + 4 * NB_LANES) - Pi[s] * NB_VEC_LOAD(d + 5 * NB_LANES);
       }
     }
+  }
   for (int s = 0; s < ns; ++s) {
     rad_out[s] = rad[s];
     t_out[3 * s] = tx[s];

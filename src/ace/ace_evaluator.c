@@ -680,10 +680,10 @@ ACEUQ_HOT static void density_block_sums(const ace_evaluator *ev, ace_atom_works
         for (int m = 0; m <= l; ++m) {
           const size_t c = (size_t)ace_ylm_index(l, m);
           double *a = &acc[((size_t)nn * nyb + c) * 2 * FORCE_LANES];
-          const force_vd re = force_vd_load(a) + Rv * force_vd_load(&Yb[2 * c * FORCE_LANES]);
-          const force_vd im = force_vd_load(a + FORCE_LANES) + Rv * force_vd_load(&Yb[(2 * c + 1) * FORCE_LANES]);
-          force_vd_store(a, re);
-          force_vd_store(a + FORCE_LANES, im);
+          force_vd_store(a, force_vd_load(a) + Rv * force_vd_load(&Yb[2 * c * FORCE_LANES]));
+          if (m > 0) /* Y_l0 is real: its imaginary sums stay 0 */
+            force_vd_store(a + FORCE_LANES,
+                           force_vd_load(a + FORCE_LANES) + Rv * force_vd_load(&Yb[(2 * c + 1) * FORCE_LANES]));
         }
       }
     nb = 0;
