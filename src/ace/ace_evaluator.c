@@ -747,13 +747,12 @@ static aceuq_status atomic_base(const ace_evaluator *ev, ace_atom_workspace *ws,
     double *R = &ws->nb_R[q * nrl], *dR = &ws->nb_dR[q * nrl], c;
     const ace_bond *b = &model->bonds[pair];
     double *G = &ws->nb_G[q * ev->ndensmax];
+    /* with rank1, the rank-1 basis itself from the same row: projections (and their gradients) */
     st = ace_bond_splines_eval_energy(&ev->splines[pair], r, R, dR, G, &ws->nb_dG[q * ev->ndensmax], &c,
-                                      &ws->nb_dc[q], err);
+                                      &ws->nb_dc[q], rank1 != RANK1_NONE ? g : NULL,
+                                      rank1 == RANK1_GRADIENTS ? dg : NULL, err);
     for (int p = 0; !st && p < nd; ++p) ws->rho1[p] += G[p];
-    if (!st && rank1 != RANK1_NONE) { /* the rank-1 basis itself: projections (and their gradients) */
-      st = ace_bond_splines_eval_basis(&ev->splines[pair], r, g, rank1 == RANK1_GRADIENTS ? dg : NULL, err);
-      for (int k = 0; !st && k < b->nradbase; ++k) ws->A1[mj * nk + k] += g[k];
-    }
+    for (int k = 0; !st && rank1 != RANK1_NONE && k < b->nradbase; ++k) ws->A1[mj * nk + k] += g[k];
     if (st) return aceuq_error_prefix(err, "neighbour at distance %.6g of a %s atom", r, model->elements[mu_i]);
     double *rh = &ws->nb_rhat[3 * q];
     rh[0] = d[0] / r;

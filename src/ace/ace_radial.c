@@ -321,9 +321,10 @@ void ace_bond_splines_release_full(ace_bond_splines *sp)
 }
 
 ACEUQ_HOT aceuq_status ace_bond_splines_eval_energy(const ace_bond_splines *sp, double r, double *R, double *dR,
-                                                    double *G, double *dG, double *c, double *dc, aceuq_error *err)
+                                                    double *G, double *dG, double *c, double *dc, double *g,
+                                                    double *dg, aceuq_error *err)
 {
-  const int NR = sp->nradmax * (sp->lmax + 1), nc = sp->ncontract, ne = sp->nefunc;
+  const int NR = sp->nradmax * (sp->lmax + 1), nc = sp->ncontract, ne = sp->nefunc, K = sp->nradbase;
   const double *row = NULL, s = sp->scale;
   double w = 0.0;
   const aceuq_status st = spline_locate(sp, r, sp->ecoef, sp->estride, &row, &w, err);
@@ -332,11 +333,14 @@ ACEUQ_HOT aceuq_status ace_bond_splines_eval_energy(const ace_bond_splines *sp, 
     for (int f = 0; f < NR; ++f) R[f] = dR[f] = 0.0;
     for (int p = 0; p < nc; ++p) G[p] = dG[p] = 0.0;
     *c = *dc = 0.0;
+    for (int k = 0; g && k < K; ++k) g[k] = 0.0;
+    for (int k = 0; g && dg && k < K; ++k) dg[k] = 0.0;
     return ACEUQ_OK;
   }
   hermite_range(row, ne, 0, NR, w, s, R, dR);
   hermite_range(row, ne, NR, nc, w, s, G, dG);
   hermite_range(row, ne, ne - 1, 1, w, s, c, dc);
+  if (g) hermite_range(row + 4 * (size_t)ne, K, 0, K, w, s, g, dg);
   return ACEUQ_OK;
 }
 

@@ -105,10 +105,12 @@ static inline void ace_bond_splines_prefetch(const ace_bond_splines *sp, double 
   for (size_t k = 0; k < len; k += 8) __builtin_prefetch(row + k);
 }
 
-/* From the energy table: R, dR [nradmax*(lmax+1)], G, dG [ncontract], c, dc [1].
- * Same distance checks as ace_bond_splines_eval. */
+/* From the energy table: R, dR [nradmax*(lmax+1)], G, dG [ncontract], c, dc [1], and unless g is
+ * NULL the basis block of the same row, g and (unless dg is NULL) dg [nradbase] (the values of
+ * ace_bond_splines_eval_basis).  Same distance checks as ace_bond_splines_eval. */
 aceuq_status ace_bond_splines_eval_energy(const ace_bond_splines *sp, double r, double *R, double *dR, double *G,
-                                          double *dG, double *c, double *dc, aceuq_error *err);
+                                          double *dG, double *c, double *dc, double *g, double *dg,
+                                          aceuq_error *err);
 /* From the energy table's basis block: g [nradbase] and, unless dg is NULL, dg (the same
  * values as ace_bond_splines_eval's). */
 aceuq_status ace_bond_splines_eval_basis(const ace_bond_splines *sp, double r, double *g, double *dg,

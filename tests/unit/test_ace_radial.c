@@ -337,12 +337,14 @@ int main(void)
       int same = 1;
       for (int n = 3; n < sp.nlut + 40; n += 11) {
         const double r = h * (n + 0.37);
-        double gb[8], dgb[8], gv[8], Rb[NFMAX], dRb[NFMAX], G[2], dG[2], cb, dcb;
+        double gb[8], dgb[8], gv[8], Rb[NFMAX], dRb[NFMAX], G[2], dG[2], cb, dcb, ge[8], dge[8], gev[8];
         CHECK(ace_bond_splines_eval(&sp, r, g, dg, R, dR, &c, &dc_, &err) == ACEUQ_OK);
         CHECK(ace_bond_splines_eval_basis(&sp, r, gb, dgb, &err) == ACEUQ_OK);
         CHECK(ace_bond_splines_eval_basis(&sp, r, gv, NULL, &err) == ACEUQ_OK);
-        CHECK(ace_bond_splines_eval_energy(&sp, r, Rb, dRb, G, dG, &cb, &dcb, &err) == ACEUQ_OK);
+        CHECK(ace_bond_splines_eval_energy(&sp, r, Rb, dRb, G, dG, &cb, &dcb, ge, dge, &err) == ACEUQ_OK);
+        CHECK(ace_bond_splines_eval_energy(&sp, r, Rb, dRb, G, dG, &cb, &dcb, gev, NULL, &err) == ACEUQ_OK);
         for (int k = 0; k < 8; ++k) same &= gb[k] == g[k] && dgb[k] == dg[k] && gv[k] == g[k];
+        for (int k = 0; k < 8; ++k) same &= ge[k] == g[k] && dge[k] == dg[k] && gev[k] == g[k];
         for (int f = 0; f < NR; ++f) same &= Rb[f] == R[f] && dRb[f] == dR[f];
         same &= cb == c && dcb == dc_ && fabs(G[1] - g[1]) <= 1e-15 * (1 + fabs(g[1]));
       }
@@ -357,11 +359,11 @@ int main(void)
         double gb[8], dgb[8], Rb[NFMAX], dRb[NFMAX], G[2], dG[2], cb, dcb;
         double ga[8], dga[8], Ra[NFMAX], dRa[NFMAX], Ga[2], dGa[2], ca, dca;
         CHECK(ace_bond_splines_eval_basis(&sp, r, gb, dgb, &err) == ACEUQ_OK);
-        CHECK(ace_bond_splines_eval_energy(&sp, r, Rb, dRb, G, dG, &cb, &dcb, &err) == ACEUQ_OK);
+        CHECK(ace_bond_splines_eval_energy(&sp, r, Rb, dRb, G, dG, &cb, &dcb, NULL, NULL, &err) == ACEUQ_OK);
         ace_bond_splines_release_full(&sp);
         CHECK(sp.coef == NULL);
         CHECK(ace_bond_splines_eval_basis(&sp, r, ga, dga, &err) == ACEUQ_OK);
-        CHECK(ace_bond_splines_eval_energy(&sp, r, Ra, dRa, Ga, dGa, &ca, &dca, &err) == ACEUQ_OK);
+        CHECK(ace_bond_splines_eval_energy(&sp, r, Ra, dRa, Ga, dGa, &ca, &dca, NULL, NULL, &err) == ACEUQ_OK);
         int kept = ca == cb && dca == dcb && Ga[0] == G[0] && Ga[1] == G[1];
         for (int k = 0; k < 8; ++k) kept &= ga[k] == gb[k] && dga[k] == dgb[k];
         for (int f = 0; f < NR; ++f) kept &= Ra[f] == Rb[f] && dRa[f] == dRb[f];
