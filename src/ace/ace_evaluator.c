@@ -726,7 +726,7 @@ static aceuq_status atomic_base(const ace_evaluator *ev, ace_atom_workspace *ws,
   const int zbl = model->inner_cutoff_type == ACE_INNER_CUTOFF_ZBL;
   double rho_core = 0.0, dmin = HUGE_VAL;
   size_t q = 0, qmin = (size_t)-1;
-  enum { AHEAD = 4 }; /* neighbours whose spline rows are requested before they are needed */
+  enum { AHEAD = 8 }; /* neighbours whose spline rows are requested before they are needed */
   for (size_t j = 0; j < n; ++j) {
     const int mj = mu_j[j];
     if (mj < 0 || mj >= nel)
