@@ -11,11 +11,14 @@
 #include <string.h>
 
 /* Members are processed LANES at a time with the GCC/Clang vector extension
- * (one AVX2 or two SSE2 registers). */
-#define LANES 4
+ * (one AVX-512, two AVX2 or four SSE2 registers). */
+#define LANES 8
 ACEUQ_DOUBLE_VECTOR(member_vd, LANES)
-/* member lanes accumulated in registers at once by member_adjoints (4 vectors re + 4 im) */
-#define CHUNK_VECTORS 4
+/* member vectors whose adjoint sums member_adjoints keeps in registers in one pass over the
+ * updates: 5 (10 AVX-512 registers re + im, members + own up to 40 in one pass: each coefficient
+ * row is read once per atom), 2 on machines with 16 registers */
+#define CHUNK_VECTORS 5
+#define CHUNK_VECTORS_NARROW 2
 
 /* One species.  The unique products of rank > 1 (idx sorted ascending, so equal products compare
  * equal) with their member coefficients h[u][s]; the adjoint updates of a product, one per factor,
@@ -333,14 +336,20 @@ ACEUQ_HOT static void member_update_values(const member_species *m, const ace_co
 }
 
 /* W_s(e) = sum over the updates k of target e of h[u_k][s] d_k, for the nv * LANES members from
- * c0, in registers (nv <= CHUNK_VECTORS; a constant in each inlined copy). */
+ * c0, in registers (nv <= CHUNK_VECTORS; a constant in each inlined copy); the coefficient rows
+ * (at random places, 40 KB .. 1 MB) requested AHEAD updates before they are needed. */
 static inline __attribute__((always_inline)) void member_target_sums(const member_species *m, const ace_complex *d,
                                                                      size_t Mp, size_t c0, int nv, double *Wr,
                                                                      double *Wi)
 {
+  enum { AHEAD = 8 }; /* updates whose coefficient rows are requested before they are needed */
   for (size_t i = 0; i < m->ntarget; ++i) {
     member_vd ar[CHUNK_VECTORS] = {0}, ai[CHUNK_VECTORS] = {0};
     for (size_t k = m->tfirst[i]; k < m->tfirst[i + 1]; ++k) {
+      if (k + AHEAD < m->nupd) {
+        const double *hn = &m->h[(size_t)m->upd_u[k + AHEAD] * Mp + c0];
+        for (int v = 0; v < nv; ++v) __builtin_prefetch(hn + v * LANES);
+      }
       const double *h = &m->h[(size_t)m->upd_u[k] * Mp + c0];
       const double dr = d[k].re, di = d[k].im;
       for (int v = 0; v < nv; ++v) {
@@ -361,12 +370,14 @@ static inline __attribute__((always_inline)) void member_target_sums(const membe
 ACEUQ_HOT static void member_adjoints(const member_species *m, ace_atom_workspace *ws, size_t Mp)
 {
   member_update_values(m, ws->A, ws->mupd);
-  for (size_t c0 = 0; c0 < Mp; c0 += CHUNK_VECTORS * LANES) {
+  const size_t chunk = aceuq_wide_registers() ? CHUNK_VECTORS : CHUNK_VECTORS_NARROW;
+  for (size_t c0 = 0; c0 < Mp; c0 += chunk * LANES) {
     const size_t left = (Mp - c0) / LANES;
-    switch (left >= CHUNK_VECTORS ? CHUNK_VECTORS : (int)left) {
+    switch (left >= chunk ? (int)chunk : (int)left) {
       case 1: member_target_sums(m, ws->mupd, Mp, c0, 1, ws->mWr, ws->mWi); break;
       case 2: member_target_sums(m, ws->mupd, Mp, c0, 2, ws->mWr, ws->mWi); break;
       case 3: member_target_sums(m, ws->mupd, Mp, c0, 3, ws->mWr, ws->mWi); break;
+      case 4: member_target_sums(m, ws->mupd, Mp, c0, 4, ws->mWr, ws->mWi); break;
       default: member_target_sums(m, ws->mupd, Mp, c0, CHUNK_VECTORS, ws->mWr, ws->mWi); break;
     }
   }
