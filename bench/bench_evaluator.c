@@ -7,9 +7,10 @@
  * Each timing repeats the pass over all atoms for >= 0.3 s, best of 3.  Also prints
  * the total energy and sum |F| so that a change of the evaluator that moves numbers
  * beyond round-off is visible.  For a linear .yaml also the member forces of a posterior
- * (what `spread forces` does per atom): energy + projections, then aceuq_spread_gradients
- * for 8 and 32 random members plus the potential's own lane, whose forces replace the
- * force pass -- compare with E+F; then the same with the members in single precision
+ * (what `spread forces` does per atom): energy + projections, then aceuq_spread_forces
+ * (the member force deviations of 8 and 32 random members summed into per-atom rows, and the
+ * potential's own forces from the same pass, which replaces the force pass) -- compare with
+ * E+F; then the same with the members in single precision
  * (spread_precision single).   usage: bench_evaluator [POT.yaml|POT.yace ...]
  * (default: the Cu potentials of ../shared/reference and potentials/Cu.yaml) */
 #define _POSIX_C_SOURCE 200809L
@@ -26,14 +27,14 @@ typedef struct env {
   int *mu;
   double *pos, cell[9];
   aceuq_neighbor_list *nl;
-  int *mj;
+  int *mj, *row;
   double *dE, *proj;
 } env;
 
 /* one pass over all atoms; returns the total energy, adds sum |dE/dr| to *fsum; with sp (not
- * NULL) also the members' gradients of every atom into dev */
+ * NULL) also the member force deviations, summed into dF (one row of 3 x members per atom) */
 static double pass(const aceuq_potential *pot, aceuq_workspace *ws, env *e, int forces, int proj,
-                   const aceuq_spread *sp, double *dev, double *fsum)
+                   const aceuq_spread *sp, double *dF, double *fsum)
 {
   aceuq_error err;
   double total = 0.0;
@@ -41,12 +42,15 @@ static double pass(const aceuq_potential *pot, aceuq_workspace *ws, env *e, int 
     const size_t *index;
     const double *disp;
     const size_t m = aceuq_neighbor_list_get(e->nl, i, &index, &disp, NULL);
-    for (size_t q = 0; q < m; ++q) e->mj[q] = e->mu[index[q]];
+    for (size_t q = 0; q < m; ++q) {
+      e->mj[q] = e->mu[index[q]];
+      e->row[q] = (int)index[q];
+    }
     double en;
     if (aceuq_evaluate_atom(pot, ws, e->mu[i], m, e->mj, disp, &en, forces ? e->dE : NULL,
                             proj ? ACEUQ_PROJECTIONS_LINEAR : ACEUQ_PROJECTIONS_NONE, proj ? e->proj : NULL,
                             &err) != ACEUQ_OK ||
-        (sp && aceuq_spread_gradients(sp, ws, e->mu[i], m, dev, &err) != ACEUQ_OK)) {
+        (sp && aceuq_spread_forces(sp, ws, e->mu[i], m, e->row, (int)i, dF, e->dE, &err) != ACEUQ_OK)) {
       fprintf(stderr, "bench_evaluator: %s\n", err.message);
       exit(1);
     }
@@ -58,7 +62,7 @@ static double pass(const aceuq_potential *pot, aceuq_workspace *ws, env *e, int 
 }
 
 static double time_passes(const aceuq_potential *pot, aceuq_workspace *ws, env *e, int forces, int proj,
-                          const aceuq_spread *sp, double *dev)
+                          const aceuq_spread *sp, double *dF)
 {
   double best = 1e30;
   for (int rep = 0; rep < 3; ++rep) {
@@ -66,7 +70,7 @@ static double time_passes(const aceuq_potential *pot, aceuq_workspace *ws, env *
     const double t0 = bench_now();
     double t;
     do {
-      pass(pot, ws, e, forces, proj, sp, dev, NULL);
+      pass(pot, ws, e, forces, proj, sp, dF, NULL);
       ++k;
       t = bench_now() - t0;
     } while (t < 0.3);
@@ -75,25 +79,25 @@ static double time_passes(const aceuq_potential *pot, aceuq_workspace *ws, env *
   return 1e6 * best / (double)e->n;
 }
 
-/* energy + projections, then every member's gradients (and the potential's own, lane M) */
-static double time_members(const aceuq_potential *pot, aceuq_workspace *ws, env *e, size_t M, size_t nmax,
+/* energy + projections, then every member's force deviations (and the potential's own forces) */
+static double time_members(const aceuq_potential *pot, aceuq_workspace *ws, env *e, size_t M,
                            aceuq_force_precision precision)
 {
   aceuq_error err;
   size_t K = 0;
   for (int mu = 0; mu < aceuq_potential_num_elements(pot); ++mu)
     K += aceuq_potential_projection_size(pot, mu, ACEUQ_PROJECTIONS_LINEAR);
-  double *D = malloc(M * K * sizeof *D), *dev = malloc(nmax * (M + 1) * 3 * sizeof *dev);
+  double *D = malloc(M * K * sizeof *D), *dF = calloc(e->n * 3 * M, sizeof *dF);
   unsigned long long seed = 7;
   for (size_t q = 0; q < M * K; ++q) D[q] = 1e-3 * (bench_uniform(&seed) - 0.5);
   aceuq_spread *sp = NULL;
   double best = -1.0;
   if (aceuq_spread_create_shared(pot, M, D, &sp, &err) == ACEUQ_OK &&
       aceuq_spread_enable_forces(sp, precision, &err) == ACEUQ_OK)
-    best = time_passes(pot, ws, e, 0, 1, sp, dev);
+    best = time_passes(pot, ws, e, 0, 1, sp, dF);
   aceuq_spread_free(sp);
   free(D);
-  free(dev);
+  free(dF);
   return best;
 }
 
@@ -139,6 +143,7 @@ static void bench(const char *path)
     if (m > nmax) nmax = m;
   }
   e.mj = malloc(nmax * sizeof *e.mj);
+  e.row = malloc(nmax * sizeof *e.row);
   e.dE = malloc(3 * nmax * sizeof *e.dE);
   const size_t K = aceuq_potential_projection_size(pot, 0, ACEUQ_PROJECTIONS_LINEAR);
   e.proj = malloc((K ? K : 1) * sizeof *e.proj);
@@ -152,7 +157,7 @@ static void bench(const char *path)
          (double)nsum / (double)e.n, te, tf, tp, etot, fsum);
   for (int single = 0; single <= 1; ++single)
     for (size_t M = 8; K && M <= 32; M *= 4) {
-      const double tm = time_members(pot, ws, &e, M, nmax, single ? ACEUQ_FORCES_SINGLE : ACEUQ_FORCES_DOUBLE);
+      const double tm = time_members(pot, ws, &e, M, single ? ACEUQ_FORCES_SINGLE : ACEUQ_FORCES_DOUBLE);
       if (tm > 0)
         printf("%-40s   member forces (%s), %2zu members + own: E+proj+gradients %8.2f us/atom = %.2f x E+F\n", "",
                single ? "single" : "double", M, tm, tm / tf);
@@ -160,6 +165,7 @@ static void bench(const char *path)
   aceuq_workspace_free(ws);
   aceuq_neighbor_list_free(e.nl);
   free(e.mj);
+  free(e.row);
   free(e.dE);
   free(e.proj);
   free(e.pos);

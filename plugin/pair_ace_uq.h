@@ -19,7 +19,8 @@
  * (one more GEMM per chunk; aceuq_spread_deviations; the offsets held once per node), read by
  * compute uq/spread;
  * with `spread forces` also every member's force deviation dF_s on every atom
- * (aceuq_spread_gradients after each atom: M-wide adjoints on the same A; ghost
+ * (aceuq_spread_forces after each atom: M-wide adjoints on the same A, summed by the core into
+ * the rows of the atom and its neighbours; ghost
  * contributions by reverse communication of members x 3 values per atom) and
  * per owned atom the force spread sqrt(mean_s |dF_s - mean dF|^2).
  *
