@@ -122,6 +122,37 @@ static inline __attribute__((always_inline)) void NB(lane_triples)(NB_VEC x0, NB
   memcpy(tup + 3 * NB_LANES, &u3, sizeof u3);
 }
 
+/* Lane k of x0, x1 as two consecutive values tup[2k], tup[2k+1] (the first stage of lane_triples). */
+static inline __attribute__((always_inline)) void NB(lane_pairs)(NB_VEC x0, NB_VEC x1, NB_REAL *tup)
+{
+#define NB_T_(e, h) ((e) % 2 * NB_LANES + (h) * (NB_LANES / 2) + (e) / 2)
+  static const NB_MASK t0m = NB_LANE_LIST(NB_T_, 0), t1m = NB_LANE_LIST(NB_T_, 1);
+#undef NB_T_
+  const NB_VEC t0 = __builtin_shuffle(x0, x1, t0m), t1 = __builtin_shuffle(x0, x1, t1m);
+  memcpy(tup, &t0, sizeof t0);
+  memcpy(tup + NB_LANES, &t1, sizeof t1);
+}
+
+/* In block_gradients: lane k's W consecutive values tup[W k ..] (as VT, W doubles, by CONV) into
+ * sink at column col of each lane's row: stored, or subtracted from the neighbours' rows with
+ * their sum added to the centre's row. */
+#define NB_SINK_LANES_(VT, CONV, W)                                                                       \
+  do {                                                                                                    \
+    if (!sink->row_of) {                                                                                  \
+      for (int k = 0; k < nb; ++k) VT##_store(&sink->out[base[k] + col], CONV(&tup[(W) * k]));           \
+      break;                                                                                              \
+    }                                                                                                     \
+    VT sum_ = {0};                                                                                        \
+    for (int k = 0; k < nb; ++k) {                                                                        \
+      const VT g_ = CONV(&tup[(W) * k]);                                                                  \
+      double *o_ = &sink->out[base[k] + col];                                                             \
+      VT##_store(o_, VT##_load(o_) - g_);                                                                 \
+      sum_ += g_;                                                                                         \
+    }                                                                                                     \
+    double *c_ = &sink->out[grad_sink_centre(sink) + col];                                                \
+    VT##_store(c_, VT##_load(c_) + sum_);                                                                 \
+  } while (0)
+
 /* The gradients g_s,a = rad_s rhat_a + t_s,a / r of ns weight sets (row length ld; W1mj the rank-1
  * weights of species mj) along the nb neighbours blk[] of a gathered block, into sink (see
  * grad_sink; written as double), and with own != NULL one more set (s = ns of the weights) into own;
@@ -147,38 +178,35 @@ static inline __attribute__((always_inline)) void NB(block_gradients)(
   const NB_VEC rxv = NB_VEC_LOAD(rx), ryv = NB_VEC_LOAD(ry), rzv = NB_VEC_LOAD(rz), irv = NB_VEC_LOAD(ir);
   const size_t nsets = ns + (own != NULL);
   for (size_t s = 0; s < nsets;) {
-    const int sets = nsets - s >= CONTRACT_SETS ? CONTRACT_SETS : 1;
+    /* three sets at a time; the last two members (both into sink) as a pair */
+    const int sets = nsets - s >= CONTRACT_SETS ? CONTRACT_SETS : (ns - s == 2 && nsets == ns) ? 2 : 1;
     NB_VEC rad[CONTRACT_SETS], t[3 * CONTRACT_SETS];
     if (sets == CONTRACT_SETS)
       NB(block_contract)(ev, b, mj, Rb, dRb, Yb, dYb, Wr + s, Wi + s, ld, CONTRACT_SETS, dgb, W1mj + s, b->nradbase,
                          rad, t);
+    else if (sets == 2)
+      NB(block_contract)(ev, b, mj, Rb, dRb, Yb, dYb, Wr + s, Wi + s, ld, 2, dgb, W1mj + s, b->nradbase, rad, t);
     else
       NB(block_contract)(ev, b, mj, Rb, dRb, Yb, dYb, Wr + s, Wi + s, ld, 1, dgb, W1mj + s, b->nradbase, rad, t);
-    if (sets == CONTRACT_SETS && s + 4 <= ns) {
-      /* the three sets of a lane and axis are consecutive in the sink: moved as 4 values from the lane
-       * triples, the 4th a 0 on set s + 3 (< ns), which a later contraction of this block writes */
+    if (sets == 2 || (sets == CONTRACT_SETS && s + 4 <= ns)) {
+      /* the sets of a lane and axis are consecutive in the sink: a pair moves as 2 doubles, three sets as
+       * 4 (from the lane triples; the 4th a 0 on set s + 3 < ns, which a later contraction writes) */
       _Static_assert(CONTRACT_SETS == 3, "the triples are written for three sets per contraction");
       const size_t ldo = sink->ldo;
       for (int a = 0; a < 3; ++a) {
         const NB_VEC ra = a == 0 ? rxv : a == 1 ? ryv : rzv;
-        NB_REAL tup[4 * NB_LANES];
-        NB(lane_triples)(rad[0] * ra + t[a] * irv, rad[1] * ra + t[3 + a] * irv, rad[2] * ra + t[6 + a] * irv, tup);
+        const NB_VEC x0 = rad[0] * ra + t[a] * irv, x1 = rad[1] * ra + t[3 + a] * irv;
         const size_t col = (size_t)a * ldo + s;
-        if (!sink->row_of) {
-          for (int k = 0; k < nb; ++k) quad_d_store(&sink->out[base[k] + col], NB(quad_double)(&tup[4 * k]));
-          continue;
+        NB_REAL tup[4 * NB_LANES];
+        if (sets == 2) {
+          NB(lane_pairs)(x0, x1, tup);
+          NB_SINK_LANES_(pair_d, NB(pair_double), 2);
+        } else {
+          NB(lane_triples)(x0, x1, rad[2] * ra + t[6 + a] * irv, tup);
+          NB_SINK_LANES_(quad_d, NB(quad_double), 4);
         }
-        quad_d sum = {0.0, 0.0, 0.0, 0.0};
-        for (int k = 0; k < nb; ++k) {
-          const quad_d g = NB(quad_double)(&tup[4 * k]);
-          double *o = &sink->out[base[k] + col];
-          quad_d_store(o, quad_d_load(o) - g);
-          sum += g;
-        }
-        double *c = &sink->out[grad_sink_centre(sink) + col];
-        quad_d_store(c, quad_d_load(c) + sum);
       }
-      s += CONTRACT_SETS;
+      s += (size_t)sets;
       continue;
     }
     for (int z = 0; z < sets; ++z, ++s) {
@@ -213,3 +241,5 @@ static inline __attribute__((always_inline)) void NB(block_gradients)(
     }
   }
 }
+
+#undef NB_SINK_LANES_

@@ -616,6 +616,13 @@ typedef int force_mf __attribute__((vector_size(2 * FORCE_LANES * sizeof(int))))
 _Static_assert(FORCE_LANES == 8, "the lane lists are written for 8 double / 16 float lanes");
 ACEUQ_DOUBLE_VECTOR(quad_d, 4)
 ACEUQ_FLOAT_VECTOR(quad_f, 4)
+ACEUQ_DOUBLE_VECTOR(pair_d, 2)
+ACEUQ_FLOAT_VECTOR(pair_f, 2)
+static inline __attribute__((always_inline)) pair_d pair_double(const double *src) { return pair_d_load(src); }
+static inline __attribute__((always_inline)) pair_d pair_double_single(const float *src)
+{
+  return __builtin_convertvector(pair_f_load(src), pair_d);
+}
 static inline __attribute__((always_inline)) quad_d quad_double(const double *src) { return quad_d_load(src); }
 static inline __attribute__((always_inline)) quad_d quad_double_single(const float *src)
 {
