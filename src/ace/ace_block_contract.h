@@ -1,10 +1,11 @@
 /* ace_block_contract.h -- block_areas, block_contract and block_gradients of ace_evaluator.c,
- * written once for the number type of a gathered block of neighbours.  Included by ace_evaluator.c once per instance (no include
- * guard) with NB_REAL (double or float: the block, the weights and the sums), NB_LANES (the
- * neighbours of a block, one NB_VEC), NB_VEC / NB_VEC_LOAD (the vector type and its loader) and
- * NB(name) (this instance's name for `name`), NB_MASK (integer vector of NB_LANES shuffle indices),
- * NB_LANE_LIST(F, x) ({F(0, x), ..., F(NB_LANES - 1, x)}) and NB(quad_double)(const NB_REAL *src) (four
- * values as a quad_d). */
+ * written once for the number type of a gathered block of neighbours.  Included by
+ * ace_evaluator.c once per instance (no include guard) with NB_REAL (double or float: the block,
+ * the weights and the sums), NB_LANES (the neighbours of a block, one NB_VEC), NB_VEC /
+ * NB_VEC_LOAD (the vector type and its loader), NB(name) (this instance's name for `name`),
+ * NB_MASK (integer vector of NB_LANES shuffle indices), NB_LANE_LIST(F, x) ({F(0, x), ...,
+ * F(NB_LANES - 1, x)}) and NB(quad_double) / NB(pair_double)(const NB_REAL *src) (four / two
+ * values as a quad_d / pair_d). */
 
 /* The areas of a block of NB_LANES neighbours at base (lane-minor rows, block_rows(ev) of them):
  * R, R' [nrl][lanes], Y [2 nylm][lanes], dY [6 nylm][lanes], g' [nradbase][lanes] (the double

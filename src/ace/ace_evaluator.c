@@ -932,8 +932,8 @@ ACEUQ_HOT aceuq_status ace_evaluate_atom(const ace_evaluator *ev, ace_atom_works
   double rho_core = 0.0;
   size_t nq = 0, qmin = (size_t)-1, q;
   /* the rank-1 basis for projections; its radial derivatives too when the forces are not asked
-   * for, i.e. when they will come from member gradients (aceuq_spread_gradients), which would
-   * otherwise evaluate them again (ace_rank1_cache_fill) */
+   * for, i.e. when they will come from member gradients (aceuq_spread_forces or
+   * aceuq_spread_gradients), which would otherwise evaluate them again (ace_rank1_cache_fill) */
   const rank1_cache rank1 = kind == ACE_PROJECTIONS_NONE || !projections ? RANK1_NONE
                             : dE_drij                                  ? RANK1_VALUES
                                                                        : RANK1_GRADIENTS;

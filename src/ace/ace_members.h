@@ -1,5 +1,5 @@
 /* ace_members.h -- forces of the members of a linear-ACE posterior, all
- * members at once (not public API; aceuq.h: aceuq_spread_gradients).
+ * members at once (not public API; aceuq.h: aceuq_spread_forces, aceuq_spread_gradients).
  *
  * Member s of a posterior has the coefficients mean + d_s; for a linear
  * potential its atomic energy deviates from the mean potential's by
