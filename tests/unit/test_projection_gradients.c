@@ -13,10 +13,12 @@
  * atom's dE_i/dr_ij for a linear potential; in single precision (float blocks of 16 neighbours,
  * neighbourhoods of 1..40 neighbours so that blocks are full, half and partial) the members agree
  * with double to 1e-5 of their largest gradient and the own lane is the double one bit for bit;
- * the member force sums of ace_member_forces equal the scattered gradients (check_member_forces). */
+ * the member force sums of ace_member_forces equal the scattered gradients (check_member_forces), also
+ * through the public aceuq_spread_forces / aceuq_spread_gradients with their errors. */
 #include "ace_evaluator.h"
 #include "ace_io.h"
 #include "ace_members.h"
+#include "aceuq.h"
 #include "check.h"
 
 #include <math.h>
@@ -326,6 +328,64 @@ static void check_potential(const char *path, int linear)
   ace_evaluator_free(ev);
 }
 
+/* The public force-spread calls: aceuq_spread_forces equals aceuq_spread_gradients scattered (5 members,
+ * a 30-neighbour atom with two periodic images of one neighbour), and the errors: force spreads not
+ * enabled, a species out of range. */
+static void check_public_spread_api(const char *path)
+{
+  enum { M = 5, N = 30 };
+  aceuq_error err;
+  aceuq_error_clear(&err);
+  aceuq_potential *pot = NULL;
+  aceuq_workspace *ws = NULL;
+  aceuq_spread *sp = NULL;
+  CHECK(aceuq_potential_load(path, &pot, &err) == ACEUQ_OK && aceuq_workspace_create(pot, &ws, &err) == ACEUQ_OK);
+  if (!pot || !ws) return;
+  size_t K = 0;
+  for (int mu = 0; mu < aceuq_potential_num_elements(pot); ++mu)
+    K += aceuq_potential_projection_size(pot, mu, ACEUQ_PROJECTIONS_LINEAR);
+  double *D = malloc(M * K * sizeof *D), rij[3 * N], g[N * 3 * (M + 1)], ref[4 * 3 * M] = {0}, dF[4 * 3 * M] = {0},
+         dE[3 * N], e;
+  int mu[N], row[N];
+  unsigned long long seed = 31337;
+  for (size_t k = 0; k < M * K; ++k) D[k] = 1e-2 * (uniform(&seed) - 0.5);
+  for (int j = 0; j < N; ++j) {
+    random_bond(&seed, 2.2 + 3.0 * uniform(&seed), &rij[3 * j]);
+    mu[j] = 0;
+    row[j] = j < 2 ? 3 : 1 + j % 3; /* rows 1..3; the atom itself is row 0 */
+  }
+  CHECK(aceuq_spread_create_shared(pot, M, D, &sp, &err) == ACEUQ_OK);
+  CHECK(aceuq_evaluate_atom(pot, ws, 0, N, mu, rij, &e, NULL, ACEUQ_PROJECTIONS_LINEAR, NULL, &err) == ACEUQ_OK);
+  CHECK(aceuq_spread_forces(sp, ws, 0, N, row, 0, dF, dE, &err) == ACEUQ_ERR_VALUE);
+  CHECK_STR_CONTAINS(err.message, "not enabled");
+  CHECK(aceuq_spread_enable_forces(sp, ACEUQ_FORCES_DOUBLE, &err) == ACEUQ_OK);
+  CHECK(aceuq_spread_forces(sp, ws, 7, N, row, 0, dF, dE, &err) == ACEUQ_ERR_VALUE);
+  CHECK_STR_CONTAINS(err.message, "out of range");
+  CHECK(aceuq_spread_gradients(sp, ws, 0, N, g, &err) == ACEUQ_OK);
+  CHECK(aceuq_spread_forces(sp, ws, 0, N, row, 0, dF, dE, &err) == ACEUQ_OK);
+  double worst = 0.0, scale = 0.0;
+  int own = 1;
+  for (int j = 0; j < N; ++j)
+    for (int a = 0; a < 3; ++a) {
+      own &= dE[3 * j + a] == g[((size_t)j * 3 + (size_t)a) * (M + 1) + M];
+      for (int s = 0; s < M; ++s) {
+        const double v = g[((size_t)j * 3 + (size_t)a) * (M + 1) + (size_t)s];
+        ref[a * M + s] += v;
+        ref[((size_t)row[j] * 3 + (size_t)a) * M + (size_t)s] -= v;
+        scale = fmax(scale, fabs(v));
+      }
+    }
+  for (int k = 0; k < 4 * 3 * M; ++k) worst = fmax(worst, fabs(dF[k] - ref[k]));
+  printf("%s: aceuq_spread_forces vs aceuq_spread_gradients scattered: %.1e of the largest gradient %.2g; forces %s\n",
+         path, worst / scale, scale, own ? "identical" : "DIFFER");
+  CHECK(scale > 0.0 && worst <= 1e-13 * scale);
+  CHECK(own);
+  aceuq_spread_free(sp);
+  aceuq_workspace_free(ws);
+  aceuq_potential_free(pot);
+  free(D);
+}
+
 int main(int argc, char **argv)
 {
   /* linear: E_i = c . b(i), so the members' own lane is dE_i/dr_ij (the others have a
@@ -334,6 +394,7 @@ int main(int argc, char **argv)
   check_potential(ACEUQ_POTENTIALS_DIR "/CuNi.yaml", 1); /* aceuq fit's own: SBessel, two elements, rank 5 */
   check_potential(ACEUQ_POTENTIALS_DIR "/Si.yaml", 0);
   check_potential(ACEUQ_POTENTIALS_DIR "/Cu.yaml", 1);
+  check_public_spread_api(ACEUQ_POTENTIALS_DIR "/Cu.yaml");
   char path[4096];
   const char *shared = argc > 1 ? argv[1] : ACEUQ_SHARED_DIR;
   const char *names[] = {"Cu-I.yaml", "Cu.pbe.in.yaml", "multispecies_AlNi.yaml"};
