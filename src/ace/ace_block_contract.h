@@ -5,7 +5,7 @@
  * NB_VEC_LOAD (the vector type and its loader), NB(name) (this instance's name for `name`),
  * NB_MASK (integer vector of NB_LANES shuffle indices), NB_LANE_LIST(F, x) ({F(0, x), ...,
  * F(NB_LANES - 1, x)}) and NB(quad_double) / NB(pair_double)(const NB_REAL *src) (four / two
- * values as a quad_d / pair_d). */
+ * values as a quad_d / pair_d); it #undefs them at its end. */
 
 /* The areas of a block of NB_LANES neighbours at base (lane-minor rows, block_rows(ev) of them):
  * R, R' [nrl][lanes], Y [2 nylm][lanes], dY [6 nylm][lanes], g' [nradbase][lanes] (the double
@@ -94,27 +94,35 @@ static inline __attribute__((always_inline)) void NB(block_contract)(
 }
 
 
+/* The first stage of lane_pairs and lane_triples: t_h[e] = x_(e mod 2)[h H + e / 2], H = NB_LANES / 2
+ * (x0 and x1 of half h of the lanes interleaved). */
+static inline __attribute__((always_inline)) void NB(lane_interleave)(NB_VEC x0, NB_VEC x1, NB_VEC *t0, NB_VEC *t1)
+{
+#define NB_T_(e, h) ((e) % 2 * NB_LANES + (h) * (NB_LANES / 2) + (e) / 2)
+  static const NB_MASK t0m = NB_LANE_LIST(NB_T_, 0), t1m = NB_LANE_LIST(NB_T_, 1);
+#undef NB_T_
+  *t0 = __builtin_shuffle(x0, x1, t0m);
+  *t1 = __builtin_shuffle(x0, x1, t1m);
+}
+
 /* Lane k of x0, x1, x2 as four consecutive values tup[4k .. 4k+3] = (x0[k], x1[k], x2[k], 0) for
- * all NB_LANES lanes: two stages of two-vector shuffles (t_h holds x0, x1 of half h interleaved, u_j
- * the quarter j of the lanes; tup is u_0 .. u_3). */
+ * all NB_LANES lanes: lane_interleave, then u_j, the quarter j of the lanes, from t_h and x2 (tup is
+ * u_0 .. u_3). */
 static inline __attribute__((always_inline)) void NB(lane_triples)(NB_VEC x0, NB_VEC x1, NB_VEC x2, NB_REAL *tup)
 {
-  /* t_h[e] = x_(e mod 2)[h H + e / 2], H = NB_LANES / 2 */
-#define NB_T_(e, h) ((e) % 2 * NB_LANES + (h) * (NB_LANES / 2) + (e) / 2)
   /* u_j[e] = t_h[2 i + z] for z = e mod 4 < 2, else x2[lane]: lane = j NB_LANES / 4 + e / 4 = h H + i */
 #define NB_LANE_(e, j) ((j) * (NB_LANES / 4) + (e) / 4)
 #define NB_U_(e, j)                                                                                             \
   ((e) % 4 < 2 ? 2 * (NB_LANE_(e, j) % (NB_LANES / 2)) + (e) % 4 : NB_LANES + NB_LANE_(e, j))
 #define NB_KEEP_(e, x) ((e) % 4 == 3 ? 0 : 1)
-  static const NB_MASK t0m = NB_LANE_LIST(NB_T_, 0), t1m = NB_LANE_LIST(NB_T_, 1);
   static const NB_MASK u0m = NB_LANE_LIST(NB_U_, 0), u1m = NB_LANE_LIST(NB_U_, 1), u2m = NB_LANE_LIST(NB_U_, 2),
                        u3m = NB_LANE_LIST(NB_U_, 3);
   static const NB_VEC keep = NB_LANE_LIST(NB_KEEP_, 0);
-#undef NB_T_
 #undef NB_LANE_
 #undef NB_U_
 #undef NB_KEEP_
-  const NB_VEC t0 = __builtin_shuffle(x0, x1, t0m), t1 = __builtin_shuffle(x0, x1, t1m);
+  NB_VEC t0, t1;
+  NB(lane_interleave)(x0, x1, &t0, &t1);
   const NB_VEC u0 = __builtin_shuffle(t0, x2, u0m) * keep, u1 = __builtin_shuffle(t0, x2, u1m) * keep,
                u2 = __builtin_shuffle(t1, x2, u2m) * keep, u3 = __builtin_shuffle(t1, x2, u3m) * keep;
   memcpy(tup, &u0, sizeof u0);
@@ -123,13 +131,11 @@ static inline __attribute__((always_inline)) void NB(lane_triples)(NB_VEC x0, NB
   memcpy(tup + 3 * NB_LANES, &u3, sizeof u3);
 }
 
-/* Lane k of x0, x1 as two consecutive values tup[2k], tup[2k+1] (the first stage of lane_triples). */
+/* Lane k of x0, x1 as two consecutive values tup[2k], tup[2k+1]. */
 static inline __attribute__((always_inline)) void NB(lane_pairs)(NB_VEC x0, NB_VEC x1, NB_REAL *tup)
 {
-#define NB_T_(e, h) ((e) % 2 * NB_LANES + (h) * (NB_LANES / 2) + (e) / 2)
-  static const NB_MASK t0m = NB_LANE_LIST(NB_T_, 0), t1m = NB_LANE_LIST(NB_T_, 1);
-#undef NB_T_
-  const NB_VEC t0 = __builtin_shuffle(x0, x1, t0m), t1 = __builtin_shuffle(x0, x1, t1m);
+  NB_VEC t0, t1;
+  NB(lane_interleave)(x0, x1, &t0, &t1);
   memcpy(tup, &t0, sizeof t0);
   memcpy(tup + NB_LANES, &t1, sizeof t1);
 }
@@ -244,3 +250,10 @@ static inline __attribute__((always_inline)) void NB(block_gradients)(
 }
 
 #undef NB_SINK_LANES_
+#undef NB_REAL
+#undef NB_LANES
+#undef NB_VEC
+#undef NB_VEC_LOAD
+#undef NB_MASK
+#undef NB_LANE_LIST
+#undef NB

@@ -540,7 +540,7 @@ ACEUQ_HOT static void adjoint_weights(const ace_evaluator *ev, ace_atom_workspac
 /* dst[j FORCE_LANES + k] = src[k][j] for j < n and the FORCE_LANES (8) lanes k: 4 x 4 blocks
  * transposed in registers (two-input shuffles: unpack, then 128-bit halves), the last n % 4
  * columns one by one. */
-typedef double lanes_v4 __attribute__((vector_size(4 * sizeof(double))));
+ACEUQ_DOUBLE_VECTOR(quad_d, 4)
 typedef long long lanes_v4i __attribute__((vector_size(4 * sizeof(long long))));
 _Static_assert(FORCE_LANES == 8, "lanes_transpose is written for 8 lanes");
 static inline __attribute__((always_inline)) void lanes_transpose(const double *const src[FORCE_LANES], size_t n,
@@ -550,19 +550,14 @@ static inline __attribute__((always_inline)) void lanes_transpose(const double *
   size_t j = 0;
   for (; j + 4 <= n; j += 4)
     for (int h = 0; h < FORCE_LANES; h += 4) {
-      lanes_v4 r0, r1, r2, r3;
-      memcpy(&r0, src[h] + j, sizeof r0);
-      memcpy(&r1, src[h + 1] + j, sizeof r1);
-      memcpy(&r2, src[h + 2] + j, sizeof r2);
-      memcpy(&r3, src[h + 3] + j, sizeof r3);
-      const lanes_v4 t0 = __builtin_shuffle(r0, r1, even), t1 = __builtin_shuffle(r0, r1, odd),
-                     t2 = __builtin_shuffle(r2, r3, even), t3 = __builtin_shuffle(r2, r3, odd);
-      const lanes_v4 c0 = __builtin_shuffle(t0, t2, lo), c1 = __builtin_shuffle(t1, t3, lo),
-                     c2 = __builtin_shuffle(t0, t2, hi), c3 = __builtin_shuffle(t1, t3, hi);
-      memcpy(&dst[j * FORCE_LANES + (size_t)h], &c0, sizeof c0);
-      memcpy(&dst[(j + 1) * FORCE_LANES + (size_t)h], &c1, sizeof c1);
-      memcpy(&dst[(j + 2) * FORCE_LANES + (size_t)h], &c2, sizeof c2);
-      memcpy(&dst[(j + 3) * FORCE_LANES + (size_t)h], &c3, sizeof c3);
+      const quad_d r0 = quad_d_load(src[h] + j), r1 = quad_d_load(src[h + 1] + j), r2 = quad_d_load(src[h + 2] + j),
+                   r3 = quad_d_load(src[h + 3] + j);
+      const quad_d t0 = __builtin_shuffle(r0, r1, even), t1 = __builtin_shuffle(r0, r1, odd),
+                   t2 = __builtin_shuffle(r2, r3, even), t3 = __builtin_shuffle(r2, r3, odd);
+      quad_d_store(&dst[j * FORCE_LANES + (size_t)h], __builtin_shuffle(t0, t2, lo));
+      quad_d_store(&dst[(j + 1) * FORCE_LANES + (size_t)h], __builtin_shuffle(t1, t3, lo));
+      quad_d_store(&dst[(j + 2) * FORCE_LANES + (size_t)h], __builtin_shuffle(t0, t2, hi));
+      quad_d_store(&dst[(j + 3) * FORCE_LANES + (size_t)h], __builtin_shuffle(t1, t3, hi));
     }
   for (; j < n; ++j)
     for (int k = 0; k < FORCE_LANES; ++k) dst[j * FORCE_LANES + (size_t)k] = src[k][j];
@@ -614,7 +609,6 @@ typedef int force_mf __attribute__((vector_size(2 * FORCE_LANES * sizeof(int))))
   {F(0, x), F(1, x), F(2, x), F(3, x), F(4, x), F(5, x), F(6, x), F(7, x),                                      \
    F(8, x), F(9, x), F(10, x), F(11, x), F(12, x), F(13, x), F(14, x), F(15, x)}
 _Static_assert(FORCE_LANES == 8, "the lane lists are written for 8 double / 16 float lanes");
-ACEUQ_DOUBLE_VECTOR(quad_d, 4)
 ACEUQ_FLOAT_VECTOR(quad_f, 4)
 ACEUQ_DOUBLE_VECTOR(pair_d, 2)
 ACEUQ_FLOAT_VECTOR(pair_f, 2)
@@ -639,13 +633,6 @@ static inline __attribute__((always_inline)) quad_d quad_double_single(const flo
 #define NB_LANE_LIST LANE_LIST8
 #define NB(name) name
 #include "ace_block_contract.h"
-#undef NB_REAL
-#undef NB_LANES
-#undef NB_VEC
-#undef NB_VEC_LOAD
-#undef NB_MASK
-#undef NB_LANE_LIST
-#undef NB
 
 ACEUQ_FLOAT_VECTOR(force_vf, 2 * FORCE_LANES)
 typedef float force_vf_half __attribute__((vector_size(FORCE_LANES * sizeof(float))));
@@ -657,13 +644,6 @@ typedef float force_vf_half __attribute__((vector_size(FORCE_LANES * sizeof(floa
 #define NB_LANE_LIST LANE_LIST16
 #define NB(name) name##_single
 #include "ace_block_contract.h"
-#undef NB_REAL
-#undef NB_LANES
-#undef NB_VEC
-#undef NB_VEC_LOAD
-#undef NB_MASK
-#undef NB_LANE_LIST
-#undef NB
 
 /* A[mj][n][l][m >= 0] = sum over the nq cached neighbours of species mj of R_nl Y_lm,
  * FORCE_LANES neighbours at a time into lane-wise sums (ws->fblk), added up at the end. */

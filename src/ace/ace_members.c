@@ -370,7 +370,7 @@ static inline __attribute__((always_inline)) void member_target_sums(const membe
 ACEUQ_HOT static void member_adjoints(const member_species *m, ace_atom_workspace *ws, size_t Mp)
 {
   member_update_values(m, ws->A, ws->mupd);
-  const size_t chunk = aceuq_wide_registers() ? CHUNK_VECTORS : CHUNK_VECTORS_NARROW;
+  const size_t chunk = cpu_wide_registers() ? CHUNK_VECTORS : CHUNK_VECTORS_NARROW;
   for (size_t c0 = 0; c0 < Mp; c0 += chunk * LANES) {
     const size_t left = (Mp - c0) / LANES;
     switch (left >= chunk ? (int)chunk : (int)left) {

@@ -14,7 +14,7 @@
 
 /* 1 if the CPU has 32 vector registers of 512 bits (AVX-512F): kernels that keep many vector
  * accumulators live choose their width by it at run time (a clone cannot test its own target). */
-static inline int aceuq_wide_registers(void)
+static inline int cpu_wide_registers(void)
 {
 #if defined(__GNUC__) && defined(__x86_64__)
   return __builtin_cpu_supports("avx512f");
