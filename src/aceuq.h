@@ -535,11 +535,13 @@ ACEUQ_API aceuq_status aceuq_spread_total(const aceuq_spread *sp, const double *
  * member s's forces are the potential's plus dF_s (exact for the linear potential).  Lane
  * `members` is dE_i/dr_ij of the potential, so on spread steps the caller can evaluate atoms
  * without forces and take them from there: one force contraction (a GEMM) for all.
- * Precision: ACEUQ_FORCES_DOUBLE is exact to round-off; ACEUQ_FORCES_SINGLE rounds the members'
- * adjoints (summed in double) to float and contracts them in float, twice the neighbours per
- * vector: each atom's member gradients to ~3e-7 of the largest, per-atom force spreads within
- * ~3e-7 eV/A for Cu (up to 2e-4 relative where the spreads are tiny: the sum over the centres
- * cancels); lane `members`, the potential's own forces, stays double and is bit-for-bit the same.  Enabling again with the other precision rebuilds. */
+ * Precision: ACEUQ_FORCES_DOUBLE is exact to round-off; ACEUQ_FORCES_SINGLE sums the members'
+ * adjoints and contracts them in float (twice the members per vector in the adjoint sums, twice
+ * the neighbours per vector in the contraction): each atom's member gradients to ~5e-7 of the
+ * largest, per-atom force spreads within ~6e-7 eV/A for Cu (up to 5e-3 relative where the spreads
+ * are tiny, ~1e-4 eV/A: the adjoint sums and the sum over the centres cancel); lane `members`,
+ * the potential's own forces, stays double and is bit-for-bit the same.  Enabling again with the
+ * other precision rebuilds. */
 typedef enum aceuq_force_precision { ACEUQ_FORCES_DOUBLE = 0, ACEUQ_FORCES_SINGLE = 1 } aceuq_force_precision;
 ACEUQ_API aceuq_status aceuq_spread_enable_forces(aceuq_spread *sp, aceuq_force_precision precision,
                                                   aceuq_error *err);

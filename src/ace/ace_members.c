@@ -14,6 +14,9 @@
  * (one AVX-512, two AVX2 or four SSE2 registers). */
 #define LANES 8
 ACEUQ_DOUBLE_VECTOR(member_vd, LANES)
+/* single precision: the members' adjoints in float, FLOAT_LANES at a time */
+#define FLOAT_LANES 16
+ACEUQ_FLOAT_VECTOR(member_vf, FLOAT_LANES)
 /* member vectors whose adjoint sums member_adjoints keeps in registers in one pass over the
  * updates: 5 (10 AVX-512 registers re + im, members + own up to 40 in one pass: each coefficient
  * row is read once per atom), 2 on machines with 16 registers */
@@ -26,11 +29,14 @@ ACEUQ_DOUBLE_VECTOR(member_vd, LANES)
  * times (-1)^m conj); they are listed by target so that each target's sum stays in registers. */
 typedef struct member_species {
   double *W1;       /* [nel nradbase][Mp]: rank-1 adjoints sum_f h1_f,s on A1 (the same for every atom) */
-  float *W1f;       /* [nel nradbase][Mf]: the members' W1 in float (single precision), else NULL */
+  float *W1f;       /* single: [nel nradbase][Mf] the members' W1 in float, else NULL */
+  float *hf;        /* single: [nu][Mf] the members' h in float, else NULL */
+  double *h_own;    /* single with the own lane: [nu] its h, [nel nradbase] its W1, else NULL */
+  double *W1_own;
   size_t nu;
   int *rank;        /* [nu] */
   int *idx;         /* [nu][ACE_MAX_RANK] */
-  double *h;        /* [nu][Mp] */
+  double *h;        /* [nu][Mp] (double precision; NULL in single) */
   int *slot;        /* [nu][ACE_MAX_RANK]: position of update (u, a) in target order */
   double *fold;     /* [nu][ACE_MAX_RANK][2]: (1, 1) for m >= 0, ((-1)^m, -(-1)^m) for m < 0 */
   size_t nupd;
@@ -46,7 +52,8 @@ struct ace_member_basis {
   size_t Mp;        /* M rounded up to whole vectors of LANES; the padding members are 0 */
   int own;          /* lane M - 1 is the potential's own coefficients */
   int single;       /* the members' (not the own lane's) gradients in float */
-  size_t Mf;        /* single: row length of the float weights (the members, M - own) */
+  size_t Mf;        /* single: row length of the float weights (the members, M - own, rounded up to
+                     * FLOAT_LANES; the padding members are 0) */
   size_t nupd_max;  /* largest update list of a species */
   member_species *sp;
 };
@@ -84,6 +91,9 @@ void ace_member_basis_free(ace_member_basis *mb)
     member_species *m = &mb->sp[e];
     free(m->W1);
     free(m->W1f);
+    free(m->hf);
+    free(m->h_own);
+    free(m->W1_own);
     free(m->rank);
     free(m->idx);
     free(m->h);
@@ -206,6 +216,37 @@ static aceuq_status member_species_build(const ace_evaluator *ev, const species_
   return member_updates_build(ev, m, err);
 }
 
+/* Single precision: the members' h and W1 in float (rows of Mf), the own lane's (if any) apart in
+ * double, from the double rows of Mp built by member_species_build. */
+static aceuq_status member_basis_floats(const ace_evaluator *ev, ace_member_basis *mb, aceuq_error *err)
+{
+  const size_t nm = mb->M - (size_t)mb->own, Mp = mb->Mp, nk1 = (size_t)ev->nel * ev->nradbase;
+  mb->Mf = (nm + FLOAT_LANES - 1) / FLOAT_LANES * FLOAT_LANES;
+  for (int e = 0; e < ev->nel; ++e) {
+    member_species *m = &mb->sp[e];
+    const size_t nu = m->nu ? m->nu : 1;
+    m->W1f = calloc((nk1 ? nk1 : 1) * mb->Mf, sizeof *m->W1f);
+    m->hf = calloc(nu * mb->Mf, sizeof *m->hf);
+    if (mb->own) {
+      m->h_own = malloc(nu * sizeof *m->h_own);
+      m->W1_own = malloc((nk1 ? nk1 : 1) * sizeof *m->W1_own);
+    }
+    if (!m->W1f || !m->hf || (mb->own && (!m->h_own || !m->W1_own)))
+      return aceuq_error_set(err, ACEUQ_ERR_NOMEM, "member basis: out of memory");
+    for (size_t k = 0; k < nk1; ++k) {
+      for (size_t s = 0; s < nm; ++s) m->W1f[k * mb->Mf + s] = (float)m->W1[k * Mp + s];
+      if (mb->own) m->W1_own[k] = m->W1[k * Mp + nm];
+    }
+    for (size_t u = 0; u < m->nu; ++u) {
+      for (size_t s = 0; s < nm; ++s) m->hf[u * mb->Mf + s] = (float)m->h[u * Mp + s];
+      if (mb->own) m->h_own[u] = m->h[u * Mp + nm];
+    }
+    free(m->h); /* the double rows are not read in single precision */
+    m->h = NULL;
+  }
+  return ACEUQ_OK;
+}
+
 aceuq_status ace_member_basis_create(const ace_evaluator *ev, size_t M, const double *D, size_t ldd,
                                      const size_t *offset, int with_own, int single, ace_member_basis **out,
                                      aceuq_error *err)
@@ -236,15 +277,7 @@ aceuq_status ace_member_basis_create(const ace_evaluator *ev, size_t M, const do
   aceuq_status st = ACEUQ_OK;
   for (int e = 0; !st && e < ev->nel; ++e)
     st = member_species_build(ev, &ev->sp[e], lanes, mb->Mp, Dx, ldd, offset[e], &mb->sp[e], err);
-  mb->Mf = M;
-  const size_t nk1 = (size_t)ev->nel * ev->nradbase;
-  for (int e = 0; !st && single && e < ev->nel; ++e) { /* the members' W1 in float */
-    member_species *m = &mb->sp[e];
-    m->W1f = calloc((nk1 ? nk1 : 1) * mb->Mf, sizeof *m->W1f);
-    if (!m->W1f) st = aceuq_error_set(err, ACEUQ_ERR_NOMEM, "member basis: out of memory");
-    for (size_t k = 0; !st && k < nk1; ++k)
-      for (size_t s = 0; s < M; ++s) m->W1f[k * mb->Mf + s] = (float)m->W1[k * mb->Mp + s];
-  }
+  if (!st && single) st = member_basis_floats(ev, mb, err);
   for (int e = 0; !st && e < ev->nel; ++e)
     if (mb->sp[e].nupd > mb->nupd_max) mb->nupd_max = mb->sp[e].nupd;
   free(Dx);
@@ -366,11 +399,74 @@ static inline __attribute__((always_inline)) void member_target_sums(const membe
   }
 }
 
-/* W_s+(e) for all members and the m >= 0 entries e (the fold is in the update values). */
-ACEUQ_HOT static void member_adjoints(const member_species *m, ace_atom_workspace *ws, size_t Mp)
+/* As member_target_sums, for single precision: the nv * FLOAT_LANES members from c0 in float (the
+ * update values rounded), and with own the own lane in double into Wor, Woi (one per entry). */
+static inline __attribute__((always_inline)) void member_target_sums_single(const member_species *m,
+                                                                            const ace_complex *d, size_t Mf,
+                                                                            size_t c0, int nv, int own, float *Wr,
+                                                                            float *Wi, double *Wor, double *Woi)
+{
+  enum { AHEAD = 8 };
+  for (size_t i = 0; i < m->ntarget; ++i) {
+    member_vf ar[CHUNK_VECTORS] = {0}, ai[CHUNK_VECTORS] = {0};
+    double orr = 0.0, oi = 0.0;
+    for (size_t k = m->tfirst[i]; k < m->tfirst[i + 1]; ++k) {
+      if (k + AHEAD < m->nupd) {
+        const float *hn = &m->hf[(size_t)m->upd_u[k + AHEAD] * Mf + c0];
+        for (int v = 0; v < nv; ++v) __builtin_prefetch(hn + v * FLOAT_LANES);
+      }
+      const size_t u = (size_t)m->upd_u[k];
+      const float *h = &m->hf[u * Mf + c0];
+      const float dr = (float)d[k].re, di = (float)d[k].im;
+      for (int v = 0; v < nv; ++v) {
+        const member_vf hv = member_vf_load(h + v * FLOAT_LANES);
+        ar[v] += hv * dr;
+        ai[v] += hv * di;
+      }
+      if (own) {
+        orr += m->h_own[u] * d[k].re;
+        oi += m->h_own[u] * d[k].im;
+      }
+    }
+    const size_t e = (size_t)m->target[i];
+    for (int v = 0; v < nv; ++v) {
+      member_vf_store(&Wr[e * Mf + c0 + (size_t)v * FLOAT_LANES], ar[v]);
+      member_vf_store(&Wi[e * Mf + c0 + (size_t)v * FLOAT_LANES], ai[v]);
+    }
+    if (own) {
+      Wor[e] = orr;
+      Woi[e] = oi;
+    }
+  }
+}
+
+/* W_s+(e) for all members and the m >= 0 entries e (the fold is in the update values): in double
+ * into ws->mWr, mWi (rows of Mp, the own lane last), or single precision the members in float into
+ * ws->mWf (rows of Mf, re then im) and the own lane (if any) into mWr, mWi (one per entry). */
+ACEUQ_HOT static void member_adjoints(const ace_evaluator *ev, const ace_member_basis *mb, const member_species *m,
+                                      ace_atom_workspace *ws)
 {
   member_update_values(m, ws->A, ws->mupd);
   const size_t chunk = cpu_wide_registers() ? CHUNK_VECTORS : CHUNK_VECTORS_NARROW;
+  if (mb->single) {
+    const size_t Mf = mb->Mf, na = (size_t)ev->nel * ev->nradmax * ev->nlm;
+    float *Wr = ws->mWf, *Wi = ws->mWf + na * Mf;
+    for (size_t c0 = 0; c0 < Mf; c0 += chunk * FLOAT_LANES) {
+      const size_t left = (Mf - c0) / FLOAT_LANES;
+      const int own = mb->own && c0 == 0;
+#define SUMS_SINGLE_(nv) member_target_sums_single(m, ws->mupd, Mf, c0, nv, own, Wr, Wi, ws->mWr, ws->mWi)
+      switch (left >= chunk ? (int)chunk : (int)left) {
+        case 1: SUMS_SINGLE_(1); break;
+        case 2: SUMS_SINGLE_(2); break;
+        case 3: SUMS_SINGLE_(3); break;
+        case 4: SUMS_SINGLE_(4); break;
+        default: SUMS_SINGLE_(CHUNK_VECTORS); break;
+      }
+#undef SUMS_SINGLE_
+    }
+    return;
+  }
+  const size_t Mp = mb->Mp;
   for (size_t c0 = 0; c0 < Mp; c0 += chunk * LANES) {
     const size_t left = (Mp - c0) / LANES;
     switch (left >= chunk ? (int)chunk : (int)left) {
@@ -381,25 +477,6 @@ ACEUQ_HOT static void member_adjoints(const member_species *m, ace_atom_workspac
       default: member_target_sums(m, ws->mupd, Mp, c0, CHUNK_VECTORS, ws->mWr, ws->mWi); break;
     }
   }
-}
-
-/* The members' gradients in single precision: float copies of their adjoints, then the
- * evaluator's blocks with the own lane (if any) in double. */
-static void member_gradients_single(const ace_evaluator *ev, const ace_member_basis *mb, const member_species *m,
-                                    ace_atom_workspace *ws, const grad_sink *sink, const grad_sink *own)
-{
-  const size_t Mp = mb->Mp, Mf = mb->Mf, nm = mb->M - (size_t)mb->own;
-  const size_t na = (size_t)ev->nel * ev->nradmax * ev->nlm;
-  float *Wr = ws->mWf, *Wi = ws->mWf + na * Mf;
-  for (size_t i = 0; i < m->ntarget; ++i) {
-    const size_t e = (size_t)m->target[i];
-    for (size_t s = 0; s < nm; ++s) {
-      Wr[e * Mf + s] = (float)ws->mWr[e * Mp + s];
-      Wi[e * Mf + s] = (float)ws->mWi[e * Mp + s];
-    }
-  }
-  ace_weighted_gradients_mixed(ev, ws, nm, Wr, Wi, m->W1f, Mf, sink, ws->mWr + nm, ws->mWi + nm, m->W1 + nm, Mp,
-                               own);
 }
 
 /* The members' adjoints of the atom cached in ws, then their gradients into sink (the members) and
@@ -418,11 +495,15 @@ static aceuq_status member_pass(const ace_evaluator *ev, const ace_member_basis 
   const member_species *m = &mb->sp[mu_i];
   const size_t nm = mb->M - (size_t)mb->own;
   if (!mb->own) own = NULL;
-  member_adjoints(m, ws, mb->Mp);
-  if (!mb->single)
+  member_adjoints(ev, mb, m, ws);
+  if (!mb->single) {
     ace_weighted_gradients(ev, ws, nm, ws->mWr, ws->mWi, m->W1, mb->Mp, sink, own);
-  else
-    member_gradients_single(ev, mb, m, ws, sink, own);
+  } else {
+    /* the members in float, the own lane in double (its adjoints one per entry) */
+    const size_t na = (size_t)ev->nel * ev->nradmax * ev->nlm;
+    ace_weighted_gradients_mixed(ev, ws, nm, ws->mWf, ws->mWf + na * mb->Mf, m->W1f, mb->Mf, sink, ws->mWr,
+                                 ws->mWi, m->W1_own, 1, own);
+  }
   return ACEUQ_OK;
 }
 

@@ -40,8 +40,8 @@ typedef struct ace_member_basis ace_member_basis;
  * atom's dE_i/dr_ij, so a caller that needs member forces can evaluate the
  * atom without forces and take them from that lane (one contraction instead of
  * two).  ace_member_basis_members() counts the lanes.  B-basis models only.
- * single: the M members' gradients in float (relative error ~1e-6 of each member's
- * deviation; the adjoints and the own lane stay double). */
+ * single: the M members' adjoints and gradients in float (relative error ~1e-6 of
+ * each member's deviation; the own lane stays double, the same bits as without). */
 aceuq_status ace_member_basis_create(const ace_evaluator *ev, size_t M, const double *D, size_t ldd,
                                      const size_t *offset, int with_own, int single, ace_member_basis **out,
                                      aceuq_error *err);
