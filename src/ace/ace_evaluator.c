@@ -539,12 +539,14 @@ ACEUQ_HOT static void adjoint_weights(const ace_evaluator *ev, ace_atom_workspac
 
 /* dst[j FORCE_LANES + k] = src[k][j] for j < n and the FORCE_LANES (8) lanes k: 4 x 4 blocks
  * transposed in registers (two-input shuffles: unpack, then 128-bit halves), the last n % 4
- * columns one by one. */
+ * columns one by one; unless fdst is NULL also rounded to float into fdst[2 j FORCE_LANES + k]
+ * (one half of a float block's rows). */
 ACEUQ_DOUBLE_VECTOR(quad_d, 4)
+ACEUQ_FLOAT_VECTOR(quad_f, 4)
 typedef long long lanes_v4i __attribute__((vector_size(4 * sizeof(long long))));
 _Static_assert(FORCE_LANES == 8, "lanes_transpose is written for 8 lanes");
 static inline __attribute__((always_inline)) void lanes_transpose(const double *const src[FORCE_LANES], size_t n,
-                                                                  double *restrict dst)
+                                                                  double *restrict dst, float *restrict fdst)
 {
   const lanes_v4i even = {0, 4, 2, 6}, odd = {1, 5, 3, 7}, lo = {0, 1, 4, 5}, hi = {2, 3, 6, 7};
   size_t j = 0;
@@ -554,24 +556,32 @@ static inline __attribute__((always_inline)) void lanes_transpose(const double *
                    r3 = quad_d_load(src[h + 3] + j);
       const quad_d t0 = __builtin_shuffle(r0, r1, even), t1 = __builtin_shuffle(r0, r1, odd),
                    t2 = __builtin_shuffle(r2, r3, even), t3 = __builtin_shuffle(r2, r3, odd);
-      quad_d_store(&dst[j * FORCE_LANES + (size_t)h], __builtin_shuffle(t0, t2, lo));
-      quad_d_store(&dst[(j + 1) * FORCE_LANES + (size_t)h], __builtin_shuffle(t1, t3, lo));
-      quad_d_store(&dst[(j + 2) * FORCE_LANES + (size_t)h], __builtin_shuffle(t0, t2, hi));
-      quad_d_store(&dst[(j + 3) * FORCE_LANES + (size_t)h], __builtin_shuffle(t1, t3, hi));
+      const quad_d c[4] = {__builtin_shuffle(t0, t2, lo), __builtin_shuffle(t1, t3, lo),
+                           __builtin_shuffle(t0, t2, hi), __builtin_shuffle(t1, t3, hi)};
+      for (size_t i = 0; i < 4; ++i) {
+        quad_d_store(&dst[(j + i) * FORCE_LANES + (size_t)h], c[i]);
+        if (fdst) quad_f_store(&fdst[(j + i) * 2 * FORCE_LANES + (size_t)h], __builtin_convertvector(c[i], quad_f));
+      }
     }
   for (; j < n; ++j)
-    for (int k = 0; k < FORCE_LANES; ++k) dst[j * FORCE_LANES + (size_t)k] = src[k][j];
+    for (int k = 0; k < FORCE_LANES; ++k) {
+      dst[j * FORCE_LANES + (size_t)k] = src[k][j];
+      if (fdst) fdst[j * 2 * FORCE_LANES + (size_t)k] = (float)src[k][j];
+    }
 }
 
 /* Neighbours blk[0..nb) of bond b, lane-minor (lane k = neighbour blk[k]; lanes beyond nb have
  * R = R' = 0, so that they add nothing, and repeat lane 0's Y):
  * Rb[i][k] = R_i, Yb[2c (+1)][k] = Re (Im) Y_c; with derivatives also dRb and
- * dYb[6c + 2a (+1)][k] = Re (Im) dY_c/dx_a. */
+ * dYb[6c + 2a (+1)][k] = Re (Im) dY_c/dx_a; unless fb is NULL the same rows in float into the
+ * rows of fb (2 FORCE_LANES floats each; row i of the double block, counted from Rb, is row i). */
 static inline __attribute__((always_inline)) void block_gather(const ace_evaluator *ev, const ace_atom_workspace *ws,
                                                                const ace_bond *b, const size_t *blk, int nb,
                                                                double *restrict Rb, double *restrict dRb,
-                                                               double *restrict Yb, double *restrict dYb)
+                                                               double *restrict Yb, double *restrict dYb,
+                                                               float *restrict fb)
 {
+#define FLOAT_ROWS_(p) (fb ? fb + (size_t)((p) - Rb) / FORCE_LANES * 2 * FORCE_LANES : NULL)
   const int nylm = ev->nylm, nyb = ace_ylm_count(b->lmax);
   const size_t nrl = (size_t)ev->nradmax * (ev->lmax + 1), nrb = (size_t)b->nradmax * (b->lmax + 1);
   const double *R[FORCE_LANES], *Y[FORCE_LANES];
@@ -579,24 +589,28 @@ static inline __attribute__((always_inline)) void block_gather(const ace_evaluat
     R[k] = k < nb ? &ws->nb_R[blk[k] * nrl] : ws->zeros;
     Y[k] = &ws->nb_Y[(k < nb ? blk[k] : blk[0]) * (size_t)nylm].re;
   }
-  lanes_transpose(R, nrb, Rb);
-  lanes_transpose(Y, 2 * (size_t)nyb, Yb);
-  if (!dRb) return;
-  for (int k = 0; k < FORCE_LANES; ++k) {
-    R[k] = k < nb ? &ws->nb_dR[blk[k] * nrl] : ws->zeros;
-    Y[k] = &ws->nb_dY[3 * (k < nb ? blk[k] : blk[0]) * (size_t)nylm].re;
+  lanes_transpose(R, nrb, Rb, FLOAT_ROWS_(Rb));
+  lanes_transpose(Y, 2 * (size_t)nyb, Yb, FLOAT_ROWS_(Yb));
+  if (dRb) {
+    for (int k = 0; k < FORCE_LANES; ++k) {
+      R[k] = k < nb ? &ws->nb_dR[blk[k] * nrl] : ws->zeros;
+      Y[k] = &ws->nb_dY[3 * (k < nb ? blk[k] : blk[0]) * (size_t)nylm].re;
+    }
+    lanes_transpose(R, nrb, dRb, FLOAT_ROWS_(dRb));
+    lanes_transpose(Y, 6 * (size_t)nyb, dYb, FLOAT_ROWS_(dYb));
   }
-  lanes_transpose(R, nrb, dRb);
-  lanes_transpose(Y, 6 * (size_t)nyb, dYb);
+#undef FLOAT_ROWS_
 }
 
-/* dgb[c][k] = g_c' of lane k's neighbour blk[k] (0 beyond nb), c < nkb (rows of nk in nb_dg). */
+/* dgb[c][k] = g_c' of lane k's neighbour blk[k] (0 beyond nb), c < nkb (rows of nk in nb_dg); unless
+ * fdgb is NULL also in float into fdgb[c][k] (rows of 2 FORCE_LANES). */
 static inline __attribute__((always_inline)) void block_gather_dg(const ace_atom_workspace *ws, const size_t *blk,
-                                                                  int nb, int nk, int nkb, double *restrict dgb)
+                                                                  int nb, int nk, int nkb, double *restrict dgb,
+                                                                  float *restrict fdgb)
 {
   const double *G[FORCE_LANES];
   for (int k = 0; k < FORCE_LANES; ++k) G[k] = k < nb ? &ws->nb_dg[blk[k] * (size_t)nk] : ws->zeros;
-  lanes_transpose(G, (size_t)nkb, dgb);
+  lanes_transpose(G, (size_t)nkb, dgb, fdgb);
 }
 
 #define CONTRACT_SETS 3 /* weight sets per call of block_contract */
@@ -609,7 +623,6 @@ typedef int force_mf __attribute__((vector_size(2 * FORCE_LANES * sizeof(int))))
   {F(0, x), F(1, x), F(2, x), F(3, x), F(4, x), F(5, x), F(6, x), F(7, x),                                      \
    F(8, x), F(9, x), F(10, x), F(11, x), F(12, x), F(13, x), F(14, x), F(15, x)}
 _Static_assert(FORCE_LANES == 8, "the lane lists are written for 8 double / 16 float lanes");
-ACEUQ_FLOAT_VECTOR(quad_f, 4)
 ACEUQ_DOUBLE_VECTOR(pair_d, 2)
 ACEUQ_FLOAT_VECTOR(pair_f, 2)
 static inline __attribute__((always_inline)) pair_d pair_double(const double *src) { return pair_d_load(src); }
@@ -635,7 +648,6 @@ static inline __attribute__((always_inline)) quad_d quad_double_single(const flo
 #include "ace_block_contract.h"
 
 ACEUQ_FLOAT_VECTOR(force_vf, 2 * FORCE_LANES)
-typedef float force_vf_half __attribute__((vector_size(FORCE_LANES * sizeof(float))));
 #define NB_REAL float
 #define NB_LANES (2 * FORCE_LANES)
 #define NB_VEC force_vf
@@ -660,7 +672,7 @@ ACEUQ_HOT static void density_block_sums(const ace_evaluator *ev, ace_atom_works
   for (size_t q = 0; q <= nq; ++q) {
     if (q < nq && ws->nb_mu[q] == mj) blk[nb++] = q;
     if (nb == 0 || (nb < FORCE_LANES && q < nq)) continue;
-    block_gather(ev, ws, b, blk, nb, Rb, NULL, Yb, NULL);
+    block_gather(ev, ws, b, blk, nb, Rb, NULL, Yb, NULL, NULL);
     for (int nn = 0; nn < b->nradmax; ++nn)
       for (int l = 0; l < L1; ++l) {
         const force_vd Rv = force_vd_load(&Rb[(size_t)(nn * L1 + l) * FORCE_LANES]);
@@ -791,7 +803,7 @@ ACEUQ_HOT static void force_block(const ace_evaluator *ev, ace_atom_workspace *w
   const ace_bond *b = &ev->model->bonds[mu_i * ev->nel + mj];
   double *Rb, *dRb, *Yb, *dYb, *dgb;
   block_areas(ev, ws->fblk, &Rb, &dRb, &Yb, &dYb, &dgb);
-  block_gather(ev, ws, b, blk, nb, Rb, dRb, Yb, dYb);
+  block_gather(ev, ws, b, blk, nb, Rb, dRb, Yb, dYb, NULL);
   force_vd rad, t[3];
   block_contract(ev, b, mj, Rb, dRb, Yb, dYb, &ws->W[0].re, &ws->W[0].im, 2, 1, NULL, NULL, 0, &rad, t);
   for (int k = 0; k < nb; ++k) {
@@ -821,8 +833,8 @@ ACEUQ_HOT void ace_weighted_gradients(const ace_evaluator *ev, ace_atom_workspac
     for (size_t q = 0; q <= nq; ++q) {
       if (q < nq && ws->nb_mu[q] == mj) blk[nb++] = q;
       if (nb == 0 || (nb < FORCE_LANES && q < nq)) continue;
-      block_gather(ev, ws, b, blk, nb, Rb, dRb, Yb, dYb);
-      block_gather_dg(ws, blk, nb, nk, nkb, dgb);
+      block_gather(ev, ws, b, blk, nb, Rb, dRb, Yb, dYb, NULL);
+      block_gather_dg(ws, blk, nb, nk, nkb, dgb, NULL);
       block_gradients(ev, ws, b, mj, blk, nb, Rb, dRb, Yb, dYb, dgb, Wr, Wi, W1mj, ld, ns, sink, own);
       nb = 0;
     }
@@ -851,7 +863,7 @@ ACEUQ_HOT void ace_weighted_gradients_mixed(const ace_evaluator *ev, ace_atom_wo
                                             const double *Wo1, size_t ld, const grad_sink *own)
 {
   const int mu_i = ws->last_mu, nk = ev->nradbase;
-  const size_t nq = ws->last_nq, nrows = block_rows(ev);
+  const size_t nq = ws->last_nq;
   double *Rb, *dRb, *Yb, *dYb, *dgb;
   block_areas(ev, ws->fblk, &Rb, &dRb, &Yb, &dYb, &dgb);
   for (int mj = 0; mj < ev->nel; ++mj) {
@@ -862,17 +874,13 @@ ACEUQ_HOT void ace_weighted_gradients_mixed(const ace_evaluator *ev, ace_atom_wo
     for (size_t q = 0; q <= nq; ++q) {
       if (q < nq && ws->nb_mu[q] == mj) blk[nb++] = q;
       if (nb == 0 || (nb < FORCE_LANES && q < nq)) continue;
-      block_gather(ev, ws, b, blk, nb, Rb, dRb, Yb, dYb);
-      block_gather_dg(ws, blk, nb, nk, nkb, dgb);
+      /* the double block, and in float into the next half of the float block */
+      float *fb = ws->fblk_f + half * FORCE_LANES;
+      block_gather(ev, ws, b, blk, nb, Rb, dRb, Yb, dYb, fb);
+      block_gather_dg(ws, blk, nb, nk, nkb, dgb, fb + (size_t)(dgb - Rb) / FORCE_LANES * 2 * FORCE_LANES);
       if (own) /* the double set */
         block_gradients(ev, ws, b, mj, blk, nb, Rb, dRb, Yb, dYb, dgb, Wor, Woi, &Wo1[(size_t)mj * nk * ld], ld, 0,
                         NULL, own);
-      /* into the next half of the float block (all rows: the contraction reads only the bond's) */
-      float *fb = ws->fblk_f + half * FORCE_LANES;
-      for (size_t i = 0; i < nrows; ++i) {
-        const force_vf_half h = __builtin_convertvector(force_vd_load(&ws->fblk[i * FORCE_LANES]), force_vf_half);
-        memcpy(&fb[i * 2 * FORCE_LANES], &h, sizeof h);
-      }
       for (int k = 0; k < nb; ++k) blk16[half * FORCE_LANES + k] = blk[k];
       nb16 = half * FORCE_LANES + nb; /* a first half is full unless it is the species' last block */
       if (half) mixed_float_block(ev, ws, b, mj, blk16, nb16, ns, Wr, Wi, &W1[(size_t)mj * nk * ldf], ldf, sink);
