@@ -854,8 +854,8 @@ static inline __attribute__((always_inline)) void mixed_float_block(const ace_ev
 }
 
 /* See ace_evaluator_internal.h.  Blocks of FORCE_LANES neighbours are gathered in double as for
- * ace_weighted_gradients (the double set is contracted there), then rounded into one half of a
- * float block (vector conversions: one gather serves both precisions); a full float block, or the
+ * ace_weighted_gradients (the double set is contracted there) and, in the same pass, rounded into
+ * one half of a float block (one gather serves both precisions); a full float block, or the
  * species' last, is contracted with the float sets. */
 ACEUQ_HOT void ace_weighted_gradients_mixed(const ace_evaluator *ev, ace_atom_workspace *ws, size_t ns,
                                             const float *Wr, const float *Wi, const float *W1, size_t ldf,

@@ -87,10 +87,11 @@ struct ace_atom_workspace {
   rank1_cache last_rank1;    /* what A1, nb_g, nb_dg hold of the atom (else only the energy table's G) */
   /* member gradients (ace_members.c), allocated on first use for mcap members: */
   size_t mcap;
-  double *mWr, *mWi;         /* [nA][mcap]: adjoints of every member's energy on A (m >= 0 entries, folded) */
+  double *mWr, *mWi;         /* [nA][mcap]: adjoints of every member's energy on A (m >= 0 entries, folded);
+                              * single precision: the own lane's only, [nA] */
   ace_complex *mupd;         /* [mupd_cap]: the adjoint update values of one atom, in target order */
   size_t mupd_cap;
-  float *mWf;                /* [2 nA][mfcap]: float copies of the members' adjoints (single precision) */
+  float *mWf;                /* [2 nA][mfcap]: the members' adjoints in single precision (re, then im) */
   size_t mfcap;              /* members per row of mWf */
 };
 

@@ -31,8 +31,8 @@ typedef struct member_species {
   double *W1;       /* [nel nradbase][Mp]: rank-1 adjoints sum_f h1_f,s on A1 (the same for every atom) */
   float *W1f;       /* single: [nel nradbase][Mf] the members' W1 in float, else NULL */
   float *hf;        /* single: [nu][Mf] the members' h in float, else NULL */
-  double *h_own;    /* single with the own lane: [nu] its h, [nel nradbase] its W1, else NULL */
-  double *W1_own;
+  double *h_own;    /* single with the own lane: [nu] its h, else NULL */
+  double *W1_own;   /* single with the own lane: [nel nradbase] its W1, else NULL */
   size_t nu;
   int *rank;        /* [nu] */
   int *idx;         /* [nu][ACE_MAX_RANK] */
@@ -51,7 +51,7 @@ struct ace_member_basis {
   size_t M;         /* lanes: the members, then the own lane if own */
   size_t Mp;        /* M rounded up to whole vectors of LANES; the padding members are 0 */
   int own;          /* lane M - 1 is the potential's own coefficients */
-  int single;       /* the members' (not the own lane's) gradients in float */
+  int single;       /* the members' (not the own lane's) adjoints and gradients in float */
   size_t Mf;        /* single: row length of the float weights (the members, M - own, rounded up to
                      * FLOAT_LANES; the padding members are 0) */
   size_t nupd_max;  /* largest update list of a species */
