@@ -22,6 +22,19 @@ ACEUQ_FLOAT_VECTOR(member_vf, FLOAT_LANES)
  * row is read once per atom), 2 on machines with 16 registers */
 #define CHUNK_VECTORS 5
 #define CHUNK_VECTORS_NARROW 2
+/* CALL(nv) for the member vectors left from c0 (left of them, at most chunk per pass): nv a
+ * constant in each branch, so that the inlined sums keep their accumulators in registers */
+#define BY_CHUNK_(left, chunk, CALL)                                                               \
+  switch ((left) >= (chunk) ? (int)(chunk) : (int)(left)) {                                        \
+    case 1: CALL(1); break;                                                                        \
+    case 2: CALL(2); break;                                                                        \
+    case 3: CALL(3); break;                                                                        \
+    case 4: CALL(4); break;                                                                        \
+    default: CALL(CHUNK_VECTORS); break;                                                           \
+  }
+/* updates whose coefficient rows (at random places, 40 KB .. 1 MB) the member sums request
+ * before they are needed */
+enum { ROWS_AHEAD = 8 };
 
 /* One species.  The unique products of rank > 1 (idx sorted ascending, so equal products compare
  * equal) with their member coefficients h[u][s]; the adjoint updates of a product, one per factor,
@@ -370,17 +383,16 @@ ACEUQ_HOT static void member_update_values(const member_species *m, const ace_co
 
 /* W_s(e) = sum over the updates k of target e of h[u_k][s] d_k, for the nv * LANES members from
  * c0, in registers (nv <= CHUNK_VECTORS; a constant in each inlined copy); the coefficient rows
- * (at random places, 40 KB .. 1 MB) requested AHEAD updates before they are needed. */
+ * requested ROWS_AHEAD updates before they are needed. */
 static inline __attribute__((always_inline)) void member_target_sums(const member_species *m, const ace_complex *d,
                                                                      size_t Mp, size_t c0, int nv, double *Wr,
                                                                      double *Wi)
 {
-  enum { AHEAD = 8 }; /* updates whose coefficient rows are requested before they are needed */
   for (size_t i = 0; i < m->ntarget; ++i) {
     member_vd ar[CHUNK_VECTORS] = {0}, ai[CHUNK_VECTORS] = {0};
     for (size_t k = m->tfirst[i]; k < m->tfirst[i + 1]; ++k) {
-      if (k + AHEAD < m->nupd) {
-        const double *hn = &m->h[(size_t)m->upd_u[k + AHEAD] * Mp + c0];
+      if (k + ROWS_AHEAD < m->nupd) {
+        const double *hn = &m->h[(size_t)m->upd_u[k + ROWS_AHEAD] * Mp + c0];
         for (int v = 0; v < nv; ++v) __builtin_prefetch(hn + v * LANES);
       }
       const double *h = &m->h[(size_t)m->upd_u[k] * Mp + c0];
@@ -406,13 +418,12 @@ static inline __attribute__((always_inline)) void member_target_sums_single(cons
                                                                             size_t c0, int nv, int own, float *Wr,
                                                                             float *Wi, double *Wor, double *Woi)
 {
-  enum { AHEAD = 8 };
   for (size_t i = 0; i < m->ntarget; ++i) {
     member_vf ar[CHUNK_VECTORS] = {0}, ai[CHUNK_VECTORS] = {0};
     double orr = 0.0, oi = 0.0;
     for (size_t k = m->tfirst[i]; k < m->tfirst[i + 1]; ++k) {
-      if (k + AHEAD < m->nupd) {
-        const float *hn = &m->hf[(size_t)m->upd_u[k + AHEAD] * Mf + c0];
+      if (k + ROWS_AHEAD < m->nupd) {
+        const float *hn = &m->hf[(size_t)m->upd_u[k + ROWS_AHEAD] * Mf + c0];
         for (int v = 0; v < nv; ++v) __builtin_prefetch(hn + v * FLOAT_LANES);
       }
       const size_t u = (size_t)m->upd_u[k];
@@ -455,13 +466,7 @@ ACEUQ_HOT static void member_adjoints(const ace_evaluator *ev, const ace_member_
       const size_t left = (Mf - c0) / FLOAT_LANES;
       const int own = mb->own && c0 == 0;
 #define SUMS_SINGLE_(nv) member_target_sums_single(m, ws->mupd, Mf, c0, nv, own, Wr, Wi, ws->mWr, ws->mWi)
-      switch (left >= chunk ? (int)chunk : (int)left) {
-        case 1: SUMS_SINGLE_(1); break;
-        case 2: SUMS_SINGLE_(2); break;
-        case 3: SUMS_SINGLE_(3); break;
-        case 4: SUMS_SINGLE_(4); break;
-        default: SUMS_SINGLE_(CHUNK_VECTORS); break;
-      }
+      BY_CHUNK_(left, chunk, SUMS_SINGLE_)
 #undef SUMS_SINGLE_
     }
     return;
@@ -469,13 +474,9 @@ ACEUQ_HOT static void member_adjoints(const ace_evaluator *ev, const ace_member_
   const size_t Mp = mb->Mp;
   for (size_t c0 = 0; c0 < Mp; c0 += chunk * LANES) {
     const size_t left = (Mp - c0) / LANES;
-    switch (left >= chunk ? (int)chunk : (int)left) {
-      case 1: member_target_sums(m, ws->mupd, Mp, c0, 1, ws->mWr, ws->mWi); break;
-      case 2: member_target_sums(m, ws->mupd, Mp, c0, 2, ws->mWr, ws->mWi); break;
-      case 3: member_target_sums(m, ws->mupd, Mp, c0, 3, ws->mWr, ws->mWi); break;
-      case 4: member_target_sums(m, ws->mupd, Mp, c0, 4, ws->mWr, ws->mWi); break;
-      default: member_target_sums(m, ws->mupd, Mp, c0, CHUNK_VECTORS, ws->mWr, ws->mWi); break;
-    }
+#define SUMS_(nv) member_target_sums(m, ws->mupd, Mp, c0, nv, ws->mWr, ws->mWi)
+    BY_CHUNK_(left, chunk, SUMS_)
+#undef SUMS_
   }
 }
 

@@ -320,44 +320,49 @@ void ace_bond_splines_release_full(ace_bond_splines *sp)
   sp->coef = NULL;
 }
 
+/* g and (unless dg is NULL) dg [nradbase] from the basis block of an energy-table row at w; all 0
+ * beyond the last knot (row NULL). */
+static inline __attribute__((always_inline)) void basis_block_eval(const ace_bond_splines *sp, const double *row,
+                                                                   double w, double *g, double *dg)
+{
+  const int K = sp->nradbase;
+  if (row) {
+    hermite_range(row + 4 * (size_t)sp->nefunc, K, 0, K, w, sp->scale, g, dg);
+    return;
+  }
+  for (int k = 0; k < K; ++k) g[k] = 0.0;
+  for (int k = 0; dg && k < K; ++k) dg[k] = 0.0;
+}
+
 ACEUQ_HOT aceuq_status ace_bond_splines_eval_energy(const ace_bond_splines *sp, double r, double *R, double *dR,
                                                     double *G, double *dG, double *c, double *dc, double *g,
                                                     double *dg, aceuq_error *err)
 {
-  const int NR = sp->nradmax * (sp->lmax + 1), nc = sp->ncontract, ne = sp->nefunc, K = sp->nradbase;
+  const int NR = sp->nradmax * (sp->lmax + 1), nc = sp->ncontract, ne = sp->nefunc;
   const double *row = NULL, s = sp->scale;
   double w = 0.0;
   const aceuq_status st = spline_locate(sp, r, sp->ecoef, sp->estride, &row, &w, err);
   if (st) return st;
+  if (g) basis_block_eval(sp, row, w, g, dg);
   if (!row) {
     for (int f = 0; f < NR; ++f) R[f] = dR[f] = 0.0;
     for (int p = 0; p < nc; ++p) G[p] = dG[p] = 0.0;
     *c = *dc = 0.0;
-    for (int k = 0; g && k < K; ++k) g[k] = 0.0;
-    for (int k = 0; g && dg && k < K; ++k) dg[k] = 0.0;
     return ACEUQ_OK;
   }
   hermite_range(row, ne, 0, NR, w, s, R, dR);
   hermite_range(row, ne, NR, nc, w, s, G, dG);
   hermite_range(row, ne, ne - 1, 1, w, s, c, dc);
-  if (g) hermite_range(row + 4 * (size_t)ne, K, 0, K, w, s, g, dg);
   return ACEUQ_OK;
 }
 
 ACEUQ_HOT aceuq_status ace_bond_splines_eval_basis(const ace_bond_splines *sp, double r, double *g, double *dg,
                                                    aceuq_error *err)
 {
-  const int K = sp->nradbase;
   const double *row = NULL;
   double w = 0.0;
   const aceuq_status st = spline_locate(sp, r, sp->ecoef, sp->estride, &row, &w, err);
   if (st) return st;
-  if (!row) {
-    for (int k = 0; k < K; ++k) g[k] = 0.0;
-    if (dg)
-      for (int k = 0; k < K; ++k) dg[k] = 0.0;
-    return ACEUQ_OK;
-  }
-  hermite_range(row + 4 * (size_t)sp->nefunc, K, 0, K, w, sp->scale, g, dg);
+  basis_block_eval(sp, row, w, g, dg);
   return ACEUQ_OK;
 }
