@@ -190,6 +190,23 @@ static void check_single_precision(const ace_evaluator *ev, ace_atom_workspace *
  * three at a time and one at a time); rows repeat and meet the centre's row (periodic images), and
  * dF starts non-zero (the pass adds).  Also the member gradients of 20 members against 20 bases of
  * one member each (one set per contraction: the grouped stores checked lane by lane). */
+/* The reference for summed member forces: the gradients g[(j 3 + a) (M + 1) + s] of an atom's n
+ * neighbours scattered by hand, ref[row_i][a][s] += g, ref[row_of[j]][a][s] -= g (rows of 3 M);
+ * returns the largest |g| of the members. */
+static double scatter_member_gradients(const double *g, int n, size_t M, const int *row_of, int row_i, double *ref)
+{
+  double scale = 0.0;
+  for (int j = 0; j < n; ++j)
+    for (size_t a = 0; a < 3; ++a)
+      for (size_t s = 0; s < M; ++s) {
+        const double v = g[((size_t)j * 3 + a) * (M + 1) + s];
+        ref[((size_t)row_i * 3 + a) * M + s] += v;
+        ref[((size_t)row_of[j] * 3 + a) * M + s] -= v;
+        scale = fmax(scale, fabs(v));
+      }
+  return scale;
+}
+
 static void check_member_forces(const ace_evaluator *ev, ace_atom_workspace *ws, const char *path)
 {
   const int nel = ace_evaluator_model(ev)->nelements;
@@ -218,7 +235,7 @@ static void check_member_forces(const ace_evaluator *ev, ace_atom_workspace *ws,
       for (int n = 1; mb && n <= NMAX; n += 3)
         for (int mu_i = 0; mu_i < nel; ++mu_i) {
           int mu[NMAX], row_of[NMAX];
-          double rij[3 * NMAX], e, scale = 0.0, dmax = 0.0;
+          double rij[3 * NMAX], e, dmax = 0.0;
           const int row_i = (int)(uniform(&seed) * ROWS) % ROWS;
           for (int j = 0; j < n; ++j) {
             random_bond(&seed, j == n - 1 && n > 4 ? rmax + 0.3 : 2.0 + (rmax - 2.2) * uniform(&seed), &rij[3 * j]);
@@ -229,14 +246,7 @@ static void check_member_forces(const ace_evaluator *ev, ace_atom_workspace *ws,
                 ACEUQ_OK);
           CHECK(ace_member_gradients(ev, mb, ws, mu_i, (size_t)n, g, &err) == ACEUQ_OK);
           for (size_t k = 0; k < ROWS * 3 * M; ++k) init[k] = dF[k] = ref[k] = uniform(&seed) - 0.5;
-          for (int j = 0; j < n; ++j)
-            for (size_t a = 0; a < 3; ++a)
-              for (size_t s = 0; s < M; ++s) {
-                const double v = g[((size_t)j * 3 + a) * L + s];
-                ref[((size_t)row_i * 3 + a) * M + s] += v;
-                ref[((size_t)row_of[j] * 3 + a) * M + s] -= v;
-                scale = fmax(scale, fabs(v));
-              }
+          const double scale = scatter_member_gradients(g, n, M, row_of, row_i, ref);
           CHECK(ace_member_forces(ev, mb, ws, mu_i, (size_t)n, row_of, row_i, dF, dE, &err) == ACEUQ_OK);
           for (size_t k = 0; k < ROWS * 3 * M; ++k) dmax = fmax(dmax, fabs((dF[k] - init[k]) - (ref[k] - init[k])));
           for (int j = 0; j < n; ++j)
@@ -363,18 +373,11 @@ static void check_public_spread_api(const char *path)
   CHECK_STR_CONTAINS(err.message, "out of range");
   CHECK(aceuq_spread_gradients(sp, ws, 0, N, g, &err) == ACEUQ_OK);
   CHECK(aceuq_spread_forces(sp, ws, 0, N, row, 0, dF, dE, &err) == ACEUQ_OK);
-  double worst = 0.0, scale = 0.0;
+  double worst = 0.0;
+  const double scale = scatter_member_gradients(g, N, M, row, 0, ref);
   int own = 1;
   for (int j = 0; j < N; ++j)
-    for (int a = 0; a < 3; ++a) {
-      own &= dE[3 * j + a] == g[((size_t)j * 3 + (size_t)a) * (M + 1) + M];
-      for (int s = 0; s < M; ++s) {
-        const double v = g[((size_t)j * 3 + (size_t)a) * (M + 1) + (size_t)s];
-        ref[a * M + s] += v;
-        ref[((size_t)row[j] * 3 + (size_t)a) * M + (size_t)s] -= v;
-        scale = fmax(scale, fabs(v));
-      }
-    }
+    for (int a = 0; a < 3; ++a) own &= dE[3 * j + a] == g[((size_t)j * 3 + (size_t)a) * (M + 1) + M];
   for (int k = 0; k < 4 * 3 * M; ++k) worst = fmax(worst, fabs(dF[k] - ref[k]));
   printf("%s: aceuq_spread_forces vs aceuq_spread_gradients scattered: %.1e of the largest gradient %.2g; forces %s\n",
          path, worst / scale, scale, own ? "identical" : "DIFFER");
