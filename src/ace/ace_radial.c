@@ -6,12 +6,23 @@
 #include "ace_switch.h"
 #include "error_internal.h"
 #include "hot_internal.h"
+#include "vec_internal.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 static const double ace_pi = 3.14159265358979323846;
+
+/* shared spline rows of at most 16 slots: outputs by variable vector permutes (GCC's
+ * __builtin_shuffle), elsewhere one by one */
+#if defined(__GNUC__) && !defined(__clang__)
+#define ACE_SPLINE_SLOT_SHUFFLE 1
+ACEUQ_DOUBLE_VECTOR(slot_vd, 8)
+typedef long long slot_vi __attribute__((vector_size(8 * sizeof(long long))));
+#else
+#define ACE_SPLINE_SLOT_SHUFFLE 0
+#endif
 
 aceuq_status ace_radial_check_bond(const ace_bond *bond, aceuq_error *err)
 {
@@ -163,6 +174,8 @@ void ace_bond_splines_free(ace_bond_splines *sp)
   if (!sp) return;
   free(sp->coef);
   free(sp->ecoef);
+  free(sp->umap);
+  free(sp->uslot);
   memset(sp, 0, sizeof *sp);
 }
 
@@ -281,35 +294,100 @@ ACEUQ_HOT aceuq_status ace_bond_splines_eval(const ace_bond_splines *sp, double 
   return ACEUQ_OK;
 }
 
-/* Rows of the energy table: the energy block [4][nefunc], then the basis block [4][nradbase]
- * (copies of the full table's g_k rows). */
-aceuq_status ace_bond_splines_contract(ace_bond_splines *sp, int ncontract, const double *w, aceuq_error *err)
+/* Columns of the energy table before sharing: c < ne the energy functions (R_nl, the G_p, the
+ * core repulsion), ne + k the basis function g_k; value of column c, coefficient a, knot n. */
+static double candidate_column(const ace_bond_splines *sp, int ncontract, const double *w, int c, int n, int a)
 {
   const int K = sp->nradbase, NR = sp->nradmax * (sp->lmax + 1), nf = sp->nfunc, ne = NR + ncontract + 1;
+  const double *src = sp->coef + ((size_t)n * 4 + a) * nf;
+  if (c < NR) return src[K + c];
+  if (c < ne - 1) {
+    const double *wp = w + (size_t)(c - NR) * K;
+    double v = 0.0;
+    for (int k = 0; k < K; ++k) v += wp[k] * src[k];
+    return v;
+  }
+  if (c == ne - 1) return src[nf - 1];
+  return src[c - ne];
+}
+
+/* The first column e < c equal to column c at every knot and coefficient, or -1. */
+static int first_equal_column(const double *cand, size_t nrow, int nc, int c)
+{
+  for (int e = 0; e < c; ++e) {
+    int eq = 1;
+    for (size_t r = 4; r < nrow && eq; ++r) eq = cand[r * nc + c] == cand[r * nc + e];
+    if (eq) return e;
+  }
+  return -1;
+}
+
+/* Rows of the energy table: the energy block [4][neu] of the distinct energy functions, then the
+ * basis block [4][nbu] of the g_k that are none of them.  Columns equal at every knot (all four
+ * coefficients, ==) are stored once: in linear potentials R_nl = g_n for every l, so for
+ * potentials/Cu the 18 R_nl are 6 columns and 6 of the 12 g_k are those same columns -- a row of
+ * 7 cache lines instead of 16, an energy block of 4 instead of 10.  A column's Hermite cubic
+ * depends only on its coefficients, so shared columns give the same values bit for bit. */
+aceuq_status ace_bond_splines_contract(ace_bond_splines *sp, int ncontract, const double *w, aceuq_error *err)
+{
+  const int K = sp->nradbase, NR = sp->nradmax * (sp->lmax + 1), ne = NR + ncontract + 1, nc = ne + K;
   if (!sp->coef)
     return aceuq_error_set(err, ACEUQ_ERR_VALUE, "radial splines: the full table was released (energy table only)");
-  /* rows start on 64-byte lines: a neighbour's energy block then touches ceil(32 ne / 64) lines, not one more */
-  const size_t stride = (4 * (size_t)(ne + K) + 7) & ~(size_t)7;
+  /* the candidate columns, knot-major ([n][a][c]), to compare and to copy from */
+  const size_t nrow = (size_t)(sp->nlut + 1) * 4;
+  double *cand = malloc(sizeof *cand * nrow * (size_t)nc);
+  int *umap = malloc(sizeof *umap * (size_t)nc);
+  if (!cand || !umap) {
+    free(cand);
+    free(umap);
+    return aceuq_error_set(err, ACEUQ_ERR_NOMEM, "spline tables: out of memory");
+  }
+  for (int n = 1; n <= sp->nlut; ++n)
+    for (int a = 0; a < 4; ++a)
+      for (int c = 0; c < nc; ++c) cand[((size_t)n * 4 + a) * nc + c] = candidate_column(sp, ncontract, w, c, n, a);
+  /* column c shares the slot of the first equal column before it; the energy columns come first,
+   * so their slots are 0..neu-1 and neu is final when the basis columns get neu..neu+nbu-1 */
+  int neu = 0, nbu = 0;
+  for (int c = 0; c < nc; ++c) {
+    const int same = nc <= ACE_SPLINE_SHARED_MAX ? first_equal_column(cand, nrow, nc, c) : -1;
+    umap[c] = same >= 0 ? umap[same] : c < ne ? neu++ : neu + nbu++;
+  }
+  /* rows start on 64-byte lines: a neighbour's energy block then touches ceil(32 neu / 64) lines, not one more */
+  const size_t stride = (4 * (size_t)(neu + nbu) + 7) & ~(size_t)7;
   const size_t bytes = (size_t)(sp->nlut + 1) * stride * sizeof *sp->ecoef;
   free(sp->ecoef);
+  free(sp->umap);
   sp->ecoef = aligned_alloc(64, bytes);
-  if (!sp->ecoef) return aceuq_error_set(err, ACEUQ_ERR_NOMEM, "spline tables: out of memory");
+  sp->umap = umap;
+  if (!sp->ecoef) {
+    free(cand);
+    return aceuq_error_set(err, ACEUQ_ERR_NOMEM, "spline tables: out of memory");
+  }
   memset(sp->ecoef, 0, bytes);
   for (int n = 1; n <= sp->nlut; ++n)
-    for (int a = 0; a < 4; ++a) {
-      const double *src = sp->coef + ((size_t)n * 4 + a) * nf;
-      double *dst = sp->ecoef + (size_t)n * stride + (size_t)a * ne;
-      memcpy(dst, src + K, sizeof *dst * (size_t)NR);
-      for (int p = 0; p < ncontract; ++p) {
-        double v = 0.0;
-        for (int k = 0; k < K; ++k) v += w[p * K + k] * src[k];
-        dst[NR + p] = v;
+    for (int a = 0; a < 4; ++a)
+      for (int c = 0; c < nc; ++c) {
+        const int u = umap[c];
+        double *row = sp->ecoef + (size_t)n * stride;
+        double *dst = u < neu ? row + (size_t)a * neu + u : row + 4 * (size_t)neu + (size_t)a * nbu + (u - neu);
+        *dst = cand[((size_t)n * 4 + a) * nc + c];
       }
-      dst[ne - 1] = src[nf - 1];
-      memcpy(sp->ecoef + (size_t)n * stride + 4 * (size_t)ne + (size_t)a * K, src, sizeof *dst * (size_t)K);
-    }
+  free(cand);
+  /* the slots of the energy outputs (ne, padded with 0 to whole vectors of 8), then of the g_k */
+  free(sp->uslot);
+  sp->uslot = NULL;
+  sp->nepad = (ne + 7) & ~7;
+  if (ACE_SPLINE_SLOT_SHUFFLE && (neu < ne || nbu < K) && neu + nbu <= 16) {
+    sp->uslot = calloc((size_t)sp->nepad + (size_t)((K + 7) & ~7), sizeof *sp->uslot);
+    if (!sp->uslot) return aceuq_error_set(err, ACEUQ_ERR_NOMEM, "spline tables: out of memory");
+    for (int f = 0; f < ne; ++f) sp->uslot[f] = umap[f];
+    for (int k = 0; k < K; ++k) sp->uslot[sp->nepad + k] = umap[ne + k];
+  }
   sp->ncontract = ncontract;
   sp->nefunc = ne;
+  sp->neu = neu;
+  sp->nbu = nbu;
+  sp->shared = neu < ne || nbu < K;
   sp->estride = stride;
   return ACEUQ_OK;
 }
@@ -321,7 +399,7 @@ void ace_bond_splines_release_full(ace_bond_splines *sp)
 }
 
 /* g and (unless dg is NULL) dg [nradbase] from the basis block of an energy-table row at w; all 0
- * beyond the last knot (row NULL). */
+ * beyond the last knot (row NULL).  Unshared layout only. */
 static inline __attribute__((always_inline)) void basis_block_eval(const ace_bond_splines *sp, const double *row,
                                                                    double w, double *g, double *dg)
 {
@@ -334,6 +412,70 @@ static inline __attribute__((always_inline)) void basis_block_eval(const ace_bon
   for (int k = 0; dg && k < K; ++k) dg[k] = 0.0;
 }
 
+/* Shared layout: the distinct columns of the row into U, dU [neu + nbu] (the basis block only when
+ * basis; its derivatives only when dbasis), then every output from its slot umap[c]: with uslot
+ * (at most 16 slots) 8 outputs per pair of vector permutes, else one by one. */
+static inline __attribute__((always_inline)) void shared_row_eval(const ace_bond_splines *sp, const double *row,
+                                                                  double w, int basis, int dbasis, double *R,
+                                                                  double *dR, double *G, double *dG, double *c,
+                                                                  double *dc, double *g, double *dg)
+{
+  const int NR = sp->nradmax * (sp->lmax + 1), nc = sp->ncontract, ne = sp->nefunc, K = sp->nradbase;
+  const int neu = sp->neu, nbu = sp->nbu;
+  const int *um = sp->umap;
+  double U[ACE_SPLINE_SHARED_MAX], dU[ACE_SPLINE_SHARED_MAX];
+  hermite_range(row, neu, 0, neu, w, sp->scale, U, dU);
+  if (basis && nbu > 0) hermite_range(row + 4 * (size_t)neu, nbu, 0, nbu, w, sp->scale, U + neu, dbasis ? dU + neu : NULL);
+#if ACE_SPLINE_SLOT_SHUFFLE
+  if (sp->uslot) {
+    /* slots beyond those evaluated are never selected (energy outputs have energy slots) */
+    const slot_vd u0 = slot_vd_load(U), u1 = slot_vd_load(U + 8), d0 = slot_vd_load(dU), d1 = slot_vd_load(dU + 8);
+    double t[8], dt[8];
+    for (int o = 0; R && o < ne; o += 8) { /* energy outputs o: R_nl (o < NR), G_p, c */
+      slot_vi ix;
+      memcpy(&ix, sp->uslot + o, sizeof ix);
+      const slot_vd v = __builtin_shuffle(u0, u1, ix), dv = __builtin_shuffle(d0, d1, ix);
+      if (o + 8 <= NR) {
+        slot_vd_store(R + o, v);
+        slot_vd_store(dR + o, dv);
+        continue;
+      }
+      slot_vd_store(t, v);
+      slot_vd_store(dt, dv);
+      for (int f = o; f < o + 8 && f < ne; ++f) {
+        double *x = f < NR ? R + f : f < ne - 1 ? G + (f - NR) : c;
+        double *dx = f < NR ? dR + f : f < ne - 1 ? dG + (f - NR) : dc;
+        *x = t[f - o], *dx = dt[f - o];
+      }
+    }
+    for (int o = 0; g && o < K; o += 8) { /* basis outputs g_k */
+      slot_vi ix;
+      memcpy(&ix, sp->uslot + sp->nepad + o, sizeof ix);
+      const slot_vd v = __builtin_shuffle(u0, u1, ix), dv = __builtin_shuffle(d0, d1, ix);
+      if (o + 8 <= K) {
+        slot_vd_store(g + o, v);
+        if (dg) slot_vd_store(dg + o, dv);
+        continue;
+      }
+      slot_vd_store(t, v);
+      slot_vd_store(dt, dv);
+      for (int k = o; k < K; ++k) g[k] = t[k - o];
+      for (int k = o; dg && k < K; ++k) dg[k] = dt[k - o];
+    }
+    return;
+  }
+#endif
+  if (R) {
+    for (int f = 0; f < NR; ++f) R[f] = U[um[f]], dR[f] = dU[um[f]];
+    for (int p = 0; p < nc; ++p) G[p] = U[um[NR + p]], dG[p] = dU[um[NR + p]];
+    *c = U[um[ne - 1]], *dc = dU[um[ne - 1]];
+  }
+  if (g)
+    for (int k = 0; k < K; ++k) g[k] = U[um[ne + k]];
+  if (dg)
+    for (int k = 0; k < K; ++k) dg[k] = dU[um[ne + k]];
+}
+
 ACEUQ_HOT aceuq_status ace_bond_splines_eval_energy(const ace_bond_splines *sp, double r, double *R, double *dR,
                                                     double *G, double *dG, double *c, double *dc, double *g,
                                                     double *dg, aceuq_error *err)
@@ -343,13 +485,18 @@ ACEUQ_HOT aceuq_status ace_bond_splines_eval_energy(const ace_bond_splines *sp, 
   double w = 0.0;
   const aceuq_status st = spline_locate(sp, r, sp->ecoef, sp->estride, &row, &w, err);
   if (st) return st;
-  if (g) basis_block_eval(sp, row, w, g, dg);
   if (!row) {
     for (int f = 0; f < NR; ++f) R[f] = dR[f] = 0.0;
     for (int p = 0; p < nc; ++p) G[p] = dG[p] = 0.0;
     *c = *dc = 0.0;
+    if (g) basis_block_eval(sp, NULL, w, g, dg);
     return ACEUQ_OK;
   }
+  if (sp->shared) {
+    shared_row_eval(sp, row, w, g != NULL, dg != NULL, R, dR, G, dG, c, dc, g, dg);
+    return ACEUQ_OK;
+  }
+  if (g) basis_block_eval(sp, row, w, g, dg);
   hermite_range(row, ne, 0, NR, w, s, R, dR);
   hermite_range(row, ne, NR, nc, w, s, G, dG);
   hermite_range(row, ne, ne - 1, 1, w, s, c, dc);
@@ -363,6 +510,9 @@ ACEUQ_HOT aceuq_status ace_bond_splines_eval_basis(const ace_bond_splines *sp, d
   double w = 0.0;
   const aceuq_status st = spline_locate(sp, r, sp->ecoef, sp->estride, &row, &w, err);
   if (st) return st;
-  basis_block_eval(sp, row, w, g, dg);
+  if (row && sp->shared)
+    shared_row_eval(sp, row, w, 1, dg != NULL, NULL, NULL, NULL, NULL, NULL, NULL, g, dg);
+  else
+    basis_block_eval(sp, row, w, g, dg);
   return ACEUQ_OK;
 }

@@ -29,6 +29,9 @@
 #include "ace_model.h"
 #include "aceuq.h"
 
+/* Most functions of one energy-table row that may share columns (more: none are shared). */
+#define ACE_SPLINE_SHARED_MAX 128
+
 /* Check that a bond's radial parameters can be evaluated (sizes, rcut > 0,
  * crad present, ChebExpCos lambda != 0). */
 aceuq_status ace_radial_check_bond(const ace_bond *bond, aceuq_error *err);
@@ -58,14 +61,23 @@ typedef struct ace_bond_splines {
   double rcut;
   double scale;               /* s = nlut / rcut */
   double *coef;               /* [(nlut+1)][4][nfunc]; row 0 unused; NULL once released */
-  /* the energy table (ace_bond_splines_contract): R_nl, then ncontract linear
-   * combinations of the g_k, then the core repulsion -- what an energy and force
-   * evaluation needs when the rank-1 functions enter only through densities; each
-   * row continues with the basis block, the g_k themselves (projections and
-   * gradients), so that a projection step reads one contiguous row */
+  /* the energy table (ace_bond_splines_contract): the nefunc energy functions -- R_nl, ncontract
+   * linear combinations G_p of the g_k, the core repulsion -- which are what an energy and force
+   * evaluation needs when the rank-1 functions enter only through densities, then the basis
+   * functions g_k themselves (projections and gradients), so that a projection step reads one
+   * contiguous row.  Functions whose tables are equal are stored once (shared): the row holds the
+   * neu distinct energy functions ([4][neu], the energy block), then the nbu g_k that are none of
+   * them ([4][nbu], the basis block); umap[c] is the slot of function c (c < nefunc energy,
+   * nefunc + k the g_k), slots >= neu in the basis block.  Unshared: neu = nefunc, nbu = nradbase,
+   * umap the identity. */
   int ncontract, nefunc;      /* nefunc = nradmax*(lmax+1) + ncontract + 1 */
-  size_t estride;             /* 4 (nefunc + nradbase), rounded up to whole 64-byte lines (rows are aligned) */
-  double *ecoef;              /* [(nlut+1)][estride]: [4][nefunc] then [4][nradbase]; NULL until contracted */
+  int neu, nbu, shared;
+  int *umap;                  /* [nefunc + nradbase] */
+  long long *uslot;           /* shared with at most 16 slots: umap of the energy functions padded to nepad,
+                               * then of the g_k (vector permute indices); else NULL */
+  int nepad;
+  size_t estride;             /* 4 (neu + nbu), rounded up to whole 64-byte lines (rows are aligned) */
+  double *ecoef;              /* [(nlut+1)][estride]; NULL until contracted */
 } ace_bond_splines;
 
 /* Build the tables.  element_i/element_j (symbols of the pair) are needed
@@ -85,7 +97,8 @@ aceuq_status ace_bond_splines_eval(const ace_bond_splines *sp, double r, double 
 /* The energy table with G_p(r) = sum_k w[p * nradbase + k] g_k(r), p < ncontract.
  * A Hermite cubic is linear in its knot data, so the G_p rows are the same
  * combinations of the g_k rows: G_p from this table equals sum_k w g_k from the
- * full one up to round-off. */
+ * full one up to round-off, and every other function is a copy of the full table's
+ * (bit for bit the same values); equal columns are stored once (see umap). */
 aceuq_status ace_bond_splines_contract(ace_bond_splines *sp, int ncontract, const double *w, aceuq_error *err);
 
 /* Free the full table (coef) once the energy table is built: evaluators read only the
@@ -101,7 +114,7 @@ static inline void ace_bond_splines_prefetch(const ace_bond_splines *sp, double 
   const double x = r * sp->scale;
   if (!(x >= 1.0 && x < (double)sp->nlut) || !sp->ecoef) return;
   const double *row = sp->ecoef + (size_t)x * sp->estride;
-  const size_t len = basis ? sp->estride : 4 * (size_t)sp->nefunc;
+  const size_t len = basis ? sp->estride : 4 * (size_t)sp->neu;
   for (size_t k = 0; k < len; k += 8) __builtin_prefetch(row + k);
 }
 

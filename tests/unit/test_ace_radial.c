@@ -331,8 +331,10 @@ int main(void)
        * block's R_nl too; the same errors */
       const double wcon[2 * 8] = {1, -0.5, 0.25, 0, 0, 0, 0.3, 0.1, 0, 1, 0, 0, 0, 0, 0, 0};
       CHECK(ace_bond_splines_contract(&sp, 2, wcon, &err) == ACEUQ_OK);
-      /* rows of whole 64-byte lines, each starting on one */
-      CHECK(sp.estride == ((4 * (size_t)(NR + 2 + 1 + 8) + 7) & ~(size_t)7));
+      /* rows of whole 64-byte lines, each starting on one; G_1 = 1 g_1 exactly, so g_1 shares
+       * G_1's column (random crad: no R_nl equals another function) */
+      CHECK(sp.shared && sp.neu == NR + 2 + 1 && sp.nbu == 7 && sp.umap[NR + 2 + 1 + 1] == NR + 1);
+      CHECK(sp.estride == ((4 * (size_t)(NR + 2 + 1 + 7) + 7) & ~(size_t)7));
       CHECK(((uintptr_t)sp.ecoef & 63) == 0);
       int same = 1;
       for (int n = 3; n < sp.nlut + 40; n += 11) {
@@ -425,6 +427,49 @@ int main(void)
       ace_bond_splines_free(&sp);
       free(b.crad);
     }
+  }
+
+  /* ---- shared columns: crad rows that are unit vectors, as in linear potentials --------
+   * R_nl = g_n for every l: the energy block holds g_0..g_3, G_0 and the core repulsion (6
+   * columns instead of 4*3 + 1 + 1), the basis block g_4..g_7; every value is the full table's */
+  for (int mode = 0; mode < 3; ++mode) {
+    ace_bond b = make_bond(ACE_RADBASE_SBESSEL, 8, 0.0, rc, dc);
+    b.prehc = 3.0, b.lambdahc = 1.0, b.r_in = 1.5, b.delta_in = 0.5;
+    for (int n = 0; n < NRMAX; ++n)
+      for (int l = 0; l <= LMAXB; ++l)
+        for (int k = 0; k < 8; ++k) b.crad[((size_t)n * (LMAXB + 1) + l) * 8 + k] = k == n;
+    const int NR = NRMAX * (LMAXB + 1);
+    ace_bond_splines sp;
+    CHECK(ace_bond_splines_build(&sp, &b, (ace_inner_cutoff_type)mode, "Cu", "Cu", 0.003, &err) == ACEUQ_OK);
+    const double wcon[8] = {0.5, -1, 0.25, 0, 0.1, 0, 0.3, 0.1};
+    CHECK(ace_bond_splines_contract(&sp, 1, wcon, &err) == ACEUQ_OK);
+    CHECK(sp.shared && sp.neu == NRMAX + 2 && sp.nbu == 8 - NRMAX);
+    CHECK(sp.estride == ((4 * (size_t)(NRMAX + 2 + 8 - NRMAX) + 7) & ~(size_t)7));
+    const double h = 1.0 / sp.scale;
+    int same = 1, nonzero = 0;
+    for (int n = 1; n < sp.nlut + 40; n += 5) {
+      const double r = h * (n + 0.61);
+      double g[8], dg[8], R[NFMAX], dR[NFMAX], c, dc_, ge[8], dge[8], gv[8], gb[8], dgb[8], gbv[8];
+      double Re[NFMAX], dRe[NFMAX], Rv[NFMAX], dRv[NFMAX], G, dG, ce, dce;
+      CHECK(ace_bond_splines_eval(&sp, r, g, dg, R, dR, &c, &dc_, &err) == ACEUQ_OK);
+      CHECK(ace_bond_splines_eval_energy(&sp, r, Re, dRe, &G, &dG, &ce, &dce, ge, dge, &err) == ACEUQ_OK);
+      CHECK(ace_bond_splines_eval_energy(&sp, r, Rv, dRv, &G, &dG, &ce, &dce, gv, NULL, &err) == ACEUQ_OK);
+      CHECK(ace_bond_splines_eval_basis(&sp, r, gb, dgb, &err) == ACEUQ_OK);
+      CHECK(ace_bond_splines_eval_basis(&sp, r, gbv, NULL, &err) == ACEUQ_OK);
+      double Gf = 0, dGf = 0;
+      for (int k = 0; k < 8; ++k) {
+        same &= ge[k] == g[k] && dge[k] == dg[k] && gv[k] == g[k] && gb[k] == g[k] && dgb[k] == dg[k] &&
+                gbv[k] == g[k];
+        Gf += wcon[k] * g[k], dGf += wcon[k] * dg[k];
+        nonzero |= g[k] != 0;
+      }
+      for (int f = 0; f < NR; ++f) same &= Re[f] == R[f] && dRe[f] == dR[f] && Rv[f] == R[f] && dRv[f] == dR[f];
+      same &= ce == c && dce == dc_ && fabs(G - Gf) <= 1e-14 * (1 + fabs(Gf)) &&
+              fabs(dG - dGf) <= 1e-12 * (1 + fabs(dGf));
+    }
+    CHECK(same && nonzero);
+    ace_bond_splines_free(&sp);
+    free(b.crad);
   }
 
   /* ---- argument errors ---------------------------------------------------------- */
