@@ -377,11 +377,14 @@ aceuq_status ace_bond_splines_contract(ace_bond_splines *sp, int ncontract, cons
   free(sp->uslot);
   sp->uslot = NULL;
   sp->nepad = (ne + 7) & ~7;
-  if (ACE_SPLINE_SLOT_SHUFFLE && (neu < ne || nbu < K) && neu + nbu <= 16) {
+  if (ACE_SPLINE_SLOT_SHUFFLE && (neu < ne || nbu < K) && neu <= 8 && nbu <= 8) {
+    /* permute indices into (energy vector, basis vector): energy slot u -> u, basis slot neu + j -> 8 + j */
     sp->uslot = calloc((size_t)sp->nepad + (size_t)((K + 7) & ~7), sizeof *sp->uslot);
     if (!sp->uslot) return aceuq_error_set(err, ACEUQ_ERR_NOMEM, "spline tables: out of memory");
-    for (int f = 0; f < ne; ++f) sp->uslot[f] = umap[f];
-    for (int k = 0; k < K; ++k) sp->uslot[sp->nepad + k] = umap[ne + k];
+    for (int c = 0; c < nc; ++c) {
+      const int u = umap[c];
+      sp->uslot[c < ne ? c : sp->nepad + (c - ne)] = u < neu ? u : 8 + (u - neu);
+    }
   }
   sp->ncontract = ncontract;
   sp->nefunc = ne;
@@ -412,9 +415,25 @@ static inline __attribute__((always_inline)) void basis_block_eval(const ace_bon
   for (int k = 0; dg && k < K; ++k) dg[k] = 0.0;
 }
 
-/* Shared layout: the distinct columns of the row into U, dU [neu + nbu] (the basis block only when
- * basis; its derivatives only when dbasis), then every output from its slot umap[c]: with uslot
- * (at most 16 slots) 8 outputs per pair of vector permutes, else one by one. */
+#if ACE_SPLINE_SLOT_SHUFFLE
+/* hermite_range of the first 8 functions of a block with nf per coefficient, as vectors (the same
+ * operations per lane; lanes >= nf read the next coefficients' values and are never used -- the
+ * table's rows are followed by at least one more row, so the loads stay inside it) */
+static inline __attribute__((always_inline)) void hermite_vec(const double *blk, int nf, double w, double s,
+                                                              slot_vd *v, slot_vd *d)
+{
+  const double w2 = w * w, w3 = w2 * w, tw = 2.0 * w, tw2 = 3.0 * w2;
+  const slot_vd c0 = slot_vd_load(blk), c1 = slot_vd_load(blk + nf), c2 = slot_vd_load(blk + 2 * nf),
+                c3 = slot_vd_load(blk + 3 * nf);
+  *v = c0 + c1 * w + c2 * w2 + c3 * w3;
+  *d = (c1 + c2 * tw + c3 * tw2) * s;
+}
+#endif
+
+/* Shared layout: every output from the slot umap[c] of its column.  With uslot (at most 8 energy
+ * and 8 basis slots) the slots stay in two vectors (energy, basis) and 8 outputs come from one
+ * pair of vector permutes; else the distinct columns go through U, dU [neu + nbu].  The basis
+ * block only when basis, its derivatives only when dbasis. */
 static inline __attribute__((always_inline)) void shared_row_eval(const ace_bond_splines *sp, const double *row,
                                                                   double w, int basis, int dbasis, double *R,
                                                                   double *dR, double *G, double *dG, double *c,
@@ -423,18 +442,16 @@ static inline __attribute__((always_inline)) void shared_row_eval(const ace_bond
   const int NR = sp->nradmax * (sp->lmax + 1), nc = sp->ncontract, ne = sp->nefunc, K = sp->nradbase;
   const int neu = sp->neu, nbu = sp->nbu;
   const int *um = sp->umap;
-  double U[ACE_SPLINE_SHARED_MAX], dU[ACE_SPLINE_SHARED_MAX];
-  hermite_range(row, neu, 0, neu, w, sp->scale, U, dU);
-  if (basis && nbu > 0) hermite_range(row + 4 * (size_t)neu, nbu, 0, nbu, w, sp->scale, U + neu, dbasis ? dU + neu : NULL);
 #if ACE_SPLINE_SLOT_SHUFFLE
   if (sp->uslot) {
-    /* slots beyond those evaluated are never selected (energy outputs have energy slots) */
-    const slot_vd u0 = slot_vd_load(U), u1 = slot_vd_load(U + 8), d0 = slot_vd_load(dU), d1 = slot_vd_load(dU + 8);
+    slot_vd e, de, b = {0}, db = {0};
+    hermite_vec(row, neu, w, sp->scale, &e, &de);
+    if (basis && nbu > 0) hermite_vec(row + 4 * (size_t)neu, nbu, w, sp->scale, &b, &db);
     double t[8], dt[8];
     for (int o = 0; R && o < ne; o += 8) { /* energy outputs o: R_nl (o < NR), G_p, c */
       slot_vi ix;
       memcpy(&ix, sp->uslot + o, sizeof ix);
-      const slot_vd v = __builtin_shuffle(u0, u1, ix), dv = __builtin_shuffle(d0, d1, ix);
+      const slot_vd v = __builtin_shuffle(e, b, ix), dv = __builtin_shuffle(de, db, ix);
       if (o + 8 <= NR) {
         slot_vd_store(R + o, v);
         slot_vd_store(dR + o, dv);
@@ -451,7 +468,7 @@ static inline __attribute__((always_inline)) void shared_row_eval(const ace_bond
     for (int o = 0; g && o < K; o += 8) { /* basis outputs g_k */
       slot_vi ix;
       memcpy(&ix, sp->uslot + sp->nepad + o, sizeof ix);
-      const slot_vd v = __builtin_shuffle(u0, u1, ix), dv = __builtin_shuffle(d0, d1, ix);
+      const slot_vd v = __builtin_shuffle(e, b, ix), dv = __builtin_shuffle(de, db, ix);
       if (o + 8 <= K) {
         slot_vd_store(g + o, v);
         if (dg) slot_vd_store(dg + o, dv);
@@ -465,6 +482,9 @@ static inline __attribute__((always_inline)) void shared_row_eval(const ace_bond
     return;
   }
 #endif
+  double U[ACE_SPLINE_SHARED_MAX], dU[ACE_SPLINE_SHARED_MAX];
+  hermite_range(row, neu, 0, neu, w, sp->scale, U, dU);
+  if (basis && nbu > 0) hermite_range(row + 4 * (size_t)neu, nbu, 0, nbu, w, sp->scale, U + neu, dbasis ? dU + neu : NULL);
   if (R) {
     for (int f = 0; f < NR; ++f) R[f] = U[um[f]], dR[f] = dU[um[f]];
     for (int p = 0; p < nc; ++p) G[p] = U[um[NR + p]], dG[p] = dU[um[NR + p]];
