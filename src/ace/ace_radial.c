@@ -14,8 +14,8 @@
 
 static const double ace_pi = 3.14159265358979323846;
 
-/* shared spline rows of at most 16 slots: outputs by variable vector permutes (GCC's
- * __builtin_shuffle), elsewhere one by one */
+/* shared spline rows of at most 8 energy and 8 basis slots: outputs by variable vector permutes
+ * (GCC's __builtin_shuffle), elsewhere one by one */
 #if defined(__GNUC__) && !defined(__clang__)
 #define ACE_SPLINE_SLOT_SHUFFLE 1
 ACEUQ_DOUBLE_VECTOR(slot_vd, 8)
@@ -417,8 +417,8 @@ static inline __attribute__((always_inline)) void basis_block_eval(const ace_bon
 
 #if ACE_SPLINE_SLOT_SHUFFLE
 /* hermite_range of the first 8 functions of a block with nf per coefficient, as vectors (the same
- * operations per lane; lanes >= nf read the next coefficients' values and are never used -- the
- * table's rows are followed by at least one more row, so the loads stay inside it) */
+ * operations per lane; lanes >= nf read the next coefficients' values and are never used -- a
+ * looked-up row n < nlut is followed by row n + 1 of the table, so the loads stay inside it) */
 static inline __attribute__((always_inline)) void hermite_vec(const double *blk, int nf, double w, double s,
                                                               slot_vd *v, slot_vd *d)
 {
