@@ -706,9 +706,9 @@ ACEUQ_HOT static void density_block_sums(const ace_evaluator *ev, ace_atom_works
  * (-1)^m conj A(l,m)), and as much of the rank-1 basis as rank1 asks for
  * (A1 and nb_g, or also nb_dg); rho_core and, for zbl, the closest neighbour
  * qmin ((size_t)-1 if none). */
-ACEUQ_HOT static aceuq_status atomic_base(const ace_evaluator *ev, ace_atom_workspace *ws, int mu_i, size_t n, const int *mu_j,
-                                const double *rij, rank1_cache rank1, double *rho_core_out, size_t *nq_out,
-                                size_t *qmin_out, aceuq_error *err)
+ACEUQ_HOT static aceuq_status atomic_base(const ace_evaluator *ev, ace_atom_workspace *ws, int mu_i, size_t n,
+                                          const int *mu_j, const double *rij, rank1_cache rank1,
+                                          double *rho_core_out, size_t *nq_out, size_t *qmin_out, aceuq_error *err)
 {
   const int nd = ev->sp[mu_i < 0 || mu_i >= ev->nel ? 0 : mu_i].ndensity;
   const ace_model *model = ev->model;

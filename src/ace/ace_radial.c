@@ -484,7 +484,8 @@ static inline __attribute__((always_inline)) void shared_row_eval(const ace_bond
 #endif
   double U[ACE_SPLINE_SHARED_MAX], dU[ACE_SPLINE_SHARED_MAX];
   hermite_range(row, neu, 0, neu, w, sp->scale, U, dU);
-  if (basis && nbu > 0) hermite_range(row + 4 * (size_t)neu, nbu, 0, nbu, w, sp->scale, U + neu, dbasis ? dU + neu : NULL);
+  if (basis && nbu > 0)
+    hermite_range(row + 4 * (size_t)neu, nbu, 0, nbu, w, sp->scale, U + neu, dbasis ? dU + neu : NULL);
   if (R) {
     for (int f = 0; f < NR; ++f) R[f] = U[um[f]], dR[f] = dU[um[f]];
     for (int p = 0; p < nc; ++p) G[p] = U[um[NR + p]], dG[p] = dU[um[NR + p]];
