@@ -376,14 +376,14 @@ aceuq_status ace_bond_splines_contract(ace_bond_splines *sp, int ncontract, cons
   /* the slots of the energy outputs (ne, padded with 0 to whole vectors of 8), then of the g_k */
   free(sp->uslot);
   sp->uslot = NULL;
-  sp->nepad = (ne + 7) & ~7;
+  const int nepad = (ne + 7) & ~7;
   if (ACE_SPLINE_SLOT_SHUFFLE && (neu < ne || nbu < K) && neu <= 8 && nbu <= 8) {
     /* permute indices into (energy vector, basis vector): energy slot u -> u, basis slot neu + j -> 8 + j */
-    sp->uslot = calloc((size_t)sp->nepad + (size_t)((K + 7) & ~7), sizeof *sp->uslot);
+    sp->uslot = calloc((size_t)nepad + (size_t)((K + 7) & ~7), sizeof *sp->uslot);
     if (!sp->uslot) return aceuq_error_set(err, ACEUQ_ERR_NOMEM, "spline tables: out of memory");
     for (int c = 0; c < nc; ++c) {
       const int u = umap[c];
-      sp->uslot[c < ne ? c : sp->nepad + (c - ne)] = u < neu ? u : 8 + (u - neu);
+      sp->uslot[c < ne ? c : nepad + (c - ne)] = u < neu ? u : 8 + (u - neu);
     }
   }
   sp->ncontract = ncontract;
@@ -433,11 +433,11 @@ static inline __attribute__((always_inline)) void hermite_vec(const double *blk,
 /* Shared layout: every output from the slot umap[c] of its column.  With uslot (at most 8 energy
  * and 8 basis slots) the slots stay in two vectors (energy, basis) and 8 outputs come from one
  * pair of vector permutes; else the distinct columns go through U, dU [neu + nbu].  The basis
- * block only when basis, its derivatives only when dbasis. */
+ * block only when g is asked for, its derivatives only when dg is. */
 static inline __attribute__((always_inline)) void shared_row_eval(const ace_bond_splines *sp, const double *row,
-                                                                  double w, int basis, int dbasis, double *R,
-                                                                  double *dR, double *G, double *dG, double *c,
-                                                                  double *dc, double *g, double *dg)
+                                                                  double w, double *R, double *dR, double *G,
+                                                                  double *dG, double *c, double *dc, double *g,
+                                                                  double *dg)
 {
   const int NR = sp->nradmax * (sp->lmax + 1), nc = sp->ncontract, ne = sp->nefunc, K = sp->nradbase;
   const int neu = sp->neu, nbu = sp->nbu;
@@ -446,7 +446,7 @@ static inline __attribute__((always_inline)) void shared_row_eval(const ace_bond
   if (sp->uslot) {
     slot_vd e, de, b = {0}, db = {0};
     hermite_vec(row, neu, w, sp->scale, &e, &de);
-    if (basis && nbu > 0) hermite_vec(row + 4 * (size_t)neu, nbu, w, sp->scale, &b, &db);
+    if (g && nbu > 0) hermite_vec(row + 4 * (size_t)neu, nbu, w, sp->scale, &b, &db);
     double t[8], dt[8];
     for (int o = 0; R && o < ne; o += 8) { /* energy outputs o: R_nl (o < NR), G_p, c */
       slot_vi ix;
@@ -467,7 +467,7 @@ static inline __attribute__((always_inline)) void shared_row_eval(const ace_bond
     }
     for (int o = 0; g && o < K; o += 8) { /* basis outputs g_k */
       slot_vi ix;
-      memcpy(&ix, sp->uslot + sp->nepad + o, sizeof ix);
+      memcpy(&ix, sp->uslot + ((ne + 7) & ~7) + o, sizeof ix); /* after the energy outputs' whole vectors */
       const slot_vd v = __builtin_shuffle(e, b, ix), dv = __builtin_shuffle(de, db, ix);
       if (o + 8 <= K) {
         slot_vd_store(g + o, v);
@@ -484,8 +484,7 @@ static inline __attribute__((always_inline)) void shared_row_eval(const ace_bond
 #endif
   double U[ACE_SPLINE_SHARED_MAX], dU[ACE_SPLINE_SHARED_MAX];
   hermite_range(row, neu, 0, neu, w, sp->scale, U, dU);
-  if (basis && nbu > 0)
-    hermite_range(row + 4 * (size_t)neu, nbu, 0, nbu, w, sp->scale, U + neu, dbasis ? dU + neu : NULL);
+  if (g && nbu > 0) hermite_range(row + 4 * (size_t)neu, nbu, 0, nbu, w, sp->scale, U + neu, dg ? dU + neu : NULL);
   if (R) {
     for (int f = 0; f < NR; ++f) R[f] = U[um[f]], dR[f] = dU[um[f]];
     for (int p = 0; p < nc; ++p) G[p] = U[um[NR + p]], dG[p] = dU[um[NR + p]];
@@ -514,7 +513,7 @@ ACEUQ_HOT aceuq_status ace_bond_splines_eval_energy(const ace_bond_splines *sp, 
     return ACEUQ_OK;
   }
   if (sp->shared) {
-    shared_row_eval(sp, row, w, g != NULL, dg != NULL, R, dR, G, dG, c, dc, g, dg);
+    shared_row_eval(sp, row, w, R, dR, G, dG, c, dc, g, dg);
     return ACEUQ_OK;
   }
   if (g) basis_block_eval(sp, row, w, g, dg);
@@ -532,7 +531,7 @@ ACEUQ_HOT aceuq_status ace_bond_splines_eval_basis(const ace_bond_splines *sp, d
   const aceuq_status st = spline_locate(sp, r, sp->ecoef, sp->estride, &row, &w, err);
   if (st) return st;
   if (row && sp->shared)
-    shared_row_eval(sp, row, w, 1, dg != NULL, NULL, NULL, NULL, NULL, NULL, NULL, g, dg);
+    shared_row_eval(sp, row, w, NULL, NULL, NULL, NULL, NULL, NULL, g, dg);
   else
     basis_block_eval(sp, row, w, g, dg);
   return ACEUQ_OK;

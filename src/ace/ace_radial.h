@@ -74,9 +74,8 @@ typedef struct ace_bond_splines {
   int neu, nbu, shared;
   int *umap;                  /* [nefunc + nradbase] */
   long long *uslot;           /* shared with at most 8 energy and 8 basis slots: vector permute indices of
-                               * the energy functions (padded to nepad), then of the g_k -- slot u < neu is
-                               * u, slot neu + j is 8 + j; else NULL */
-  int nepad;
+                               * the energy functions (padded to whole vectors of 8), then of the g_k --
+                               * slot u < neu is u, slot neu + j is 8 + j; else NULL */
   size_t estride;             /* 4 (neu + nbu), rounded up to whole 64-byte lines (rows are aligned) */
   double *ecoef;              /* [(nlut+1)][estride]; NULL until contracted */
 } ace_bond_splines;
