@@ -4,8 +4,8 @@
  * the weights and the sums), NB_LANES (the neighbours of a block, one NB_VEC), NB_VEC /
  * NB_VEC_LOAD (the vector type and its loader), NB(name) (this instance's name for `name`),
  * NB_MASK (integer vector of NB_LANES shuffle indices), NB_LANE_LIST(F, x) ({F(0, x), ...,
- * F(NB_LANES - 1, x)}) and NB(quad_double) / NB(pair_double)(const NB_REAL *src) (four / two
- * values as a quad_d / pair_d); it #undefs them at its end. */
+ * F(NB_LANES - 1, x)}) and NB(store_as_double)(double *dst, NB_VEC v) (the NB_LANES values of v
+ * as doubles); it #undefs them at its end. */
 
 /* The areas of a block of NB_LANES neighbours at base (lane-minor rows, block_rows(ev) of them):
  * R, R' [nrl][lanes], Y [2 nylm][lanes], dY [6 nylm][lanes], g' [nradbase][lanes] (the double
@@ -105,10 +105,10 @@ static inline __attribute__((always_inline)) void NB(lane_interleave)(NB_VEC x0,
   *t1 = __builtin_shuffle(x0, x1, t1m);
 }
 
-/* Lane k of x0, x1, x2 as four consecutive values tup[4k .. 4k+3] = (x0[k], x1[k], x2[k], 0) for
+/* Lane k of x0, x1, x2 as four consecutive doubles tup[4k .. 4k+3] = (x0[k], x1[k], x2[k], 0) for
  * all NB_LANES lanes: lane_interleave, then u_j, the quarter j of the lanes, from t_h and x2 (tup is
- * u_0 .. u_3). */
-static inline __attribute__((always_inline)) void NB(lane_triples)(NB_VEC x0, NB_VEC x1, NB_VEC x2, NB_REAL *tup)
+ * u_0 .. u_3, each converted as a whole). */
+static inline __attribute__((always_inline)) void NB(lane_triples)(NB_VEC x0, NB_VEC x1, NB_VEC x2, double *tup)
 {
   /* u_j[e] = t_h[2 i + z] for z = e mod 4 < 2, else x2[lane]: lane = j NB_LANES / 4 + e / 4 = h H + i */
 #define NB_LANE_(e, j) ((j) * (NB_LANES / 4) + (e) / 4)
@@ -125,33 +125,33 @@ static inline __attribute__((always_inline)) void NB(lane_triples)(NB_VEC x0, NB
   NB(lane_interleave)(x0, x1, &t0, &t1);
   const NB_VEC u0 = __builtin_shuffle(t0, x2, u0m) * keep, u1 = __builtin_shuffle(t0, x2, u1m) * keep,
                u2 = __builtin_shuffle(t1, x2, u2m) * keep, u3 = __builtin_shuffle(t1, x2, u3m) * keep;
-  memcpy(tup, &u0, sizeof u0);
-  memcpy(tup + NB_LANES, &u1, sizeof u1);
-  memcpy(tup + 2 * NB_LANES, &u2, sizeof u2);
-  memcpy(tup + 3 * NB_LANES, &u3, sizeof u3);
+  NB(store_as_double)(tup, u0);
+  NB(store_as_double)(tup + NB_LANES, u1);
+  NB(store_as_double)(tup + 2 * NB_LANES, u2);
+  NB(store_as_double)(tup + 3 * NB_LANES, u3);
 }
 
-/* Lane k of x0, x1 as two consecutive values tup[2k], tup[2k+1]. */
-static inline __attribute__((always_inline)) void NB(lane_pairs)(NB_VEC x0, NB_VEC x1, NB_REAL *tup)
+/* Lane k of x0, x1 as two consecutive doubles tup[2k], tup[2k+1]. */
+static inline __attribute__((always_inline)) void NB(lane_pairs)(NB_VEC x0, NB_VEC x1, double *tup)
 {
   NB_VEC t0, t1;
   NB(lane_interleave)(x0, x1, &t0, &t1);
-  memcpy(tup, &t0, sizeof t0);
-  memcpy(tup + NB_LANES, &t1, sizeof t1);
+  NB(store_as_double)(tup, t0);
+  NB(store_as_double)(tup + NB_LANES, t1);
 }
 
-/* In block_gradients: lane k's W consecutive values tup[W k ..] (as VT, W doubles, by CONV) into
- * sink at column col of each lane's row: stored, or subtracted from the neighbours' rows with
- * their sum added to the centre's row. */
-#define NB_SINK_LANES_(VT, CONV, W)                                                                       \
+/* In block_gradients: lane k's W consecutive doubles tup[W k ..] (as VT) into sink at column col of
+ * each lane's row: stored, or subtracted from the neighbours' rows with their sum added to the
+ * centre's row. */
+#define NB_SINK_LANES_(VT, W)                                                                             \
   do {                                                                                                    \
     if (!sink->row_of) {                                                                                  \
-      for (int k = 0; k < nb; ++k) VT##_store(&sink->out[base[k] + col], CONV(&tup[(W) * k]));           \
+      for (int k = 0; k < nb; ++k) VT##_store(&sink->out[base[k] + col], VT##_load(&tup[(W) * k]));    \
       break;                                                                                              \
     }                                                                                                     \
     VT sum_ = {0};                                                                                        \
     for (int k = 0; k < nb; ++k) {                                                                        \
-      const VT g_ = CONV(&tup[(W) * k]);                                                                  \
+      const VT g_ = VT##_load(&tup[(W) * k]);                                                             \
       double *o_ = &sink->out[base[k] + col];                                                             \
       VT##_store(o_, VT##_load(o_) - g_);                                                                 \
       sum_ += g_;                                                                                         \
@@ -204,13 +204,13 @@ static inline __attribute__((always_inline)) void NB(block_gradients)(
         const NB_VEC ra = a == 0 ? rxv : a == 1 ? ryv : rzv;
         const NB_VEC x0 = rad[0] * ra + t[a] * irv, x1 = rad[1] * ra + t[3 + a] * irv;
         const size_t col = (size_t)a * ldo + s;
-        NB_REAL tup[4 * NB_LANES];
+        double tup[4 * NB_LANES];
         if (sets == 2) {
           NB(lane_pairs)(x0, x1, tup);
-          NB_SINK_LANES_(pair_d, NB(pair_double), 2);
+          NB_SINK_LANES_(pair_d, 2);
         } else {
           NB(lane_triples)(x0, x1, rad[2] * ra + t[6 + a] * irv, tup);
-          NB_SINK_LANES_(quad_d, NB(quad_double), 4);
+          NB_SINK_LANES_(quad_d, 4);
         }
       }
       s += (size_t)sets;

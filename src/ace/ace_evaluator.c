@@ -624,16 +624,18 @@ typedef int force_mf __attribute__((vector_size(2 * FORCE_LANES * sizeof(int))))
    F(8, x), F(9, x), F(10, x), F(11, x), F(12, x), F(13, x), F(14, x), F(15, x)}
 _Static_assert(FORCE_LANES == 8, "the lane lists are written for 8 double / 16 float lanes");
 ACEUQ_DOUBLE_VECTOR(pair_d, 2)
-ACEUQ_FLOAT_VECTOR(pair_f, 2)
-static inline __attribute__((always_inline)) pair_d pair_double(const double *src) { return pair_d_load(src); }
-static inline __attribute__((always_inline)) pair_d pair_double_single(const float *src)
+ACEUQ_FLOAT_VECTOR(force_vf, 2 * FORCE_LANES)
+ACEUQ_DOUBLE_VECTOR(force_vd2, 2 * FORCE_LANES)
+/* a block's lane vector as doubles; a float vector converted as a whole (converting 4 lanes at a
+ * time, as the sinks read them, compiled to spills and 128-bit converts) */
+static inline __attribute__((always_inline)) void store_as_double(double *dst, force_vd v)
 {
-  return __builtin_convertvector(pair_f_load(src), pair_d);
+  memcpy(dst, &v, sizeof v);
 }
-static inline __attribute__((always_inline)) quad_d quad_double(const double *src) { return quad_d_load(src); }
-static inline __attribute__((always_inline)) quad_d quad_double_single(const float *src)
+static inline __attribute__((always_inline)) void store_as_double_single(double *dst, force_vf v)
 {
-  return __builtin_convertvector(quad_f_load(src), quad_d);
+  const force_vd2 d = __builtin_convertvector(v, force_vd2);
+  memcpy(dst, &d, sizeof d);
 }
 
 /* block_areas, block_contract and block_gradients in double (FORCE_LANES neighbours per vector) and
@@ -647,7 +649,6 @@ static inline __attribute__((always_inline)) quad_d quad_double_single(const flo
 #define NB(name) name
 #include "ace_block_contract.h"
 
-ACEUQ_FLOAT_VECTOR(force_vf, 2 * FORCE_LANES)
 #define NB_REAL float
 #define NB_LANES (2 * FORCE_LANES)
 #define NB_VEC force_vf
