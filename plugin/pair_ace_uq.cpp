@@ -65,6 +65,7 @@ void PairACEUQ::release_potential()
   std::vector<double>().swap(member_dev_);
   std::vector<double>().swap(chunk_dev_);
   std::vector<double>().swap(member_force_);
+  std::vector<float>().swap(member_force_f_);
   std::vector<double>().swap(force_std_);
   std::vector<double>().swap(energy_stats_);
   std::vector<double>().swap(epistemic_var_);
@@ -247,11 +248,18 @@ void PairACEUQ::compute(int eflag, int vflag)
   const bool force_spread_now = grade_now && spread_ && force_spread_;
   // per atom (local and ghost) 3 rows (x, y, z) of M member force deviations; on these steps the forces
   // come from the same pass (aceuq_spread_forces)
+  // (spread_precision single: rows of floats, half the memory the sums touch)
   const std::size_t M3 = 3 * spread_members_;
+  const bool float_rows = force_precision_ == ACEUQ_FORCES_SINGLE;
   if (force_spread_now) {
-    const std::size_t nall = (std::size_t)(nlocal + atom->nghost);
-    if (member_force_.size() < (std::size_t)atom->nmax * M3) member_force_.resize((std::size_t)atom->nmax * M3);
-    std::fill(member_force_.begin(), member_force_.begin() + nall * M3, 0.0);
+    const std::size_t nall = (std::size_t)(nlocal + atom->nghost), need = (std::size_t)atom->nmax * M3;
+    if (float_rows) {
+      if (member_force_f_.size() < need) member_force_f_.resize(need);
+      std::fill(member_force_f_.begin(), member_force_f_.begin() + nall * M3, 0.0f);
+    } else {
+      if (member_force_.size() < need) member_force_.resize(need);
+      std::fill(member_force_.begin(), member_force_.begin() + nall * M3, 0.0);
+    }
   }
 
   for (int ii = 0; ii < inum; ++ii) {
@@ -289,8 +297,10 @@ void PairACEUQ::compute(int eflag, int vflag)
                             &err) != ACEUQ_OK)
       error->one(FLERR, "pair_style ace/uq: atom {} (step {}): {}", atom->tag[i], update->ntimestep, err.message);
     if (force_spread_now && /* every member's force deviations, summed into their rows, and this atom's forces */
-        aceuq_spread_forces(spread_, workspace_, mu_i, n, nb_index_.data(), i, member_force_.data(), nb_dE_.data(),
-                            &err) != ACEUQ_OK)
+        (float_rows ? aceuq_spread_forces_float(spread_, workspace_, mu_i, n, nb_index_.data(), i,
+                                                member_force_f_.data(), nb_dE_.data(), &err)
+                    : aceuq_spread_forces(spread_, workspace_, mu_i, n, nb_index_.data(), i, member_force_.data(),
+                                          nb_dE_.data(), &err)) != ACEUQ_OK)
       error->one(FLERR, "pair_style ace/uq: force spreads, atom {} (step {}): {}", atom->tag[i], update->ntimestep,
                  err.message);
     if (grade_now) {
@@ -322,24 +332,34 @@ void PairACEUQ::compute(int eflag, int vflag)
     aceuq_compat::reverse_comm(lmp, this);   // ghosts' member forces onto their owners
     if ((int)force_std_.size() < nlocal) force_std_.resize(atom->nmax);
     for (int i = 0; i < nlocal; ++i)
-      force_std_[i] = aceuq_spread_force_std(&member_force_[(std::size_t)i * M3], spread_members_);
+      force_std_[i] = float_rows ? aceuq_spread_force_std_float(&member_force_f_[(std::size_t)i * M3], spread_members_)
+                                 : aceuq_spread_force_std(&member_force_[(std::size_t)i * M3], spread_members_);
   }
   if (vflag_fdotr) virial_fdotr_compute();
 }
 
 int PairACEUQ::pack_reverse_comm(int n, int first, double *buf)
 {
-  const std::size_t M3 = 3 * spread_members_;
-  std::memcpy(buf, &member_force_[(std::size_t)first * M3], (std::size_t)n * M3 * sizeof(double));
-  return (int)((std::size_t)n * M3);
+  const std::size_t M3 = 3 * spread_members_, nv = (std::size_t)n * M3;
+  if (force_precision_ == ACEUQ_FORCES_SINGLE) // floats travel as doubles (exact)
+    std::copy_n(&member_force_f_[(std::size_t)first * M3], nv, buf);
+  else
+    std::memcpy(buf, &member_force_[(std::size_t)first * M3], nv * sizeof(double));
+  return (int)nv;
 }
 
 void PairACEUQ::unpack_reverse_comm(int n, int *list, double *buf)
 {
   const std::size_t M3 = 3 * spread_members_;
   for (int k = 0; k < n; ++k) {
-    double *f = &member_force_[(std::size_t)list[k] * M3];
-    for (std::size_t q = 0; q < M3; ++q) f[q] += buf[(std::size_t)k * M3 + q];
+    const double *b = &buf[(std::size_t)k * M3];
+    if (force_precision_ == ACEUQ_FORCES_SINGLE) {
+      float *f = &member_force_f_[(std::size_t)list[k] * M3];
+      for (std::size_t q = 0; q < M3; ++q) f[q] += (float)b[q];
+    } else {
+      double *f = &member_force_[(std::size_t)list[k] * M3];
+      for (std::size_t q = 0; q < M3; ++q) f[q] += b[q];
+    }
   }
 }
 
@@ -353,5 +373,6 @@ double PairACEUQ::memory_usage()
   for (const auto &c : chunk_proj_) bytes += (double)c.capacity() * sizeof(double);
   bytes += (double)(member_dev_.capacity() + member_force_.capacity() +
                     force_std_.capacity() + epistemic_var_.capacity()) * sizeof(double);
+  bytes += (double)member_force_f_.capacity() * sizeof(float);
   return bytes;
 }

@@ -85,10 +85,8 @@ class PairACEUQ : public Pair {
    * hi (aceuq_spread_reduce) and, with has_epistemic(), the epistemic std and POPS's full std (else 0) --
    * compute uq/spread's columns 1-3, 5, 6 and fix pair's values */
   void energy_statistics(int i, double out[5]) const;
-  /* with spread forces: per owned atom (valid on grades_step()) the members' force deviations
-   * (row i = members x 3 values) and the spread of the member force vectors */
+  /* with spread forces: per owned atom (valid on grades_step()) the spread of the member force vectors */
   bool has_force_spread() const { return force_spread_; }
-  const double *member_force_deviations() const { return member_force_.data(); }
   const double *force_std() const { return force_std_.data(); }
 
   int pack_reverse_comm(int n, int first, double *buf) override;
@@ -151,6 +149,7 @@ class PairACEUQ : public Pair {
   bool force_spread_ = false;                    // spread forces
   aceuq_force_precision force_precision_ = ACEUQ_FORCES_DOUBLE; // spread_precision
   std::vector<double> member_force_;             // (nlocal + nghost) x 3 x members: dF_s
+  std::vector<float> member_force_f_;            // the same in float (spread_precision single)
   std::vector<double> force_std_;                // nlocal
   std::vector<double> energy_stats_;             // 5 x nmax: energy std, lo, hi, std_epi, std_pops (fix pair)
 

@@ -540,8 +540,8 @@ ACEUQ_API aceuq_status aceuq_spread_total(const aceuq_spread *sp, const double *
  * the neighbours per vector in the contraction): each atom's member gradients to ~5e-7 of the
  * largest, per-atom force spreads within ~6e-7 eV/A for Cu (up to 5e-3 relative where the spreads
  * are tiny, ~1e-4 eV/A: the adjoint sums and the sum over the centres cancel); lane `members`,
- * the potential's own forces, stays double and is bit-for-bit the same.  Enabling again with the
- * other precision rebuilds. */
+ * the potential's own forces, stays double and is bit-for-bit the same; aceuq_spread_forces_float
+ * also sums the member force deviations in float.  Enabling again with the other precision rebuilds. */
 typedef enum aceuq_force_precision { ACEUQ_FORCES_DOUBLE = 0, ACEUQ_FORCES_SINGLE = 1 } aceuq_force_precision;
 ACEUQ_API aceuq_status aceuq_spread_enable_forces(aceuq_spread *sp, aceuq_force_precision precision,
                                                   aceuq_error *err);
@@ -559,9 +559,18 @@ ACEUQ_API aceuq_status aceuq_spread_gradients(const aceuq_spread *sp, aceuq_work
 ACEUQ_API aceuq_status aceuq_spread_forces(const aceuq_spread *sp, aceuq_workspace *ws, int mu_i, size_t n,
                                            const int *row_of, int row_i, double *dF, double *dE_drij,
                                            aceuq_error *err);
+/* The same into rows of floats, for ACEUQ_FORCES_SINGLE only (ACEUQ_ERR_VALUE otherwise): the sums
+ * over the centres touch half the memory (what a large run's member force rows cost: 3 x members
+ * values per local and ghost atom); they add ~1e-7 of the summed terms to the members' float
+ * rounding.  dE_drij, the potential's own forces, is the same double as from aceuq_spread_forces. */
+ACEUQ_API aceuq_status aceuq_spread_forces_float(const aceuq_spread *sp, aceuq_workspace *ws, int mu_i, size_t n,
+                                                 const int *row_of, int row_i, float *dF, double *dE_drij,
+                                                 aceuq_error *err);
 /* Spread of one atom's member force vectors dF (3 x members: dF[a * M + s]):
- * sqrt(mean_s |dF_s - mean dF|^2). */
+ * sqrt(mean_s |dF_s - mean dF|^2); the _float version for the rows of aceuq_spread_forces_float
+ * (summed in double). */
 ACEUQ_API double aceuq_spread_force_std(const double *dF, size_t M);
+ACEUQ_API double aceuq_spread_force_std_float(const float *dF, size_t M);
 
 /* ---- D-optimality active sets and extrapolation grades ------------------ */
 /* An active set (pacemaker .asi): per element mu the square matrix Ainv_mu

@@ -4,8 +4,9 @@
  * the weights and the sums), NB_LANES (the neighbours of a block, one NB_VEC), NB_VEC /
  * NB_VEC_LOAD (the vector type and its loader), NB(name) (this instance's name for `name`),
  * NB_MASK (integer vector of NB_LANES shuffle indices), NB_LANE_LIST(F, x) ({F(0, x), ...,
- * F(NB_LANES - 1, x)}) and NB(store_as_double)(double *dst, NB_VEC v) (the NB_LANES values of v
- * as doubles); it #undefs them at its end. */
+ * F(NB_LANES - 1, x)}), NB(store_as_double)(double *dst, NB_VEC v) (the NB_LANES values of v
+ * as doubles) and NB_FLOAT_ROWS (1: the sinks may have float rows, grad_sink.outf; float instance
+ * only); it #undefs them at its end. */
 
 /* The areas of a block of NB_LANES neighbours at base (lane-minor rows, block_rows(ev) of them):
  * R, R' [nrl][lanes], Y [2 nylm][lanes], dY [6 nylm][lanes], g' [nradbase][lanes] (the double
@@ -105,10 +106,9 @@ static inline __attribute__((always_inline)) void NB(lane_interleave)(NB_VEC x0,
   *t1 = __builtin_shuffle(x0, x1, t1m);
 }
 
-/* Lane k of x0, x1, x2 as four consecutive doubles tup[4k .. 4k+3] = (x0[k], x1[k], x2[k], 0) for
- * all NB_LANES lanes: lane_interleave, then u_j, the quarter j of the lanes, from t_h and x2 (tup is
- * u_0 .. u_3, each converted as a whole). */
-static inline __attribute__((always_inline)) void NB(lane_triples)(NB_VEC x0, NB_VEC x1, NB_VEC x2, double *tup)
+/* Lane k of x0, x1, x2 as four consecutive values (x0[k], x1[k], x2[k], 0) of u[0..3] (u[j] holds
+ * the lanes of quarter j): lane_interleave, then u_j from t_h and x2. */
+static inline __attribute__((always_inline)) void NB(lane_triples)(NB_VEC x0, NB_VEC x1, NB_VEC x2, NB_VEC *u)
 {
   /* u_j[e] = t_h[2 i + z] for z = e mod 4 < 2, else x2[lane]: lane = j NB_LANES / 4 + e / 4 = h H + i */
 #define NB_LANE_(e, j) ((j) * (NB_LANES / 4) + (e) / 4)
@@ -123,46 +123,97 @@ static inline __attribute__((always_inline)) void NB(lane_triples)(NB_VEC x0, NB
 #undef NB_KEEP_
   NB_VEC t0, t1;
   NB(lane_interleave)(x0, x1, &t0, &t1);
-  const NB_VEC u0 = __builtin_shuffle(t0, x2, u0m) * keep, u1 = __builtin_shuffle(t0, x2, u1m) * keep,
-               u2 = __builtin_shuffle(t1, x2, u2m) * keep, u3 = __builtin_shuffle(t1, x2, u3m) * keep;
-  NB(store_as_double)(tup, u0);
-  NB(store_as_double)(tup + NB_LANES, u1);
-  NB(store_as_double)(tup + 2 * NB_LANES, u2);
-  NB(store_as_double)(tup + 3 * NB_LANES, u3);
+  u[0] = __builtin_shuffle(t0, x2, u0m) * keep;
+  u[1] = __builtin_shuffle(t0, x2, u1m) * keep;
+  u[2] = __builtin_shuffle(t1, x2, u2m) * keep;
+  u[3] = __builtin_shuffle(t1, x2, u3m) * keep;
 }
 
-/* Lane k of x0, x1 as two consecutive doubles tup[2k], tup[2k+1]. */
-static inline __attribute__((always_inline)) void NB(lane_pairs)(NB_VEC x0, NB_VEC x1, double *tup)
+/* Lane k of x0, x1 as two consecutive values of u[0..1]. */
+static inline __attribute__((always_inline)) void NB(lane_pairs)(NB_VEC x0, NB_VEC x1, NB_VEC *u)
 {
-  NB_VEC t0, t1;
-  NB(lane_interleave)(x0, x1, &t0, &t1);
-  NB(store_as_double)(tup, t0);
-  NB(store_as_double)(tup + NB_LANES, t1);
+  NB(lane_interleave)(x0, x1, &u[0], &u[1]);
 }
 
-/* In block_gradients: lane k's W consecutive doubles tup[W k ..] (as VT) into sink at column col of
- * each lane's row: stored, or subtracted from the neighbours' rows with their sum added to the
- * centre's row. */
-#define NB_SINK_LANES_(VT, W)                                                                             \
+/* In block_gradients: lane k's W consecutive values tup[W k ..] (as VT, elements T) into the rows
+ * OUT of sink at column col of each lane's row: stored, or subtracted from the neighbours' rows
+ * with their sum added to the centre's row. */
+#define NB_SINK_LANES_(VT, W, T, OUT)                                                                     \
   do {                                                                                                    \
     if (!sink->row_of) {                                                                                  \
-      for (int k = 0; k < nb; ++k) VT##_store(&sink->out[base[k] + col], VT##_load(&tup[(W) * k]));    \
+      for (int k = 0; k < nb; ++k) VT##_store(&(OUT)[base[k] + col], VT##_load(&tup[(W) * k]));            \
       break;                                                                                              \
     }                                                                                                     \
     VT sum_ = {0};                                                                                        \
     for (int k = 0; k < nb; ++k) {                                                                        \
       const VT g_ = VT##_load(&tup[(W) * k]);                                                             \
-      double *o_ = &sink->out[base[k] + col];                                                             \
+      T *o_ = &(OUT)[base[k] + col];                                                                      \
       VT##_store(o_, VT##_load(o_) - g_);                                                                 \
       sum_ += g_;                                                                                         \
     }                                                                                                     \
-    double *c_ = &sink->out[grad_sink_centre(sink) + col];                                                \
+    T *c_ = &(OUT)[grad_sink_centre(sink) + col];                                                         \
     VT##_store(c_, VT##_load(c_) + sum_);                                                                 \
   } while (0)
 
+/* In block_gradients: one set's gradients (ox, oy, oz) of the nb lanes into the rows OUT (elements
+ * T) of sink sk at column col: stored, or subtracted / summed into the centre's row. */
+#define NB_SINK_SET_(T, OUT)                                                                              \
+  do {                                                                                                    \
+    if (!sk->row_of) {                                                                                    \
+      for (int k = 0; k < nb; ++k) {                                                                      \
+        T *o = &(OUT)[bk[k] + col];                                                                       \
+        o[0] = (T)ox[k];                                                                                  \
+        o[ldo] = (T)oy[k];                                                                                \
+        o[2 * ldo] = (T)oz[k];                                                                            \
+      }                                                                                                   \
+      break;                                                                                              \
+    }                                                                                                     \
+    T cx = 0, cy = 0, cz = 0;                                                                             \
+    for (int k = 0; k < nb; ++k) {                                                                        \
+      T *o = &(OUT)[bk[k] + col];                                                                         \
+      const T gx = (T)ox[k], gy = (T)oy[k], gz = (T)oz[k];                                                \
+      o[0] -= gx;                                                                                         \
+      o[ldo] -= gy;                                                                                       \
+      o[2 * ldo] -= gz;                                                                                   \
+      cx += gx;                                                                                           \
+      cy += gy;                                                                                           \
+      cz += gz;                                                                                           \
+    }                                                                                                     \
+    T *c = &(OUT)[grad_sink_centre(sk) + col];                                                            \
+    c[0] += cx;                                                                                           \
+    c[ldo] += cy;                                                                                         \
+    c[2 * ldo] += cz;                                                                                     \
+  } while (0)
+
+/* In block_gradients: the W lane vectors u[] of lane_pairs (W = 2, P = pair) or lane_triples (W = 4,
+ * P = quad) into sink: as they are into float rows (float instance with sink->outf), else as doubles
+ * into sink->out. */
+#if NB_FLOAT_ROWS
+#define NB_SINK_VECTORS_(P, W)                                                                            \
+  do {                                                                                                    \
+    if (sink->outf) {                                                                                     \
+      float tup[4 * NB_LANES];                                                                            \
+      memcpy(tup, u, (W) * sizeof *u);                                                                    \
+      NB_SINK_LANES_(P##_f, W, float, sink->outf);                                                        \
+      break;                                                                                              \
+    }                                                                                                     \
+    double tup[4 * NB_LANES];                                                                             \
+    for (int i_ = 0; i_ < (W); ++i_) NB(store_as_double)(tup + i_ * NB_LANES, u[i_]);                    \
+    NB_SINK_LANES_(P##_d, W, double, sink->out);                                                          \
+  } while (0)
+#else
+#define NB_SINK_VECTORS_(P, W)                                                                            \
+  do {                                                                                                    \
+    double tup[4 * NB_LANES];                                                                             \
+    for (int i_ = 0; i_ < (W); ++i_) NB(store_as_double)(tup + i_ * NB_LANES, u[i_]);                    \
+    NB_SINK_LANES_(P##_d, W, double, sink->out);                                                          \
+  } while (0)
+#endif
+
 /* The gradients g_s,a = rad_s rhat_a + t_s,a / r of ns weight sets (row length ld; W1mj the rank-1
  * weights of species mj) along the nb neighbours blk[] of a gathered block, into sink (see
- * grad_sink; written as double), and with own != NULL one more set (s = ns of the weights) into own;
+ * grad_sink: double rows, or in the float instance float rows if sink->outf), and with own != NULL
+ * one more set (s = ns of the weights) into own;
  * CONTRACT_SETS sets per contraction. */
 static inline __attribute__((always_inline)) void NB(block_gradients)(
     const ace_evaluator *ev, const ace_atom_workspace *ws, const ace_bond *b, int mj, const size_t *blk, int nb,
@@ -204,13 +255,13 @@ static inline __attribute__((always_inline)) void NB(block_gradients)(
         const NB_VEC ra = a == 0 ? rxv : a == 1 ? ryv : rzv;
         const NB_VEC x0 = rad[0] * ra + t[a] * irv, x1 = rad[1] * ra + t[3 + a] * irv;
         const size_t col = (size_t)a * ldo + s;
-        double tup[4 * NB_LANES];
+        NB_VEC u[4];
         if (sets == 2) {
-          NB(lane_pairs)(x0, x1, tup);
-          NB_SINK_LANES_(pair_d, 2);
+          NB(lane_pairs)(x0, x1, u);
+          NB_SINK_VECTORS_(pair, 2);
         } else {
-          NB(lane_triples)(x0, x1, rad[2] * ra + t[6 + a] * irv, tup);
-          NB_SINK_LANES_(quad_d, 4);
+          NB(lane_triples)(x0, x1, rad[2] * ra + t[6 + a] * irv, u);
+          NB_SINK_VECTORS_(quad, 4);
         }
       }
       s += (size_t)sets;
@@ -221,35 +272,21 @@ static inline __attribute__((always_inline)) void NB(block_gradients)(
                    oz = rad[z] * rzv + t[3 * z + 2] * irv;
       const grad_sink *sk = s < ns ? sink : own;
       const size_t *bk = s < ns ? base : obase, ldo = sk->ldo, col = s < ns ? s : 0;
-      if (!sk->row_of) {
-        for (int k = 0; k < nb; ++k) {
-          double *o = &sk->out[bk[k] + col];
-          o[0] = (double)ox[k];
-          o[ldo] = (double)oy[k];
-          o[2 * ldo] = (double)oz[k];
-        }
+#if NB_FLOAT_ROWS
+      if (sk->outf) {
+        NB_SINK_SET_(float, sk->outf);
         continue;
       }
-      double cx = 0.0, cy = 0.0, cz = 0.0;
-      for (int k = 0; k < nb; ++k) {
-        double *o = &sk->out[bk[k] + col];
-        const double gx = (double)ox[k], gy = (double)oy[k], gz = (double)oz[k];
-        o[0] -= gx;
-        o[ldo] -= gy;
-        o[2 * ldo] -= gz;
-        cx += gx;
-        cy += gy;
-        cz += gz;
-      }
-      double *c = &sk->out[grad_sink_centre(sk) + col];
-      c[0] += cx;
-      c[ldo] += cy;
-      c[2 * ldo] += cz;
+#endif
+      NB_SINK_SET_(double, sk->out);
     }
   }
 }
 
 #undef NB_SINK_LANES_
+#undef NB_SINK_SET_
+#undef NB_SINK_VECTORS_
+#undef NB_FLOAT_ROWS
 #undef NB_REAL
 #undef NB_LANES
 #undef NB_VEC

@@ -624,6 +624,7 @@ typedef int force_mf __attribute__((vector_size(2 * FORCE_LANES * sizeof(int))))
    F(8, x), F(9, x), F(10, x), F(11, x), F(12, x), F(13, x), F(14, x), F(15, x)}
 _Static_assert(FORCE_LANES == 8, "the lane lists are written for 8 double / 16 float lanes");
 ACEUQ_DOUBLE_VECTOR(pair_d, 2)
+ACEUQ_FLOAT_VECTOR(pair_f, 2)
 ACEUQ_FLOAT_VECTOR(force_vf, 2 * FORCE_LANES)
 ACEUQ_DOUBLE_VECTOR(force_vd2, 2 * FORCE_LANES)
 /* a block's lane vector as doubles; a float vector converted as a whole (converting 4 lanes at a
@@ -641,6 +642,7 @@ static inline __attribute__((always_inline)) void store_as_double_single(double 
 /* block_areas, block_contract and block_gradients in double (FORCE_LANES neighbours per vector) and
  * in float (the _single copies, 2 FORCE_LANES neighbours per vector) */
 #define NB_REAL double
+#define NB_FLOAT_ROWS 0
 #define NB_LANES FORCE_LANES
 #define NB_VEC force_vd
 #define NB_VEC_LOAD force_vd_load
@@ -650,6 +652,7 @@ static inline __attribute__((always_inline)) void store_as_double_single(double 
 #include "ace_block_contract.h"
 
 #define NB_REAL float
+#define NB_FLOAT_ROWS 1
 #define NB_LANES (2 * FORCE_LANES)
 #define NB_VEC force_vf
 #define NB_VEC_LOAD force_vf_load

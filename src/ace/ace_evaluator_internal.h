@@ -120,6 +120,7 @@ typedef struct grad_sink {
   size_t ldo;
   const int *row_of;
   int row_i;
+  float *outf;      /* not NULL: the rows are floats (out is NULL; single-precision sets, with row_of) */
 } grad_sink;
 static inline size_t grad_sink_row(const grad_sink *sk, size_t j)
 {

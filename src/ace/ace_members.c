@@ -512,16 +512,21 @@ aceuq_status ace_member_gradients(const ace_evaluator *ev, const ace_member_basi
                                   int mu_i, size_t n, double *dev_drij, aceuq_error *err)
 {
   const size_t nm = mb->M - (size_t)mb->own;
-  const grad_sink sink = {dev_drij, mb->M, NULL, 0}, own = {dev_drij + nm, mb->M, NULL, 0};
+  const grad_sink sink = {dev_drij, mb->M, NULL, 0, NULL}, own = {dev_drij + nm, mb->M, NULL, 0, NULL};
   memset(dev_drij, 0, n * mb->M * 3 * sizeof *dev_drij);
   return member_pass(ev, mb, ws, mu_i, n, &sink, &own, err);
 }
 
 aceuq_status ace_member_forces(const ace_evaluator *ev, const ace_member_basis *mb, ace_atom_workspace *ws, int mu_i,
-                               size_t n, const int *row_of, int row_i, double *dF, double *dE_drij, aceuq_error *err)
+                               size_t n, const int *row_of, int row_i, double *dF, float *dFf, double *dE_drij,
+                               aceuq_error *err)
 {
   const size_t nm = mb->M - (size_t)mb->own;
-  const grad_sink sink = {dF, nm, row_of, row_i}, own = {dE_drij, 1, NULL, 0};
+  const grad_sink sink = {dF, nm, row_of, row_i, dFf}, own = {dE_drij, 1, NULL, 0, NULL};
+  if (!dF == !dFf)
+    return aceuq_error_set(err, ACEUQ_ERR_VALUE, "member forces: give either double or float rows");
+  if (dFf && !mb->single)
+    return aceuq_error_set(err, ACEUQ_ERR_VALUE, "member forces: float rows need single precision");
   if (dE_drij && !mb->own)
     return aceuq_error_set(err, ACEUQ_ERR_VALUE, "member forces: the potential's own lane was not built");
   if (dE_drij) memset(dE_drij, 0, 3 * n * sizeof *dE_drij);

@@ -61,9 +61,12 @@ aceuq_status ace_member_gradients(const ace_evaluator *ev, const ace_member_basi
  * the members s < M' (M' = M without the own lane) and each neighbour j inside the cutoff,
  *   dF[(row_of[j] 3 + a) M' + s] -= g_j,a,s,   dF[(row_i 3 + a) M' + s] += sum_j g_j,a,s,
  * and, if dE_drij is not NULL (needs the own lane), dE_drij[3 j + a] = dE_i / dr_ij,a of the
- * potential (0 beyond the cutoff).  row_of[j] may repeat and equal row_i (periodic images). */
+ * potential (0 beyond the cutoff).  row_of[j] may repeat and equal row_i (periodic images).
+ * The rows are doubles (dF) or, single precision only, floats (dFf; half the memory the sums
+ * touch); the other pointer is NULL. */
 aceuq_status ace_member_forces(const ace_evaluator *ev, const ace_member_basis *mb, ace_atom_workspace *ws, int mu_i,
-                               size_t n, const int *row_of, int row_i, double *dF, double *dE_drij, aceuq_error *err);
+                               size_t n, const int *row_of, int row_i, double *dF, float *dFf, double *dE_drij,
+                               aceuq_error *err);
 
 #ifdef __cplusplus
 }

@@ -66,6 +66,8 @@ typedef struct eval_result {
   size_t nproj_max;
   const aceuq_spread *spread; /* with force spreads: member force deviations */
   double *member_forces;      /* natoms x members x 3: dF_i,s */
+  float *member_forces_f;     /* single precision: the same summed in float (as the pair style does),
+                               * converted into member_forces after the frame; else NULL */
 } eval_result;
 
 static int evaluate_frame(const aceuq_potential *pot, const aceuq_frame *f, const int *mu,
@@ -120,7 +122,10 @@ static int evaluate_frame(const aceuq_potential *pot, const aceuq_frame *f, cons
       cli_report(ctx, &err);
       goto done;
     }
-    if (M && aceuq_spread_forces(res->spread, ws, mu[i], n, row, (int)i, res->member_forces, dE, &err) != ACEUQ_OK) {
+    if (M && (res->member_forces_f ? aceuq_spread_forces_float(res->spread, ws, mu[i], n, row, (int)i,
+                                                                res->member_forces_f, dE, &err)
+                                   : aceuq_spread_forces(res->spread, ws, mu[i], n, row, (int)i, res->member_forces,
+                                                         dE, &err)) != ACEUQ_OK) {
       cli_report("force spreads", &err);
       goto done;
     }
@@ -141,6 +146,8 @@ static int evaluate_frame(const aceuq_potential *pot, const aceuq_frame *f, cons
       res->virial[5] -= r[1] * d[2];
     }
   }
+  for (size_t k = 0; res->member_forces_f && k < f->natoms * 3 * M; ++k)
+    res->member_forces[k] = res->member_forces_f[k];
   rc = 0;
 done:
   free(mu_j);
@@ -356,7 +363,11 @@ int cli_cmd_ace_eval(int argc, char **argv)
   gamma_local = calloc(n, sizeof *gamma_local);
   cluster = calloc(n, sizeof *cluster);
   if (spread) res.member_forces = calloc(n * 3 * aceuq_spread_members(spread), sizeof *res.member_forces);
-  if ((spread && !res.member_forces) || !mu || !res.energies || !res.forces || !res.proj || !gamma || !scale || !gamma_local || !cluster) {
+  if (spread && force_precision == ACEUQ_FORCES_SINGLE)
+    res.member_forces_f = calloc(n * 3 * aceuq_spread_members(spread), sizeof *res.member_forces_f);
+  const int rows_missing =
+      spread && (!res.member_forces || (force_precision == ACEUQ_FORCES_SINGLE && !res.member_forces_f));
+  if (rows_missing || !mu || !res.energies || !res.forces || !res.proj || !gamma || !scale || !gamma_local || !cluster) {
     fprintf(stderr, "aceuq: out of memory\n");
     goto done;
   }
@@ -501,6 +512,7 @@ done:
   free(res.forces);
   free(res.proj);
   free(res.member_forces);
+  free(res.member_forces_f);
   free(gamma);
   free(scale);
   free(gamma_local);

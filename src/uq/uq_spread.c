@@ -275,13 +275,35 @@ aceuq_status aceuq_spread_gradients(const aceuq_spread *sp, aceuq_workspace *ws,
                               dev_drij, err);
 }
 
+static aceuq_status spread_forces(const aceuq_spread *sp, aceuq_workspace *ws, int mu_i, size_t n, const int *row_of,
+                                  int row_i, double *dF, float *dFf, double *dE_drij, aceuq_error *err)
+{
+  if (!sp->forces) return aceuq_error_set(err, ACEUQ_ERR_VALUE, "spread: force spreads not enabled");
+  if (mu_i < 0 || mu_i >= sp->nel)
+    return aceuq_error_set(err, ACEUQ_ERR_VALUE, "spread: species %d out of range", mu_i);
+  return ace_member_forces(potential_evaluator(sp->pot), sp->forces, workspace_atom_cache(ws), mu_i, n, row_of, row_i,
+                           dF, dFf, dE_drij, err);
+}
+
 aceuq_status aceuq_spread_forces(const aceuq_spread *sp, aceuq_workspace *ws, int mu_i, size_t n, const int *row_of,
                                  int row_i, double *dF, double *dE_drij, aceuq_error *err)
 {
-  if (!sp->forces) return aceuq_error_set(err, ACEUQ_ERR_VALUE, "spread: force spreads not enabled");
-  if (mu_i < 0 || mu_i >= sp->nel) return aceuq_error_set(err, ACEUQ_ERR_VALUE, "spread: species %d out of range", mu_i);
-  return ace_member_forces(potential_evaluator(sp->pot), sp->forces, workspace_atom_cache(ws), mu_i, n, row_of, row_i,
-                           dF, dE_drij, err);
+  return spread_forces(sp, ws, mu_i, n, row_of, row_i, dF, NULL, dE_drij, err);
+}
+
+aceuq_status aceuq_spread_forces_float(const aceuq_spread *sp, aceuq_workspace *ws, int mu_i, size_t n,
+                                       const int *row_of, int row_i, float *dF, double *dE_drij, aceuq_error *err)
+{
+  if (sp->forces && sp->forces_precision != ACEUQ_FORCES_SINGLE)
+    return aceuq_error_set(err, ACEUQ_ERR_VALUE, "spread: float force rows need ACEUQ_FORCES_SINGLE");
+  return spread_forces(sp, ws, mu_i, n, row_of, row_i, NULL, dF, dE_drij, err);
+}
+
+/* sqrt(mean_s |dF_s - mean dF|^2) from the sums over the members of dF_s,a (m) and of |dF_s|^2 (s2) */
+static double force_std_from_sums(const double m[3], double s2, size_t M)
+{
+  const double var = s2 / (double)M - (m[0] * m[0] + m[1] * m[1] + m[2] * m[2]) / ((double)M * (double)M);
+  return sqrt(var > 0.0 ? var : 0.0);
 }
 
 double aceuq_spread_force_std(const double *dF, size_t M)
@@ -292,6 +314,17 @@ double aceuq_spread_force_std(const double *dF, size_t M)
       m[a] += dF[(size_t)a * M + s];
       s2 += dF[(size_t)a * M + s] * dF[(size_t)a * M + s];
     }
-  const double var = s2 / (double)M - (m[0] * m[0] + m[1] * m[1] + m[2] * m[2]) / ((double)M * (double)M);
-  return sqrt(var > 0.0 ? var : 0.0);
+  return force_std_from_sums(m, s2, M);
+}
+
+double aceuq_spread_force_std_float(const float *dF, size_t M)
+{
+  double m[3] = {0.0, 0.0, 0.0}, s2 = 0.0;
+  for (int a = 0; a < 3; ++a)
+    for (size_t s = 0; s < M; ++s) {
+      const double d = dF[(size_t)a * M + s];
+      m[a] += d;
+      s2 += d * d;
+    }
+  return force_std_from_sums(m, s2, M);
 }

@@ -216,7 +216,7 @@ static void check_member_forces(const ace_evaluator *ev, ace_atom_workspace *ws,
   const size_t ldd = member_offsets(ev, offset);
   unsigned long long seed = 99173;
   const double rmax = ace_evaluator_cutoff(ev, -1, -1);
-  double worst = 0.0, worst_one = 0.0;
+  double worst = 0.0, worst_one = 0.0, worst_float = 0.0;
   int own_same = 1;
   aceuq_error err;
   aceuq_error_clear(&err);
@@ -247,8 +247,18 @@ static void check_member_forces(const ace_evaluator *ev, ace_atom_workspace *ws,
           CHECK(ace_member_gradients(ev, mb, ws, mu_i, (size_t)n, g, &err) == ACEUQ_OK);
           for (size_t k = 0; k < ROWS * 3 * M; ++k) init[k] = dF[k] = ref[k] = uniform(&seed) - 0.5;
           const double scale = scatter_member_gradients(g, n, M, row_of, row_i, ref);
-          CHECK(ace_member_forces(ev, mb, ws, mu_i, (size_t)n, row_of, row_i, dF, dE, &err) == ACEUQ_OK);
+          CHECK(ace_member_forces(ev, mb, ws, mu_i, (size_t)n, row_of, row_i, dF, NULL, dE, &err) == ACEUQ_OK);
           for (size_t k = 0; k < ROWS * 3 * M; ++k) dmax = fmax(dmax, fabs((dF[k] - init[k]) - (ref[k] - init[k])));
+          if (single) { /* float rows (starting at values of the size of the gradients) */
+            float dFf[ROWS * 3 * 20], initf[ROWS * 3 * 20];
+            double fmax_ = 0.0, dE2[3 * NMAX];
+            for (size_t k = 0; k < ROWS * 3 * M; ++k) dFf[k] = initf[k] = (float)(scale * init[k]);
+            CHECK(ace_member_forces(ev, mb, ws, mu_i, (size_t)n, row_of, row_i, NULL, dFf, dE2, &err) == ACEUQ_OK);
+            for (size_t k = 0; k < ROWS * 3 * M; ++k)
+              fmax_ = fmax(fmax_, fabs(((double)dFf[k] - initf[k]) - (ref[k] - init[k])));
+            if (scale > 0) worst_float = fmax(worst_float, fmax_ / scale);
+            for (int k = 0; k < 3 * n; ++k) own_same &= dE2[k] == dE[k];
+          }
           for (int j = 0; j < n; ++j)
             for (int a = 0; a < 3; ++a) own_same &= dE[3 * j + a] == g[((size_t)j * 3 + a) * L + M];
           if (scale > 0) worst = fmax(worst, dmax / scale);
@@ -267,9 +277,10 @@ static void check_member_forces(const ace_evaluator *ev, ace_atom_workspace *ws,
       free(D);
     }
   printf("%s: member forces summed by the pass vs scattered gradients (8, 20 members; double, single): %.1e of "
-         "the largest gradient; forces %s; 20 members vs one at a time: %.1e\n",
-         path, worst, own_same ? "identical" : "DIFFER", worst_one);
+         "the largest gradient; single into float rows: %.1e; forces %s; 20 members vs one at a time: %.1e\n",
+         path, worst, worst_float, own_same ? "identical" : "DIFFER", worst_one);
   CHECK(worst < 1e-12);
+  CHECK(worst_float > 0.0 && worst_float < 1e-5); /* float rounding, not exact: the float rows were written */
   CHECK(own_same);
   CHECK(worst_one < 1e-12);
 }
@@ -339,8 +350,9 @@ static void check_potential(const char *path, int linear)
 }
 
 /* The public force-spread calls: aceuq_spread_forces equals aceuq_spread_gradients scattered (5 members,
- * a 30-neighbour atom with two periodic images of one neighbour), and the errors: force spreads not
- * enabled, a species out of range. */
+ * a 30-neighbour atom with two periodic images of one neighbour), and so do aceuq_spread_forces_float's
+ * float rows in single precision (to float rounding) with their spreads; the errors: force spreads
+ * not enabled, a species out of range, float rows in double precision. */
 static void check_public_spread_api(const char *path)
 {
   enum { M = 5, N = 30 };
@@ -382,6 +394,23 @@ static void check_public_spread_api(const char *path)
   printf("%s: aceuq_spread_forces vs aceuq_spread_gradients scattered: %.1e of the largest gradient %.2g; forces %s\n",
          path, worst / scale, scale, own ? "identical" : "DIFFER");
   CHECK(scale > 0.0 && worst <= 1e-13 * scale);
+  CHECK(own);
+  /* float rows: single precision only; the same sums to float rounding, the same own forces */
+  float dFf[4 * 3 * M] = {0};
+  double dE2[3 * N];
+  CHECK(aceuq_spread_forces_float(sp, ws, 0, N, row, 0, dFf, dE2, &err) == ACEUQ_ERR_VALUE);
+  CHECK_STR_CONTAINS(err.message, "ACEUQ_FORCES_SINGLE");
+  CHECK(aceuq_spread_enable_forces(sp, ACEUQ_FORCES_SINGLE, &err) == ACEUQ_OK);
+  CHECK(aceuq_spread_forces_float(sp, ws, 0, N, row, 0, dFf, dE2, &err) == ACEUQ_OK);
+  double worst_f = 0.0, sd_diff = 0.0;
+  for (int k = 0; k < 4 * 3 * M; ++k) worst_f = fmax(worst_f, fabs(dFf[k] - ref[k]));
+  for (int k = 0; k < 3 * N; ++k) own &= dE2[k] == dE[k];
+  for (int r = 0; r < 4; ++r)
+    sd_diff = fmax(sd_diff, fabs(aceuq_spread_force_std_float(&dFf[r * 3 * M], M) -
+                                 aceuq_spread_force_std(&ref[r * 3 * M], M)));
+  printf("%s: aceuq_spread_forces_float (single) vs double scattered: %.1e of the largest gradient; force spreads "
+         "%.1e; forces %s\n", path, worst_f / scale, sd_diff / scale, own ? "identical" : "DIFFER");
+  CHECK(worst_f > 0.0 && worst_f <= 1e-5 * scale && sd_diff <= 1e-5 * scale);
   CHECK(own);
   aceuq_spread_free(sp);
   aceuq_workspace_free(ws);
