@@ -351,15 +351,16 @@ int PairACEUQ::pack_reverse_comm(int n, int first, double *buf)
 void PairACEUQ::unpack_reverse_comm(int n, int *list, double *buf)
 {
   const std::size_t M3 = 3 * spread_members_;
-  for (int k = 0; k < n; ++k) {
-    const double *b = &buf[(std::size_t)k * M3];
-    if (force_precision_ == ACEUQ_FORCES_SINGLE) {
+  if (force_precision_ == ACEUQ_FORCES_SINGLE) {
+    for (int k = 0; k < n; ++k) {
       float *f = &member_force_f_[(std::size_t)list[k] * M3];
-      for (std::size_t q = 0; q < M3; ++q) f[q] += (float)b[q];
-    } else {
-      double *f = &member_force_[(std::size_t)list[k] * M3];
-      for (std::size_t q = 0; q < M3; ++q) f[q] += b[q];
+      for (std::size_t q = 0; q < M3; ++q) f[q] += (float)buf[(std::size_t)k * M3 + q];
     }
+    return;
+  }
+  for (int k = 0; k < n; ++k) {
+    double *f = &member_force_[(std::size_t)list[k] * M3];
+    for (std::size_t q = 0; q < M3; ++q) f[q] += buf[(std::size_t)k * M3 + q];
   }
 }
 

@@ -138,8 +138,9 @@ void ace_weighted_gradients(const ace_evaluator *ev, ace_atom_workspace *ws, siz
                             const double *Wi, const double *W1, size_t ld, const grad_sink *sink,
                             const grad_sink *own);
 /* The same for ns sets in single precision (float weights Wr, Wi, W1 with row length ldf; the
- * blocks rounded to float, 2 FORCE_LANES neighbours per vector, the gradients converted to double)
- * and, if own is not NULL, one more set in double (Wor, Woi, Wo1, row length ld) into own. */
+ * blocks rounded to float, 2 FORCE_LANES neighbours per vector; the gradients into sink's float
+ * rows if sink->outf, else converted to double) and, if own is not NULL, one more set in double
+ * (Wor, Woi, Wo1, row length ld) into own. */
 void ace_weighted_gradients_mixed(const ace_evaluator *ev, ace_atom_workspace *ws, size_t ns, const float *Wr,
                                   const float *Wi, const float *W1, size_t ldf, const grad_sink *sink,
                                   const double *Wor, const double *Woi, const double *Wo1, size_t ld,
