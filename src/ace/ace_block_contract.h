@@ -189,26 +189,23 @@ static inline __attribute__((always_inline)) void NB(lane_pairs)(NB_VEC x0, NB_V
  * P = quad) into sink: as they are into float rows (float instance with sink->outf), else as doubles
  * into sink->out. */
 #if NB_FLOAT_ROWS
-#define NB_SINK_VECTORS_(P, W)                                                                            \
-  do {                                                                                                    \
-    if (sink->outf) {                                                                                     \
-      float tup[4 * NB_LANES];                                                                            \
-      memcpy(tup, u, (W) * sizeof *u);                                                                    \
-      NB_SINK_LANES_(P##_f, W, float, sink->outf);                                                        \
-      break;                                                                                              \
-    }                                                                                                     \
-    double tup[4 * NB_LANES];                                                                             \
-    for (int i_ = 0; i_ < (W); ++i_) NB(store_as_double)(tup + i_ * NB_LANES, u[i_]);                    \
-    NB_SINK_LANES_(P##_d, W, double, sink->out);                                                          \
-  } while (0)
+#define NB_FLOAT_VECTORS_(P, W)                                                                           \
+  if (sink->outf) {                                                                                       \
+    float tup[4 * NB_LANES];                                                                              \
+    memcpy(tup, u, (W) * sizeof *u);                                                                      \
+    NB_SINK_LANES_(P##_f, W, float, sink->outf);                                                          \
+    break;                                                                                                \
+  }
 #else
+#define NB_FLOAT_VECTORS_(P, W)
+#endif
 #define NB_SINK_VECTORS_(P, W)                                                                            \
   do {                                                                                                    \
+    NB_FLOAT_VECTORS_(P, W)                                                                               \
     double tup[4 * NB_LANES];                                                                             \
     for (int i_ = 0; i_ < (W); ++i_) NB(store_as_double)(tup + i_ * NB_LANES, u[i_]);                    \
     NB_SINK_LANES_(P##_d, W, double, sink->out);                                                          \
   } while (0)
-#endif
 
 /* The gradients g_s,a = rad_s rhat_a + t_s,a / r of ns weight sets (row length ld; W1mj the rank-1
  * weights of species mj) along the nb neighbours blk[] of a gathered block, into sink (see
@@ -286,6 +283,7 @@ static inline __attribute__((always_inline)) void NB(block_gradients)(
 #undef NB_SINK_LANES_
 #undef NB_SINK_SET_
 #undef NB_SINK_VECTORS_
+#undef NB_FLOAT_VECTORS_
 #undef NB_FLOAT_ROWS
 #undef NB_REAL
 #undef NB_LANES
