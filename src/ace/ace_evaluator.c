@@ -376,7 +376,7 @@ static aceuq_status workspace_reserve(const ace_evaluator *ev, ace_atom_workspac
   GROW(ws->nb_r, cap);
   GROW(ws->nb_rhat, 3 * cap);
   GROW(ws->nb_dc, cap);
-  GROW(ws->nb_g, cap * nk);
+  GROW(ws->nb_g, cap * nk + 2 * FORCE_LANES); /* padding: rank1_sums reads whole vectors */
   GROW(ws->nb_dg, cap * nk);
   GROW(ws->nb_R, cap * nrl);
   GROW(ws->nb_dR, cap * nrl);
@@ -705,6 +705,36 @@ ACEUQ_HOT static void density_block_sums(const ace_evaluator *ev, ace_atom_works
       }
 }
 
+/* A1[mu][k] = sum_q g_k(r_q) over the cached neighbours q of species mu, k < the bond's nradbase:
+ * per species, 8 k at a time in a register, the neighbours in their order (the same additions, in
+ * the same order, as one neighbour at a time into A1).  Lanes past nradbase read the next row (nb_g
+ * has 16 doubles of padding) and are never stored. */
+ACEUQ_HOT static void rank1_sums(const ace_evaluator *ev, ace_atom_workspace *ws, int mu_i, size_t nq)
+{
+  const int nk = ev->nradbase, nel = ev->nel;
+  const double *g = ws->nb_g;
+  const int *mu = ws->nb_mu;
+  for (int mj = 0; mj < nel; ++mj) {
+    const int K = ev->model->bonds[mu_i * nel + mj].nradbase;
+    for (int k0 = 0; k0 < K; k0 += 2 * FORCE_LANES) { /* two chunks per pass: two add chains */
+      force_vd acc[2] = {{0}, {0}};
+      for (size_t q = 0; q < nq; ++q)
+        if (mu[q] == mj) {
+          acc[0] += force_vd_load(g + q * nk + k0);
+          acc[1] += force_vd_load(g + q * nk + k0 + FORCE_LANES);
+        }
+      for (int h = 0; h < 2; ++h) {
+        const int k = k0 + h * FORCE_LANES;
+        double *a = ws->A1 + (size_t)mj * nk + k;
+        if (K - k >= FORCE_LANES)
+          force_vd_store(a, acc[h]);
+        else
+          for (int l = 0; l < K - k; ++l) a[l] = acc[h][l];
+      }
+    }
+  }
+}
+
 /* Step 1 of an atom: the neighbours inside the pair cutoff (splines, Y_lm,
  * cached in ws, *nq of them) and the atomic base A (with A(l,-m) =
  * (-1)^m conj A(l,m)), and as much of the rank-1 basis as rank1 asks for
@@ -755,7 +785,6 @@ ACEUQ_HOT static aceuq_status atomic_base(const ace_evaluator *ev, ace_atom_work
                                       &ws->nb_dc[q], rank1 != RANK1_NONE ? g : NULL,
                                       rank1 == RANK1_GRADIENTS ? dg : NULL, err);
     for (int p = 0; !st && p < nd; ++p) ws->rho1[p] += G[p];
-    for (int k = 0; !st && rank1 != RANK1_NONE && k < b->nradbase; ++k) ws->A1[mj * nk + k] += g[k];
     if (st) return aceuq_error_prefix(err, "neighbour at distance %.6g of a %s atom", r, model->elements[mu_i]);
     double *rh = &ws->nb_rhat[3 * q];
     rh[0] = d[0] / r;
@@ -774,6 +803,7 @@ ACEUQ_HOT static aceuq_status atomic_base(const ace_evaluator *ev, ace_atom_work
     ws->nb_r[q] = r;
     ++q;
   }
+  if (rank1 != RANK1_NONE) rank1_sums(ev, ws, mu_i, q);
   /* Y_lm of all neighbours at once, then A[mu_j][n][l][m] += R_nl Y_lm */
   ace_ylm_eval_many(ev->ylm, q, ws->nb_rhat, ws->nb_Y, ws->nb_dY);
   for (int mj = 0; mj < nel; ++mj) density_block_sums(ev, ws, mu_i, mj, q);
@@ -903,12 +933,11 @@ aceuq_status ace_rank1_cache_fill(const ace_evaluator *ev, ace_atom_workspace *w
   if (!have_A1) memset(ws->A1, 0, (size_t)ev->nel * nk * sizeof *ws->A1);
   for (size_t q = 0; q < ws->last_nq; ++q) {
     const int mj = ws->nb_mu[q], pair = ws->last_mu * ev->nel + mj;
-    double *g = &ws->nb_g[q * nk];
-    aceuq_status st = ace_bond_splines_eval_basis(&ev->splines[pair], ws->nb_r[q], g, &ws->nb_dg[q * nk], err);
+    aceuq_status st =
+        ace_bond_splines_eval_basis(&ev->splines[pair], ws->nb_r[q], &ws->nb_g[q * nk], &ws->nb_dg[q * nk], err);
     if (st) return st;
-    if (!have_A1)
-      for (int k = 0; k < ev->model->bonds[pair].nradbase; ++k) ws->A1[mj * nk + k] += g[k];
   }
+  if (!have_A1) rank1_sums(ev, ws, ws->last_mu, ws->last_nq);
   ws->last_rank1 = RANK1_GRADIENTS;
   return ACEUQ_OK;
 }
