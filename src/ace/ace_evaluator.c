@@ -317,6 +317,7 @@ void ace_atom_workspace_free(ace_atom_workspace *ws)
   free(ws->mWr);
   free(ws->mWi);
   free(ws->mupd);
+  free(ws->mupdf);
   free(ws->mWf);
   free(ws->fblk_f);
   free(ws);

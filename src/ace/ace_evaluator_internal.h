@@ -90,7 +90,8 @@ struct ace_atom_workspace {
   double *mWr, *mWi;         /* [nA][mcap]: adjoints of every member's energy on A (m >= 0 entries, folded);
                               * single precision: the own lane's only, [nA] */
   ace_complex *mupd;         /* [mupd_cap]: the adjoint update values of one atom, in target order */
-  size_t mupd_cap;
+  float *mupdf;              /* [2 mupdf_cap]: single precision, the same rounded to float (re, im) */
+  size_t mupd_cap, mupdf_cap;
   float *mWf;                /* [2 nA][mfcap]: the members' adjoints in single precision (re, then im) */
   size_t mfcap;              /* members per row of mWf */
 };

@@ -323,6 +323,13 @@ static aceuq_status member_reserve(const ace_evaluator *ev, ace_atom_workspace *
     ws->mupd_cap = mb->nupd_max;
   }
   if (!mb->single) return ACEUQ_OK;
+  if (mb->nupd_max > ws->mupdf_cap) {
+    float *d = realloc(ws->mupdf, 2 * mb->nupd_max * sizeof *d);
+    if (!d)
+      return aceuq_error_set(err, ACEUQ_ERR_NOMEM, "member gradients: out of memory (%zu updates)", mb->nupd_max);
+    ws->mupdf = d;
+    ws->mupdf_cap = mb->nupd_max;
+  }
   if (mb->Mf > ws->mfcap) {
     float *f = realloc(ws->mWf, 2 * na * mb->Mf * sizeof *f);
     if (!f) return aceuq_error_set(err, ACEUQ_ERR_NOMEM, "member gradients: out of memory");
@@ -332,42 +339,50 @@ static aceuq_status member_reserve(const ace_evaluator *ev, ace_atom_workspace *
   return ACEUQ_OK;
 }
 
-/* Update (u, a) of the atom: v = d(prod_u)/dA of factor a, folded, at its place in target order. */
+/* Update (u, a) of the atom: v = d(prod_u)/dA of factor a, folded, at its place in target order;
+ * unless df is NULL also rounded to float (re, im), what the single-precision sums read. */
 static inline __attribute__((always_inline)) void member_update_store(const member_species *m, size_t u, int a,
-                                                                      ace_complex v, ace_complex *d)
+                                                                      ace_complex v, ace_complex *d, float *df)
 {
   const double *f = &m->fold[(u * ACE_MAX_RANK + (size_t)a) * 2];
-  ace_complex *o = &d[m->slot[u * ACE_MAX_RANK + (size_t)a]];
-  o->re = f[0] * v.re;
-  o->im = f[1] * v.im;
+  const size_t k = (size_t)m->slot[u * ACE_MAX_RANK + (size_t)a];
+  const double re = f[0] * v.re, im = f[1] * v.im;
+  d[k].re = re;
+  d[k].im = im;
+  if (df) {
+    df[2 * k] = (float)re;
+    df[2 * k + 1] = (float)im;
+  }
 }
 
 /* The update values of the atom (in ws->A): the products of the other factors, ranks 2 to 4
  * written out, higher ranks by prefix products and a suffix product carried backwards. */
-ACEUQ_HOT static void member_update_values(const member_species *m, const ace_complex *A, ace_complex *d)
+static inline __attribute__((always_inline)) void member_update_values_(const member_species *m,
+                                                                        const ace_complex *A, ace_complex *d,
+                                                                        float *df)
 {
   ace_complex pre[ACE_MAX_RANK + 1];
   for (size_t u = 0; u < m->nu; ++u) {
     const int rank = m->rank[u], *idx = &m->idx[u * ACE_MAX_RANK];
     const ace_complex a = A[idx[0]], b = A[idx[1]];
     if (rank == 2) {
-      member_update_store(m, u, 0, b, d);
-      member_update_store(m, u, 1, a, d);
+      member_update_store(m, u, 0, b, d, df);
+      member_update_store(m, u, 1, a, d, df);
       continue;
     }
     const ace_complex c = A[idx[2]];
     if (rank == 3) {
-      member_update_store(m, u, 0, cmul(b, c), d);
-      member_update_store(m, u, 1, cmul(a, c), d);
-      member_update_store(m, u, 2, cmul(a, b), d);
+      member_update_store(m, u, 0, cmul(b, c), d, df);
+      member_update_store(m, u, 1, cmul(a, c), d, df);
+      member_update_store(m, u, 2, cmul(a, b), d, df);
       continue;
     }
     if (rank == 4) {
       const ace_complex e = A[idx[3]], ab = cmul(a, b), ce = cmul(c, e);
-      member_update_store(m, u, 0, cmul(b, ce), d);
-      member_update_store(m, u, 1, cmul(a, ce), d);
-      member_update_store(m, u, 2, cmul(ab, e), d);
-      member_update_store(m, u, 3, cmul(ab, c), d);
+      member_update_store(m, u, 0, cmul(b, ce), d, df);
+      member_update_store(m, u, 1, cmul(a, ce), d, df);
+      member_update_store(m, u, 2, cmul(ab, e), d, df);
+      member_update_store(m, u, 3, cmul(ab, c), d, df);
       continue;
     }
     pre[0].re = 1.0;
@@ -375,10 +390,19 @@ ACEUQ_HOT static void member_update_values(const member_species *m, const ace_co
     for (int k = 0; k < rank; ++k) pre[k + 1] = cmul(pre[k], A[idx[k]]);
     ace_complex suf = {1.0, 0.0};
     for (int k = rank - 1; k >= 0; --k) {
-      member_update_store(m, u, k, cmul(pre[k], suf), d);
+      member_update_store(m, u, k, cmul(pre[k], suf), d, df);
       suf = cmul(suf, A[idx[k]]);
     }
   }
+}
+ACEUQ_HOT static void member_update_values(const member_species *m, const ace_complex *A, ace_complex *d)
+{
+  member_update_values_(m, A, d, NULL);
+}
+ACEUQ_HOT static void member_update_values_single(const member_species *m, const ace_complex *A, ace_complex *d,
+                                                  float *df)
+{
+  member_update_values_(m, A, d, df);
 }
 
 /* W_s(e) = sum over the updates k of target e of h[u_k][s] d_k, for the nv * LANES members from
@@ -412,9 +436,10 @@ static inline __attribute__((always_inline)) void member_target_sums(const membe
 }
 
 /* As member_target_sums, for single precision: the nv * FLOAT_LANES members from c0 in float (the
- * update values rounded), and with own the own lane in double into Wor, Woi (one per entry). */
+ * update values rounded, df), and with own the own lane in double into Wor, Woi (one per entry). */
 static inline __attribute__((always_inline)) void member_target_sums_single(const member_species *m,
-                                                                            const ace_complex *d, size_t Mf,
+                                                                            const ace_complex *d,
+                                                                            const float *df, size_t Mf,
                                                                             size_t c0, int nv, int own, float *Wr,
                                                                             float *Wi, double *Wor, double *Woi)
 {
@@ -428,7 +453,7 @@ static inline __attribute__((always_inline)) void member_target_sums_single(cons
       }
       const size_t u = (size_t)m->upd_u[k];
       const float *h = &m->hf[u * Mf + c0];
-      const float dr = (float)d[k].re, di = (float)d[k].im;
+      const float dr = df[2 * k], di = df[2 * k + 1];
       for (int v = 0; v < nv; ++v) {
         const member_vf hv = member_vf_load(h + v * FLOAT_LANES);
         ar[v] += hv * dr;
@@ -457,20 +482,22 @@ static inline __attribute__((always_inline)) void member_target_sums_single(cons
 ACEUQ_HOT static void member_adjoints(const ace_evaluator *ev, const ace_member_basis *mb, const member_species *m,
                                       ace_atom_workspace *ws)
 {
-  member_update_values(m, ws->A, ws->mupd);
   const size_t chunk = cpu_wide_registers() ? CHUNK_VECTORS : CHUNK_VECTORS_NARROW;
   if (mb->single) {
+    member_update_values_single(m, ws->A, ws->mupd, ws->mupdf);
     const size_t Mf = mb->Mf, na = (size_t)ev->nel * ev->nradmax * ev->nlm;
     float *Wr = ws->mWf, *Wi = ws->mWf + na * Mf;
     for (size_t c0 = 0; c0 < Mf; c0 += chunk * FLOAT_LANES) {
       const size_t left = (Mf - c0) / FLOAT_LANES;
       const int own = mb->own && c0 == 0;
-#define SUMS_SINGLE_(nv) member_target_sums_single(m, ws->mupd, Mf, c0, nv, own, Wr, Wi, ws->mWr, ws->mWi)
+#define SUMS_SINGLE_(nv) \
+  member_target_sums_single(m, ws->mupd, ws->mupdf, Mf, c0, nv, own, Wr, Wi, ws->mWr, ws->mWi)
       BY_CHUNK_(left, chunk, SUMS_SINGLE_)
 #undef SUMS_SINGLE_
     }
     return;
   }
+  member_update_values(m, ws->A, ws->mupd);
   const size_t Mp = mb->Mp;
   for (size_t c0 = 0; c0 < Mp; c0 += chunk * LANES) {
     const size_t left = (Mp - c0) / LANES;
