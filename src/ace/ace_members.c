@@ -395,6 +395,7 @@ static inline __attribute__((always_inline)) void member_update_values_(const me
     }
   }
 }
+/* one instance per precision: the double one has no float stores (df NULL is a constant there) */
 ACEUQ_HOT static void member_update_values(const member_species *m, const ace_complex *A, ace_complex *d)
 {
   member_update_values_(m, A, d, NULL);
