@@ -89,8 +89,9 @@ struct ace_atom_workspace {
   size_t mcap;
   double *mWr, *mWi;         /* [nA][mcap]: adjoints of every member's energy on A (m >= 0 entries, folded);
                               * single precision: the own lane's only, [nA] */
-  ace_complex *mupd;         /* [mupd_cap]: the adjoint update values of one atom, in target order */
-  float *mupdf;              /* [2 mupdf_cap]: single precision, the same rounded to float (re, im) */
+  double *mupd;              /* [2 mupd_cap + 2 nA]: the adjoint update values of one atom in the blocked product
+                              * order of ace_members.c (real parts, then imaginary parts), then A as re and im arrays */
+  float *mupdf;              /* [2 mupdf_cap]: single precision, the values rounded to float (the same order) */
   size_t mupd_cap, mupdf_cap;
   float *mWf;                /* [2 nA][mfcap]: the members' adjoints in single precision (re, then im) */
   size_t mfcap;              /* members per row of mWf */

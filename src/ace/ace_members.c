@@ -14,6 +14,10 @@
  * (one AVX-512, two AVX2 or four SSE2 registers). */
 #define LANES 8
 ACEUQ_DOUBLE_VECTOR(member_vd, LANES)
+/* products per vector of the update values (one AVX-512 register of doubles) */
+#define UPD_LANES 8
+ACEUQ_DOUBLE_VECTOR(upd_vd, UPD_LANES)
+ACEUQ_FLOAT_VECTOR(upd_vf, UPD_LANES)
 /* single precision: the members' adjoints in float, FLOAT_LANES at a time */
 #define FLOAT_LANES 16
 ACEUQ_FLOAT_VECTOR(member_vf, FLOAT_LANES)
@@ -54,6 +58,16 @@ typedef struct member_species {
   double *fold;     /* [nu][ACE_MAX_RANK][2]: (1, 1) for m >= 0, ((-1)^m, -(-1)^m) for m < 0 */
   size_t nupd;
   int *upd_u;       /* [nupd]: the product of each update */
+  /* the update values are computed UPD_LANES products of one rank at a time (vectors over the
+   * products): the products of rank r form blocks [r factors][UPD_LANES products] from gbase[r]
+   * (gblocks[r] of them, the last padded with products of A entry 0 and fold 0), their real parts
+   * in one array and their imaginary parts in another (nval apart); update k (target order) reads
+   * its value at upd_pos[k] */
+  size_t nval;      /* values in the blocked order, padding included */
+  size_t gbase[ACE_MAX_RANK + 1], gblocks[ACE_MAX_RANK + 1];
+  int *bidx;        /* [nval]: at (block, a, p) the A index of factor a of product p */
+  double *bfold;    /* [2][nval]: the fold factors (re, then im) in the blocked order */
+  int *upd_pos;     /* [nupd] */
   size_t ntarget;   /* every entry e with m >= 0 */
   int *target;      /* [ntarget] */
   size_t *tfirst;   /* [ntarget + 1]: updates of target i are tfirst[i] .. tfirst[i+1]-1 */
@@ -67,7 +81,7 @@ struct ace_member_basis {
   int single;       /* the members' (not the own lane's) adjoints and gradients in float */
   size_t Mf;        /* single: row length of the float weights (the members, M - own, rounded up to
                      * FLOAT_LANES; the padding members are 0) */
-  size_t nupd_max;  /* largest update list of a species */
+  size_t nval_max;  /* largest blocked value list of a species */
   member_species *sp;
 };
 
@@ -113,6 +127,9 @@ void ace_member_basis_free(ace_member_basis *mb)
     free(m->slot);
     free(m->fold);
     free(m->upd_u);
+    free(m->bidx);
+    free(m->bfold);
+    free(m->upd_pos);
     free(m->target);
     free(m->tfirst);
   }
@@ -125,6 +142,38 @@ size_t ace_member_basis_members(const ace_member_basis *mb) { return mb->M; }
 size_t ace_member_basis_products(const ace_member_basis *mb, int mu)
 {
   return mu >= 0 && mu < mb->nel ? mb->sp[mu].nu : 0;
+}
+
+/* The blocked order of the update values (see member_species): the products are sorted by rank,
+ * those of rank r fill gblocks[r] blocks of UPD_LANES from gbase[r]. */
+static aceuq_status member_blocks_build(member_species *m, aceuq_error *err)
+{
+  size_t first[ACE_MAX_RANK + 2] = {0}, n = 0;
+  for (int r = 0; r <= ACE_MAX_RANK; ++r) {
+    size_t c = 0;
+    for (size_t u = 0; u < m->nu; ++u) c += m->rank[u] == r;
+    m->gbase[r] = n;
+    m->gblocks[r] = (c + UPD_LANES - 1) / UPD_LANES;
+    n += m->gblocks[r] * (size_t)r * UPD_LANES;
+  }
+  m->nval = n;
+  m->bidx = calloc(n ? n : 1, sizeof *m->bidx);
+  m->bfold = calloc(2 * (n ? n : 1), sizeof *m->bfold);
+  m->upd_pos = malloc((m->nupd ? m->nupd : 1) * sizeof *m->upd_pos);
+  if (!m->bidx || !m->bfold || !m->upd_pos)
+    return aceuq_error_set(err, ACEUQ_ERR_NOMEM, "member basis: out of memory (%zu update values)", n);
+  for (size_t u = 0; u < m->nu; ++u) {
+    const int r = m->rank[u];
+    const size_t j = first[r]++, blk = j / UPD_LANES, p = j % UPD_LANES;
+    for (int a = 0; a < r; ++a) {
+      const size_t v = m->gbase[r] + (blk * (size_t)r + (size_t)a) * UPD_LANES + p, ua = u * ACE_MAX_RANK + (size_t)a;
+      m->bidx[v] = m->idx[ua];
+      m->bfold[v] = m->fold[2 * ua];
+      m->bfold[n + v] = m->fold[2 * ua + 1];
+      m->upd_pos[m->slot[ua]] = (int)v;
+    }
+  }
+  return ACEUQ_OK;
 }
 
 /* The update lists of m's products: every m >= 0 entry is a target (those without updates get
@@ -176,7 +225,7 @@ static aceuq_status member_updates_build(const ace_evaluator *ev, member_species
     }
   free(pos);
   free(cnt);
-  return ACEUQ_OK;
+  return member_blocks_build(m, err);
 }
 
 /* W1_s(k) = sum over the rank-1 functions f on A1 entry k of d_s,f;  h_u,s = sum over the terms
@@ -292,7 +341,7 @@ aceuq_status ace_member_basis_create(const ace_evaluator *ev, size_t M, const do
     st = member_species_build(ev, &ev->sp[e], lanes, mb->Mp, Dx, ldd, offset[e], &mb->sp[e], err);
   if (!st && single) st = member_basis_floats(ev, mb, err);
   for (int e = 0; !st && e < ev->nel; ++e)
-    if (mb->sp[e].nupd > mb->nupd_max) mb->nupd_max = mb->sp[e].nupd;
+    if (mb->sp[e].nval > mb->nval_max) mb->nval_max = mb->sp[e].nval;
   free(Dx);
   if (st) {
     ace_member_basis_free(mb);
@@ -315,20 +364,20 @@ static aceuq_status member_reserve(const ace_evaluator *ev, ace_atom_workspace *
     if (!r || !i) return aceuq_error_set(err, ACEUQ_ERR_NOMEM, "member gradients: out of memory");
     ws->mcap = Mp;
   }
-  if (mb->nupd_max > ws->mupd_cap) {
-    ace_complex *d = realloc(ws->mupd, mb->nupd_max * sizeof *d);
+  if (mb->nval_max > ws->mupd_cap) {
+    double *d = realloc(ws->mupd, (2 * mb->nval_max + 2 * na) * sizeof *d);
     if (!d)
-      return aceuq_error_set(err, ACEUQ_ERR_NOMEM, "member gradients: out of memory (%zu updates)", mb->nupd_max);
+      return aceuq_error_set(err, ACEUQ_ERR_NOMEM, "member gradients: out of memory (%zu updates)", mb->nval_max);
     ws->mupd = d;
-    ws->mupd_cap = mb->nupd_max;
+    ws->mupd_cap = mb->nval_max;
   }
   if (!mb->single) return ACEUQ_OK;
-  if (mb->nupd_max > ws->mupdf_cap) {
-    float *d = realloc(ws->mupdf, 2 * mb->nupd_max * sizeof *d);
+  if (mb->nval_max > ws->mupdf_cap) {
+    float *d = realloc(ws->mupdf, 2 * mb->nval_max * sizeof *d);
     if (!d)
-      return aceuq_error_set(err, ACEUQ_ERR_NOMEM, "member gradients: out of memory (%zu updates)", mb->nupd_max);
+      return aceuq_error_set(err, ACEUQ_ERR_NOMEM, "member gradients: out of memory (%zu updates)", mb->nval_max);
     ws->mupdf = d;
-    ws->mupdf_cap = mb->nupd_max;
+    ws->mupdf_cap = mb->nval_max;
   }
   if (mb->Mf > ws->mfcap) {
     float *f = realloc(ws->mWf, 2 * na * mb->Mf * sizeof *f);
@@ -339,77 +388,87 @@ static aceuq_status member_reserve(const ace_evaluator *ev, ace_atom_workspace *
   return ACEUQ_OK;
 }
 
-/* Update (u, a) of the atom: v = d(prod_u)/dA of factor a, folded, at its place in target order;
- * unless df is NULL also rounded to float (re, im), what the single-precision sums read. */
-static inline __attribute__((always_inline)) void member_update_store(const member_species *m, size_t u, int a,
-                                                                      ace_complex v, ace_complex *d, float *df)
+/* UPD_LANES complex numbers, one per product of a block */
+typedef struct upd_cv {
+  upd_vd re, im;
+} upd_cv;
+
+static inline __attribute__((always_inline)) upd_cv upd_cmul(upd_cv a, upd_cv b)
 {
-  const double *f = &m->fold[(u * ACE_MAX_RANK + (size_t)a) * 2];
-  const size_t k = (size_t)m->slot[u * ACE_MAX_RANK + (size_t)a];
-  const double re = f[0] * v.re, im = f[1] * v.im;
-  d[k].re = re;
-  d[k].im = im;
-  if (df) {
-    df[2 * k] = (float)re;
-    df[2 * k + 1] = (float)im;
-  }
+  const upd_cv c = {a.re * b.re - a.im * b.im, a.re * b.im + a.im * b.re};
+  return c;
 }
 
-/* The update values of the atom (in ws->A): the products of the other factors, ranks 2 to 4
- * written out, higher ranks by prefix products and a suffix product carried backwards. */
-static inline __attribute__((always_inline)) void member_update_values_(const member_species *m,
-                                                                        const ace_complex *A, ace_complex *d,
-                                                                        float *df)
+/* The update values of the atom, UPD_LANES products of one rank at a time (the same operations,
+ * in the same order, as one product at a time): A (re, im arrays Ar, Ai) gathered per factor, the
+ * products of the other factors (ranks 2 to 4 written out, higher ranks by prefix products and a
+ * suffix product carried backwards), folded, into d [2 nval] (real parts, then imaginary parts,
+ * in the blocked order) and, unless f is NULL, rounded to float into f. */
+static inline __attribute__((always_inline)) void member_update_values_(const member_species *m, const double *Ar,
+                                                                        const double *Ai, double *d, float *f)
 {
-  ace_complex pre[ACE_MAX_RANK + 1];
-  for (size_t u = 0; u < m->nu; ++u) {
-    const int rank = m->rank[u], *idx = &m->idx[u * ACE_MAX_RANK];
-    const ace_complex a = A[idx[0]], b = A[idx[1]];
-    if (rank == 2) {
-      member_update_store(m, u, 0, b, d, df);
-      member_update_store(m, u, 1, a, d, df);
-      continue;
+  const size_t n = m->nval;
+  for (int r = 2; r <= ACE_MAX_RANK; ++r)
+    for (size_t blk = 0; blk < m->gblocks[r]; ++blk) {
+      const size_t o = m->gbase[r] + blk * (size_t)r * UPD_LANES;
+      upd_cv A[ACE_MAX_RANK], v[ACE_MAX_RANK];
+      for (int a = 0; a < r; ++a) {
+        const int *ix = &m->bidx[o + (size_t)a * UPD_LANES];
+        for (int p = 0; p < UPD_LANES; ++p) {
+          A[a].re[p] = Ar[ix[p]];
+          A[a].im[p] = Ai[ix[p]];
+        }
+      }
+      if (r == 2) {
+        v[0] = A[1];
+        v[1] = A[0];
+      } else if (r == 3) {
+        v[0] = upd_cmul(A[1], A[2]);
+        v[1] = upd_cmul(A[0], A[2]);
+        v[2] = upd_cmul(A[0], A[1]);
+      } else if (r == 4) {
+        const upd_cv ab = upd_cmul(A[0], A[1]), ce = upd_cmul(A[2], A[3]);
+        v[0] = upd_cmul(A[1], ce);
+        v[1] = upd_cmul(A[0], ce);
+        v[2] = upd_cmul(ab, A[3]);
+        v[3] = upd_cmul(ab, A[2]);
+      } else {
+        upd_cv pre[ACE_MAX_RANK + 1], suf;
+        for (int p = 0; p < UPD_LANES; ++p) pre[0].re[p] = suf.re[p] = 1.0, pre[0].im[p] = suf.im[p] = 0.0;
+        for (int a = 0; a < r; ++a) pre[a + 1] = upd_cmul(pre[a], A[a]);
+        for (int a = r - 1; a >= 0; --a) {
+          v[a] = upd_cmul(pre[a], suf);
+          suf = upd_cmul(suf, A[a]);
+        }
+      }
+      for (int a = 0; a < r; ++a) {
+        const size_t q = o + (size_t)a * UPD_LANES;
+        const upd_vd x = v[a].re * upd_vd_load(m->bfold + q), y = v[a].im * upd_vd_load(m->bfold + n + q);
+        upd_vd_store(d + q, x);
+        upd_vd_store(d + n + q, y);
+        if (f) {
+          upd_vf_store(f + q, __builtin_convertvector(x, upd_vf));
+          upd_vf_store(f + n + q, __builtin_convertvector(y, upd_vf));
+        }
+      }
     }
-    const ace_complex c = A[idx[2]];
-    if (rank == 3) {
-      member_update_store(m, u, 0, cmul(b, c), d, df);
-      member_update_store(m, u, 1, cmul(a, c), d, df);
-      member_update_store(m, u, 2, cmul(a, b), d, df);
-      continue;
-    }
-    if (rank == 4) {
-      const ace_complex e = A[idx[3]], ab = cmul(a, b), ce = cmul(c, e);
-      member_update_store(m, u, 0, cmul(b, ce), d, df);
-      member_update_store(m, u, 1, cmul(a, ce), d, df);
-      member_update_store(m, u, 2, cmul(ab, e), d, df);
-      member_update_store(m, u, 3, cmul(ab, c), d, df);
-      continue;
-    }
-    pre[0].re = 1.0;
-    pre[0].im = 0.0;
-    for (int k = 0; k < rank; ++k) pre[k + 1] = cmul(pre[k], A[idx[k]]);
-    ace_complex suf = {1.0, 0.0};
-    for (int k = rank - 1; k >= 0; --k) {
-      member_update_store(m, u, k, cmul(pre[k], suf), d, df);
-      suf = cmul(suf, A[idx[k]]);
-    }
-  }
-}
-/* one instance per precision: the double one has no float stores (df NULL is a constant there) */
-ACEUQ_HOT static void member_update_values(const member_species *m, const ace_complex *A, ace_complex *d)
-{
-  member_update_values_(m, A, d, NULL);
-}
-ACEUQ_HOT static void member_update_values_single(const member_species *m, const ace_complex *A, ace_complex *d,
-                                                  float *df)
-{
-  member_update_values_(m, A, d, df);
 }
 
-/* W_s(e) = sum over the updates k of target e of h[u_k][s] d_k, for the nv * LANES members from
- * c0, in registers (nv <= CHUNK_VECTORS; a constant in each inlined copy); the coefficient rows
- * requested ROWS_AHEAD updates before they are needed. */
-static inline __attribute__((always_inline)) void member_target_sums(const member_species *m, const ace_complex *d,
+/* one instance per precision: the double one has no float stores (f NULL is a constant there) */
+ACEUQ_HOT static void member_update_values(const member_species *m, const double *Ar, const double *Ai, double *d)
+{
+  member_update_values_(m, Ar, Ai, d, NULL);
+}
+ACEUQ_HOT static void member_update_values_single(const member_species *m, const double *Ar, const double *Ai,
+                                                  double *d, float *f)
+{
+  member_update_values_(m, Ar, Ai, d, f);
+}
+
+/* W_s(e) = sum over the updates k of target e of h[u_k][s] d_k (d_k at upd_pos[k] of the blocked
+ * values d), for the nv * LANES members from c0, in registers (nv <= CHUNK_VECTORS; a constant in
+ * each inlined copy); the coefficient rows requested ROWS_AHEAD updates before they are needed. */
+static inline __attribute__((always_inline)) void member_target_sums(const member_species *m, const double *d,
                                                                      size_t Mp, size_t c0, int nv, double *Wr,
                                                                      double *Wi)
 {
@@ -421,7 +480,8 @@ static inline __attribute__((always_inline)) void member_target_sums(const membe
         for (int v = 0; v < nv; ++v) __builtin_prefetch(hn + v * LANES);
       }
       const double *h = &m->h[(size_t)m->upd_u[k] * Mp + c0];
-      const double dr = d[k].re, di = d[k].im;
+      const size_t q = (size_t)m->upd_pos[k];
+      const double dr = d[q], di = d[m->nval + q];
       for (int v = 0; v < nv; ++v) {
         const member_vd hv = member_vd_load(h + v * LANES);
         ar[v] += hv * dr;
@@ -437,10 +497,10 @@ static inline __attribute__((always_inline)) void member_target_sums(const membe
 }
 
 /* As member_target_sums, for single precision: the nv * FLOAT_LANES members from c0 in float (the
- * update values rounded, df), and with own the own lane in double into Wor, Woi (one per entry). */
+ * update values rounded, f), and with own the own lane in double into Wor, Woi (one per entry). */
 static inline __attribute__((always_inline)) void member_target_sums_single(const member_species *m,
-                                                                            const ace_complex *d,
-                                                                            const float *df, size_t Mf,
+                                                                            const double *d, const float *f,
+                                                                            size_t Mf,
                                                                             size_t c0, int nv, int own, float *Wr,
                                                                             float *Wi, double *Wor, double *Woi)
 {
@@ -454,15 +514,16 @@ static inline __attribute__((always_inline)) void member_target_sums_single(cons
       }
       const size_t u = (size_t)m->upd_u[k];
       const float *h = &m->hf[u * Mf + c0];
-      const float dr = df[2 * k], di = df[2 * k + 1];
+      const size_t q = (size_t)m->upd_pos[k];
+      const float dr = f[q], di = f[m->nval + q];
       for (int v = 0; v < nv; ++v) {
         const member_vf hv = member_vf_load(h + v * FLOAT_LANES);
         ar[v] += hv * dr;
         ai[v] += hv * di;
       }
       if (own) {
-        orr += m->h_own[u] * d[k].re;
-        oi += m->h_own[u] * d[k].im;
+        orr += m->h_own[u] * d[q];
+        oi += m->h_own[u] * d[m->nval + q];
       }
     }
     const size_t e = (size_t)m->target[i];
@@ -484,25 +545,27 @@ ACEUQ_HOT static void member_adjoints(const ace_evaluator *ev, const ace_member_
                                       ace_atom_workspace *ws)
 {
   const size_t chunk = cpu_wide_registers() ? CHUNK_VECTORS : CHUNK_VECTORS_NARROW;
+  const size_t na = (size_t)ev->nel * ev->nradmax * ev->nlm;
+  double *d = ws->mupd, *Ar = d + 2 * mb->nval_max, *Ai = Ar + na;
+  for (size_t e = 0; e < na; ++e) Ar[e] = ws->A[e].re, Ai[e] = ws->A[e].im;
   if (mb->single) {
-    member_update_values_single(m, ws->A, ws->mupd, ws->mupdf);
-    const size_t Mf = mb->Mf, na = (size_t)ev->nel * ev->nradmax * ev->nlm;
+    member_update_values_single(m, Ar, Ai, d, ws->mupdf);
+    const size_t Mf = mb->Mf;
     float *Wr = ws->mWf, *Wi = ws->mWf + na * Mf;
     for (size_t c0 = 0; c0 < Mf; c0 += chunk * FLOAT_LANES) {
       const size_t left = (Mf - c0) / FLOAT_LANES;
       const int own = mb->own && c0 == 0;
-#define SUMS_SINGLE_(nv) \
-  member_target_sums_single(m, ws->mupd, ws->mupdf, Mf, c0, nv, own, Wr, Wi, ws->mWr, ws->mWi)
+#define SUMS_SINGLE_(nv) member_target_sums_single(m, d, ws->mupdf, Mf, c0, nv, own, Wr, Wi, ws->mWr, ws->mWi)
       BY_CHUNK_(left, chunk, SUMS_SINGLE_)
 #undef SUMS_SINGLE_
     }
     return;
   }
-  member_update_values(m, ws->A, ws->mupd);
+  member_update_values(m, Ar, Ai, d);
   const size_t Mp = mb->Mp;
   for (size_t c0 = 0; c0 < Mp; c0 += chunk * LANES) {
     const size_t left = (Mp - c0) / LANES;
-#define SUMS_(nv) member_target_sums(m, ws->mupd, Mp, c0, nv, ws->mWr, ws->mWi)
+#define SUMS_(nv) member_target_sums(m, d, Mp, c0, nv, ws->mWr, ws->mWi)
     BY_CHUNK_(left, chunk, SUMS_)
 #undef SUMS_
   }
