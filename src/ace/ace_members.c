@@ -54,8 +54,6 @@ typedef struct member_species {
   int *rank;        /* [nu] */
   int *idx;         /* [nu][ACE_MAX_RANK] */
   double *h;        /* [nu][Mp] (double precision; NULL in single) */
-  int *slot;        /* [nu][ACE_MAX_RANK]: position of update (u, a) in target order */
-  double *fold;     /* [nu][ACE_MAX_RANK][2]: (1, 1) for m >= 0, ((-1)^m, -(-1)^m) for m < 0 */
   size_t nupd;
   int *upd_u;       /* [nupd]: the product of each update */
   /* the update values are computed UPD_LANES products of one rank at a time (vectors over the
@@ -124,8 +122,6 @@ void ace_member_basis_free(ace_member_basis *mb)
     free(m->rank);
     free(m->idx);
     free(m->h);
-    free(m->slot);
-    free(m->fold);
     free(m->upd_u);
     free(m->bidx);
     free(m->bfold);
@@ -145,8 +141,10 @@ size_t ace_member_basis_products(const ace_member_basis *mb, int mu)
 }
 
 /* The blocked order of the update values (see member_species): the products are sorted by rank,
- * those of rank r fill gblocks[r] blocks of UPD_LANES from gbase[r]. */
-static aceuq_status member_blocks_build(member_species *m, aceuq_error *err)
+ * those of rank r fill gblocks[r] blocks of UPD_LANES from gbase[r].  slot [nu][ACE_MAX_RANK]: the
+ * position of update (u, a) in target order; fold [nu][ACE_MAX_RANK][2]: its fold factors, (1, 1)
+ * for m >= 0, ((-1)^m, -(-1)^m) for m < 0. */
+static aceuq_status member_blocks_build(member_species *m, const int *slot, const double *fold, aceuq_error *err)
 {
   size_t first[ACE_MAX_RANK + 2] = {0}, n = 0;
   for (int r = 0; r <= ACE_MAX_RANK; ++r) {
@@ -168,9 +166,9 @@ static aceuq_status member_blocks_build(member_species *m, aceuq_error *err)
     for (int a = 0; a < r; ++a) {
       const size_t v = m->gbase[r] + (blk * (size_t)r + (size_t)a) * UPD_LANES + p, ua = u * ACE_MAX_RANK + (size_t)a;
       m->bidx[v] = m->idx[ua];
-      m->bfold[v] = m->fold[2 * ua];
-      m->bfold[n + v] = m->fold[2 * ua + 1];
-      m->upd_pos[m->slot[ua]] = (int)v;
+      m->bfold[v] = fold[2 * ua];
+      m->bfold[n + v] = fold[2 * ua + 1];
+      m->upd_pos[slot[ua]] = (int)v;
     }
   }
   return ACEUQ_OK;
@@ -181,16 +179,15 @@ static aceuq_status member_blocks_build(member_species *m, aceuq_error *err)
 static aceuq_status member_updates_build(const ace_evaluator *ev, member_species *m, aceuq_error *err)
 {
   const size_t na = (size_t)ev->nel * ev->nradmax * ev->nlm;
-  int *pos = malloc(na * sizeof *pos);
+  int *pos = malloc(na * sizeof *pos), *slot = malloc((m->nu ? m->nu : 1) * ACE_MAX_RANK * sizeof *slot);
   size_t *cnt = calloc(na + 1, sizeof *cnt);
-  m->slot = malloc((m->nu ? m->nu : 1) * ACE_MAX_RANK * sizeof *m->slot);
-  m->fold = malloc((m->nu ? m->nu : 1) * ACE_MAX_RANK * 2 * sizeof *m->fold);
+  double *fold = malloc((m->nu ? m->nu : 1) * ACE_MAX_RANK * 2 * sizeof *fold);
   m->target = malloc(na * sizeof *m->target);
   m->tfirst = malloc((na + 1) * sizeof *m->tfirst);
-  if (!pos || !cnt || !m->slot || !m->fold || !m->target || !m->tfirst) {
-    free(pos);
-    free(cnt);
-    return aceuq_error_set(err, ACEUQ_ERR_NOMEM, "member basis: out of memory (%zu products)", m->nu);
+  aceuq_status st = ACEUQ_OK;
+  if (!pos || !cnt || !slot || !fold || !m->target || !m->tfirst) {
+    st = aceuq_error_set(err, ACEUQ_ERR_NOMEM, "member basis: out of memory (%zu products)", m->nu);
+    goto done;
   }
   m->nupd = 0;
   for (size_t u = 0; u < m->nu; ++u)
@@ -201,9 +198,8 @@ static aceuq_status member_updates_build(const ace_evaluator *ev, member_species
     }
   m->upd_u = malloc((m->nupd ? m->nupd : 1) * sizeof *m->upd_u);
   if (!m->upd_u) {
-    free(pos);
-    free(cnt);
-    return aceuq_error_set(err, ACEUQ_ERR_NOMEM, "member basis: out of memory (%zu updates)", m->nupd);
+    st = aceuq_error_set(err, ACEUQ_ERR_NOMEM, "member basis: out of memory (%zu updates)", m->nupd);
+    goto done;
   }
   m->ntarget = 0;
   size_t at = 0;
@@ -218,14 +214,18 @@ static aceuq_status member_updates_build(const ace_evaluator *ev, member_species
   m->tfirst[m->ntarget] = at;
   for (size_t u = 0; u < m->nu; ++u)
     for (int a = 0; a < m->rank[u]; ++a) {
-      double *f = &m->fold[(u * ACE_MAX_RANK + (size_t)a) * 2];
+      double *f = &fold[(u * ACE_MAX_RANK + (size_t)a) * 2];
       const int e = a_index_folded(ev, m->idx[u * ACE_MAX_RANK + a], &f[0], &f[1]);
-      m->slot[u * ACE_MAX_RANK + (size_t)a] = pos[e];
+      slot[u * ACE_MAX_RANK + (size_t)a] = pos[e];
       m->upd_u[pos[e]++] = (int)u;
     }
+  st = member_blocks_build(m, slot, fold, err);
+done:
   free(pos);
   free(cnt);
-  return member_blocks_build(m, err);
+  free(slot);
+  free(fold);
+  return st;
 }
 
 /* W1_s(k) = sum over the rank-1 functions f on A1 entry k of d_s,f;  h_u,s = sum over the terms
