@@ -22,6 +22,7 @@
 #include "ace_members.h"
 #include "error_internal.h"
 #include "potential_internal.h"
+#include "row_dots_internal.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -217,6 +218,13 @@ aceuq_status aceuq_spread_deviations(const aceuq_spread *sp, int mu, size_t n, c
   if (mu < 0 || mu >= sp->nel) return aceuq_error_set(err, ACEUQ_ERR_VALUE, "spread: species %d out of range", mu);
   if (n == 0) return ACEUQ_OK;
   if (n > (size_t)1 << 30) return aceuq_error_set(err, ACEUQ_ERR_VALUE, "spread: %zu rows in one call", n);
+  /* dev[i][s] = proj_i . D_s (the members' rows of species mu, leading dimension K): the register
+   * kernel for committees and Bayesian samples, the BLAS for hundreds of members (POPS), where its
+   * packing and cache blocking win */
+  if (sp->M <= ROW_DOTS_MAX_MEMBERS) {
+    row_dots(n, sp->M, sp->size[mu], proj, sp->size[mu], sp->D + sp->offset[mu], sp->K, dev);
+    return ACEUQ_OK;
+  }
   const int Kmu = (int)sp->size[mu], M = (int)sp->M, nn = (int)n, ldd = (int)sp->K;
   const double one = 1.0, zero = 0.0;
   /* column-major view: dev (M x n) = D_mu (M x Kmu, rows of D with leading dim K) . proj^T (Kmu x n) */

@@ -1,7 +1,8 @@
-/* Unit tests: error reporting, version, BLAS linkage. */
+/* Unit tests: error reporting, version, BLAS linkage, the row dot-product kernel. */
 #include "aceuq.h"
 #include "check.h"
 #include "error_internal.h"
+#include "row_dots_internal.h"
 
 #include <stdlib.h>
 
@@ -79,10 +80,43 @@ static void test_blas(void)
   free(a); free(b); free(c); free(ref);
 }
 
+/* row_dots against plain sums in long double, every block shape (n and M 1..9: full 4 x 4 blocks
+ * and every edge), K below, at and above whole vectors of 8, leading dimensions longer than K;
+ * the entries around each output row stay untouched */
+static void test_row_dots(void)
+{
+  enum { NMAX = 9, MMAX = 9, LD = 230 };
+  static double P[NMAX * LD], D[MMAX * LD];
+  unsigned long long s = 7;
+  for (size_t i = 0; i < NMAX * LD; ++i) P[i] = (double)((s = s * 6364136223846793005ULL + 1) >> 11) / 9e15 - 0.5;
+  for (size_t i = 0; i < MMAX * LD; ++i) D[i] = (double)((s = s * 6364136223846793005ULL + 1) >> 11) / 9e15 - 0.5;
+  const size_t Ks[] = {1, 5, 8, 13, 16, 213};
+  double worst = 0.0;
+  int guard_ok = 1;
+  for (size_t c = 0; c < sizeof Ks / sizeof *Ks; ++c)
+    for (size_t n = 1; n <= NMAX; ++n)
+      for (size_t M = 1; M <= MMAX; ++M) {
+        double out[NMAX * MMAX + 2];
+        for (size_t i = 0; i < NMAX * MMAX + 2; ++i) out[i] = -7.0;
+        row_dots(n, M, Ks[c], P, LD, D, LD - 3, out + 1);
+        guard_ok &= out[0] == -7.0 && out[n * M + 1] == -7.0;
+        for (size_t i = 0; i < n; ++i)
+          for (size_t m = 0; m < M; ++m) {
+            long double ref = 0.0L;
+            for (size_t k = 0; k < Ks[c]; ++k) ref += (long double)P[i * LD + k] * D[m * (LD - 3) + k];
+            worst = fmax(worst, fabs((double)(out[1 + i * M + m] - ref)));
+          }
+      }
+  printf("row_dots vs long-double sums (n, M 1..9, K 1..213): largest difference %.1e\n", worst);
+  CHECK(worst < 1e-13);
+  CHECK(guard_ok);
+}
+
 int main(void)
 {
   test_errors();
   test_version();
   test_blas();
+  test_row_dots();
   return check_summary("test_core_basics");
 }
