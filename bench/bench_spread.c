@@ -8,6 +8,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "aceuq.h"
 #include "bench_util.h"
+#include "cli/blas_select.h" /* generic OpenBLAS kernels -> re-run with the matching ones */
 
 #include <math.h>
 #include <stdio.h>
@@ -20,6 +21,7 @@ extern void dgemm_(const char *transa, const char *transb, const int *m, const i
 
 int main(int argc, char **argv)
 {
+  aceuq_select_blas_kernels(argv);
   int quick = 0;
   const char *path = ACEUQ_SOURCE_DIR "/potentials/Cu.yaml";
   for (int k = 1; k < argc; ++k) {
@@ -35,6 +37,10 @@ int main(int argc, char **argv)
   const size_t K = aceuq_potential_projection_size(pot, 0, ACEUQ_PROJECTIONS_LINEAR), n = 128;
   const int members[] = {8, 32, 64, 128, 256};
   const int reps = quick ? 2 : 200, rounds = quick ? 1 : 7;
+  aceuq_blas_set_threads(1);
+  char blas[256];
+  aceuq_blas_info(blas, sizeof blas);
+  printf("aceuq %s, %s, BLAS threads %d\n", aceuq_version(), blas, aceuq_blas_get_threads());
   printf("bench_spread: %s, %zu projections, chunks of %zu atoms, best of %d\n", path, K, n, rounds);
   double *P = malloc(n * K * sizeof *P);
   unsigned long long seed = 12345;
