@@ -2,6 +2,7 @@
 #include "aceuq.h"
 #include "check.h"
 #include "error_internal.h"
+#include "rng_internal.h"
 #include "row_dots_internal.h"
 
 #include <stdlib.h>
@@ -82,14 +83,14 @@ static void test_blas(void)
 
 /* row_dots against plain sums in long double, every block shape (n and M 1..9: full 4 x 4 blocks
  * and every edge), K below, at and above whole vectors of 8, leading dimensions longer than K;
- * the entries around each output row stay untouched */
+ * the entries just before and after the n x M output stay untouched */
 static void test_row_dots(void)
 {
   enum { NMAX = 9, MMAX = 9, LD = 230 };
   static double P[NMAX * LD], D[MMAX * LD];
   unsigned long long s = 7;
-  for (size_t i = 0; i < NMAX * LD; ++i) P[i] = (double)((s = s * 6364136223846793005ULL + 1) >> 11) / 9e15 - 0.5;
-  for (size_t i = 0; i < MMAX * LD; ++i) D[i] = (double)((s = s * 6364136223846793005ULL + 1) >> 11) / 9e15 - 0.5;
+  for (size_t i = 0; i < NMAX * LD; ++i) P[i] = rng_uniform(&s) - 0.5;
+  for (size_t i = 0; i < MMAX * LD; ++i) D[i] = rng_uniform(&s) - 0.5;
   const size_t Ks[] = {1, 5, 8, 13, 16, 213};
   double worst = 0.0;
   int guard_ok = 1;
