@@ -9,14 +9,10 @@
 # (the best of several alternating blocks is robust against a busy or noisy machine), and the range.
 #   usage: bench_spread_lammps.sh [NP]        env: REPEATS (default 3), STEPS (default 100)
 set -euo pipefail
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-build=$(cd "${ACEUQ_BUILD_DIR:-$here/../build}" && pwd)
-pots=$(cd "$here/../potentials" && pwd)
 np=${1:-1}
 repeats=${REPEATS:-3}
 steps=${STEPS:-100}
-work=$(mktemp -d); trap 'rm -rf "$work"' EXIT; cd "$work"
-mpi=(); if [ "$np" -gt 1 ]; then mpi=(mpirun -np "$np" --oversubscribe); [ "$(id -u)" -eq 0 ] && mpi+=(--allow-run-as-root); fi
+NP=$np source "$(dirname "${BASH_SOURCE[0]}")/cu_md_common.sh"
 
 post="posterior $pots/Cu.posterior.npz"
 # name | pair_style ace/uq arguments | pair_coeff files (the spread cases define compute uq/spread)
@@ -35,10 +31,7 @@ cases=(
 )
 
 {
-  printf '%s\n' "plugin load aceuqplugin.so" "units metal" "lattice fcc 3.615" \
-    "region box block 0 10 0 10 0 10" "create_box 1 box" "create_atoms 1 box" "mass 1 63.546" \
-    "pair_style ace/uq" "pair_coeff * * $pots/Cu.yaml Cu" "neighbor 1.0 bin" \
-    "velocity all create 600.0 4928459 loop geom" "fix nve all nve" "timestep 0.001" "thermo $steps" "run 10"
+  cu_md_start "plugin load aceuqplugin.so" "$steps"
   for ((r = 0; r < repeats; ++r)); do
     for c in "${cases[@]}"; do
       IFS='|' read -r name args files <<< "$c"
