@@ -40,12 +40,13 @@ std::string aceuq_plugin::describe()
       std::to_string(aceuq_blas_get_threads()) + " BLAS thread(s) per MPI rank" + blas_kernel_hint();
 }
 
-/* OpenBLAS picked its generic kernels on a CPU it does not know: say how to get the fast ones */
+/* OpenBLAS picked slower kernels than the CPU can run (generic ones on a CPU it does not know, AVX2
+ * ones on a newer AVX-512 CPU): say how to get the fast ones */
 std::string aceuq_plugin::blas_kernel_hint()
 {
   const char *core = aceuq_blas_preferred_coretype();
   if (!core) return "";
-  return std::string("\n  note: OpenBLAS uses generic kernels on this CPU; start LAMMPS with OPENBLAS_CORETYPE=") +
+  return std::string("\n  note: OpenBLAS uses slower kernels than this CPU supports; start LAMMPS with OPENBLAS_CORETYPE=") +
       core + " for 2-4x faster extrapolation grades and entropy (build/lmp sets it)";
 }
 

@@ -70,9 +70,13 @@ ACEUQ_API void aceuq_blas_set_threads(int nthreads);
 ACEUQ_API int aceuq_blas_get_threads(void);
 /* The OPENBLAS_CORETYPE that would give this CPU faster kernels than the ones
  * OpenBLAS picked ("SkylakeX" for AVX-512, "Haswell" for AVX2 + FMA), or NULL
- * when OpenBLAS already uses optimised kernels.  A DYNAMIC_ARCH OpenBLAS that
- * does not know the CPU model (Debian's 0.3.21 on recent Xeons) falls back to
- * its SSE kernels, 2-4x slower for the GEMMs of grades and entropy.  OpenBLAS
+ * when OpenBLAS already uses the best kernels the CPU can run.  A DYNAMIC_ARCH
+ * OpenBLAS that does not know the CPU model falls back to its SSE kernels
+ * (Debian's 0.3.21 on recent Xeons: 2-4x slower GEMMs for grades and entropy);
+ * AVX2 kernels on an AVX-512 CPU (older OpenBLAS releases on newer AMD CPUs)
+ * are also named (grade GEMMs 1.4-1.6x slower than SkylakeX on an AMD EPYC of
+ * the Zen 5 class).  An OPENBLAS_CORETYPE set by the user is respected by the
+ * tools and build/lmp; this function still names the better kernels.  OpenBLAS
  * reads OPENBLAS_CORETYPE once, when it is loaded, so the choice can only be
  * applied to a new process (see src/cli/blas_select.h and build/lmp). */
 ACEUQ_API const char *aceuq_blas_preferred_coretype(void);
