@@ -6,7 +6,11 @@
 #ifndef ACEUQ_HOT_INTERNAL_H
 #define ACEUQ_HOT_INTERNAL_H
 
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
+#if defined(ACEUQ_EMULATE_AVX2) && defined(__GNUC__) && defined(__x86_64__)
+/* cmake -DACEUQ_EMULATE_AVX2=ON: only the x86-64-v3 code, and the 16-register paths -- what an
+ * AVX2-only CPU runs, measurable and testable on an AVX-512 machine */
+#define ACEUQ_HOT __attribute__((target("arch=x86-64-v3")))
+#elif defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
 #define ACEUQ_HOT __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
 #else
 #define ACEUQ_HOT
@@ -16,7 +20,9 @@
  * accumulators live choose their width by it at run time (a clone cannot test its own target). */
 static inline int cpu_wide_registers(void)
 {
-#if defined(__GNUC__) && defined(__x86_64__)
+#if defined(ACEUQ_EMULATE_AVX2)
+  return 0;
+#elif defined(__GNUC__) && defined(__x86_64__)
   return __builtin_cpu_supports("avx512f");
 #else
   return 0;

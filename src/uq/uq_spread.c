@@ -22,6 +22,7 @@
 #include "ace_members.h"
 #include "blas_internal.h"
 #include "error_internal.h"
+#include "hot_internal.h"
 #include "potential_internal.h"
 #include "row_dots_internal.h"
 
@@ -44,7 +45,7 @@ struct aceuq_spread {
   const aceuq_potential *pot;
   ace_member_basis *forces; /* NULL until aceuq_spread_enable_forces */
   aceuq_force_precision forces_precision;
-  int blas_avx512;       /* OpenBLAS runs its AVX-512 kernels: member energies from dgemm */
+  int use_row_dots;      /* member energies (up to ROW_DOTS_MAX_MEMBERS) from row_dots, not dgemm */
 };
 
 void aceuq_spread_free(aceuq_spread *sp)
@@ -72,7 +73,7 @@ static aceuq_status spread_new(const aceuq_potential *pot, size_t M, size_t K, a
     sp->pot = pot;
     sp->K = K;
     sp->M = M;
-    sp->blas_avx512 = blas_avx512_kernels();
+    sp->use_row_dots = cpu_wide_registers() && !blas_avx512_kernels();
     sp->offset = malloc((size_t)nel * sizeof *sp->offset);
     sp->size = malloc((size_t)nel * sizeof *sp->size);
   }
@@ -222,10 +223,10 @@ aceuq_status aceuq_spread_deviations(const aceuq_spread *sp, int mu, size_t n, c
   if (n == 0) return ACEUQ_OK;
   if (n > (size_t)1 << 30) return aceuq_error_set(err, ACEUQ_ERR_VALUE, "spread: %zu rows in one call", n);
   /* dev[i][s] = proj_i . D_s (the members' rows of species mu, leading dimension K): the register
-   * kernel for committees and Bayesian samples when OpenBLAS runs AVX2 (or older) kernels, else the
-   * BLAS -- with AVX-512 kernels, or for hundreds of members (POPS), its packing and cache blocking
-   * win (bench/bench_spread) */
-  if (sp->M <= ROW_DOTS_MAX_MEMBERS && !sp->blas_avx512) {
+   * kernel for committees and Bayesian samples on an AVX-512 CPU whose OpenBLAS runs AVX2 (or older)
+   * kernels; else the BLAS -- with AVX-512 kernels, or for hundreds of members (POPS), its packing
+   * and cache blocking win, and without AVX-512 the kernel's 8-lane sums spill (bench/bench_spread) */
+  if (sp->M <= ROW_DOTS_MAX_MEMBERS && sp->use_row_dots) {
     row_dots(n, sp->M, sp->size[mu], proj, sp->size[mu], sp->D + sp->offset[mu], sp->K, dev);
     return ACEUQ_OK;
   }
