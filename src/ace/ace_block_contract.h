@@ -6,8 +6,14 @@
  * NB_MASK (integer vector of NB_LANES shuffle indices), NB_LANE_LIST(F, x) ({F(0, x), ...,
  * F(NB_LANES - 1, x)}), NB(store_as_double)(double *dst, NB_VEC v) (the NB_LANES values of v
  * as doubles) and NB_FLOAT_ROWS (1: the sinks may have float rows, grad_sink.outf; float instance
- * only); it #undefs them at its end. */
+ * only); it #undefs them at its end.  With NB_CONTRACT_ONLY only block_contract, reading rows of
+ * NB_STRIDE values (a part of a wider block: NB_LANES of its lanes; NB_MASK, NB_LANE_LIST,
+ * store_as_double and NB_FLOAT_ROWS are then not needed). */
+#ifndef NB_STRIDE
+#define NB_STRIDE NB_LANES
+#endif
 
+#if !NB_CONTRACT_ONLY
 /* The areas of a block of NB_LANES neighbours at base (lane-minor rows, block_rows(ev) of them):
  * R, R' [nrl][lanes], Y [2 nylm][lanes], dY [6 nylm][lanes], g' [nradbase][lanes] (the double
  * block of ws->fblk is followed by the lane-wise A sums of density_block_sums). */
@@ -21,6 +27,7 @@ static inline void NB(block_areas)(const ace_evaluator *ev, NB_REAL *base, NB_RE
   *dYb = *Yb + 2 * (size_t)ev->nylm * NB_LANES;
   *dgb = *dYb + 6 * (size_t)ev->nylm * NB_LANES;
 }
+#endif
 
 /* One gathered block of neighbours of bond b (species mj) against ns weight sets (ns a constant
  * of each inlined copy, <= CONTRACT_SETS: independent accumulators hide the add latency), set s
@@ -37,7 +44,7 @@ static inline __attribute__((always_inline)) void NB(block_contract)(
   const int L1 = b->lmax + 1;
   NB_VEC rad[CONTRACT_SETS] = {{0}}, tx[CONTRACT_SETS] = {{0}}, ty[CONTRACT_SETS] = {{0}}, tz[CONTRACT_SETS] = {{0}};
   for (int k = 0; k < nk; ++k) {
-    const NB_VEC dg = NB_VEC_LOAD(&dgb[(size_t)k * NB_LANES]);
+    const NB_VEC dg = NB_VEC_LOAD(&dgb[(size_t)k * NB_STRIDE]);
     for (int s = 0; s < ns; ++s) rad[s] += W1[(size_t)k * ld + (size_t)s] * dg;
   }
   for (int l = 0; l <= b->lmax; ++l) {
@@ -45,8 +52,8 @@ static inline __attribute__((always_inline)) void NB(block_contract)(
     NB_VEC Pr[CONTRACT_SETS] = {{0}}, Qr[CONTRACT_SETS] = {{0}};
     for (int nn = 0; nn < b->nradmax; ++nn) {
       const size_t e = (size_t)a_index(ev, mj, nn, l, 0) * ld;
-      const NB_VEC Rv = NB_VEC_LOAD(&Rb[(size_t)(nn * L1 + l) * NB_LANES]);
-      const NB_VEC dRv = NB_VEC_LOAD(&dRb[(size_t)(nn * L1 + l) * NB_LANES]);
+      const NB_VEC Rv = NB_VEC_LOAD(&Rb[(size_t)(nn * L1 + l) * NB_STRIDE]);
+      const NB_VEC dRv = NB_VEC_LOAD(&dRb[(size_t)(nn * L1 + l) * NB_STRIDE]);
       for (int s = 0; s < ns; ++s) {
         const NB_REAL wr = Wr[e + (size_t)s];
         Pr[s] += wr * Rv;
@@ -54,20 +61,20 @@ static inline __attribute__((always_inline)) void NB(block_contract)(
       }
     }
     const size_t c0 = (size_t)ace_ylm_index(l, 0);
-    const NB_REAL *y0 = &Yb[2 * c0 * NB_LANES], *d0 = &dYb[6 * c0 * NB_LANES];
+    const NB_REAL *y0 = &Yb[2 * c0 * NB_STRIDE], *d0 = &dYb[6 * c0 * NB_STRIDE];
     for (int s = 0; s < ns; ++s) {
       rad[s] += Qr[s] * NB_VEC_LOAD(y0);
       tx[s] += Pr[s] * NB_VEC_LOAD(d0);
-      ty[s] += Pr[s] * NB_VEC_LOAD(d0 + 2 * NB_LANES);
-      tz[s] += Pr[s] * NB_VEC_LOAD(d0 + 4 * NB_LANES);
+      ty[s] += Pr[s] * NB_VEC_LOAD(d0 + 2 * NB_STRIDE);
+      tz[s] += Pr[s] * NB_VEC_LOAD(d0 + 4 * NB_STRIDE);
     }
     for (int m = 1; m <= l; ++m) {
       NB_VEC Pr[CONTRACT_SETS] = {{0}}, Pi[CONTRACT_SETS] = {{0}}, Qr[CONTRACT_SETS] = {{0}},
                Qi[CONTRACT_SETS] = {{0}};
       for (int nn = 0; nn < b->nradmax; ++nn) {
         const size_t e = (size_t)a_index(ev, mj, nn, l, m) * ld;
-        const NB_VEC Rv = NB_VEC_LOAD(&Rb[(size_t)(nn * L1 + l) * NB_LANES]);
-        const NB_VEC dRv = NB_VEC_LOAD(&dRb[(size_t)(nn * L1 + l) * NB_LANES]);
+        const NB_VEC Rv = NB_VEC_LOAD(&Rb[(size_t)(nn * L1 + l) * NB_STRIDE]);
+        const NB_VEC dRv = NB_VEC_LOAD(&dRb[(size_t)(nn * L1 + l) * NB_STRIDE]);
         for (int s = 0; s < ns; ++s) {
           const NB_REAL wr = Wr[e + (size_t)s], wi = Wi[e + (size_t)s];
           Pr[s] += wr * Rv;
@@ -77,12 +84,12 @@ static inline __attribute__((always_inline)) void NB(block_contract)(
         }
       }
       const size_t c = (size_t)ace_ylm_index(l, m);
-      const NB_REAL *y = &Yb[2 * c * NB_LANES], *d = &dYb[6 * c * NB_LANES];
+      const NB_REAL *y = &Yb[2 * c * NB_STRIDE], *d = &dYb[6 * c * NB_STRIDE];
       for (int s = 0; s < ns; ++s) {
-        rad[s] += Qr[s] * NB_VEC_LOAD(y) - Qi[s] * NB_VEC_LOAD(y + NB_LANES);
-        tx[s] += Pr[s] * NB_VEC_LOAD(d) - Pi[s] * NB_VEC_LOAD(d + NB_LANES);
-        ty[s] += Pr[s] * NB_VEC_LOAD(d + 2 * NB_LANES) - Pi[s] * NB_VEC_LOAD(d + 3 * NB_LANES);
-        tz[s] += Pr[s] * NB_VEC_LOAD(d + 4 * NB_LANES) - Pi[s] * NB_VEC_LOAD(d + 5 * NB_LANES);
+        rad[s] += Qr[s] * NB_VEC_LOAD(y) - Qi[s] * NB_VEC_LOAD(y + NB_STRIDE);
+        tx[s] += Pr[s] * NB_VEC_LOAD(d) - Pi[s] * NB_VEC_LOAD(d + NB_STRIDE);
+        ty[s] += Pr[s] * NB_VEC_LOAD(d + 2 * NB_STRIDE) - Pi[s] * NB_VEC_LOAD(d + 3 * NB_STRIDE);
+        tz[s] += Pr[s] * NB_VEC_LOAD(d + 4 * NB_STRIDE) - Pi[s] * NB_VEC_LOAD(d + 5 * NB_STRIDE);
       }
     }
   }
@@ -95,6 +102,7 @@ static inline __attribute__((always_inline)) void NB(block_contract)(
 }
 
 
+#if !NB_CONTRACT_ONLY
 /* The first stage of lane_pairs and lane_triples: t_h[e] = x_(e mod 2)[h H + e / 2], H = NB_LANES / 2
  * (x0 and x1 of half h of the lanes interleaved). */
 static inline __attribute__((always_inline)) void NB(lane_interleave)(NB_VEC x0, NB_VEC x1, NB_VEC *t0, NB_VEC *t1)
@@ -284,6 +292,9 @@ static inline __attribute__((always_inline)) void NB(block_gradients)(
 #undef NB_SINK_SET_
 #undef NB_SINK_VECTORS_
 #undef NB_FLOAT_VECTORS_
+#endif /* !NB_CONTRACT_ONLY */
+#undef NB_CONTRACT_ONLY
+#undef NB_STRIDE
 #undef NB_FLOAT_ROWS
 #undef NB_REAL
 #undef NB_LANES

@@ -662,6 +662,20 @@ static inline __attribute__((always_inline)) void store_as_double_single(double 
 #define NB(name) name##_single
 #include "ace_block_contract.h"
 
+/* block_contract on half of a double block (FORCE_LANES / 2 of its lanes, one 256-bit vector) for
+ * CPUs without AVX-512: the 8-lane accumulators of the full block need twice their 16 registers, and
+ * GCC then keeps them on the stack (bench_evaluator E+F x2.4 of AVX-512 in the ACEUQ_EMULATE_AVX2
+ * build); per lane the same operations as the full block */
+ACEUQ_DOUBLE_VECTOR(half_vd, FORCE_LANES / 2)
+#define NB_REAL double
+#define NB_LANES (FORCE_LANES / 2)
+#define NB_STRIDE FORCE_LANES
+#define NB_VEC half_vd
+#define NB_VEC_LOAD half_vd_load
+#define NB_CONTRACT_ONLY 1
+#define NB(name) name##_half
+#include "ace_block_contract.h"
+
 /* A[mj][n][l][m >= 0] = sum over the nq cached neighbours of species mj of R_nl Y_lm,
  * FORCE_LANES neighbours at a time into lane-wise sums (ws->fblk), added up at the end. */
 ACEUQ_HOT static void density_block_sums(const ace_evaluator *ev, ace_atom_workspace *ws, int mu_i, int mj, size_t nq)
@@ -840,7 +854,20 @@ ACEUQ_HOT static void force_block(const ace_evaluator *ev, ace_atom_workspace *w
   block_areas(ev, ws->fblk, &Rb, &dRb, &Yb, &dYb, &dgb);
   block_gather(ev, ws, b, blk, nb, Rb, dRb, Yb, dYb, NULL);
   force_vd rad, t[3];
-  block_contract(ev, b, mj, Rb, dRb, Yb, dYb, &ws->W[0].re, &ws->W[0].im, 2, 1, NULL, NULL, 0, &rad, t);
+  if (cpu_wide_registers()) {
+    block_contract(ev, b, mj, Rb, dRb, Yb, dYb, &ws->W[0].re, &ws->W[0].im, 2, 1, NULL, NULL, 0, &rad, t);
+  } else { /* two halves of FORCE_LANES / 2 lanes */
+    enum { H = FORCE_LANES / 2 };
+    for (int h = 0; h < 2; ++h) {
+      half_vd r2, t2[3];
+      block_contract_half(ev, b, mj, Rb + h * H, dRb + h * H, Yb + h * H, dYb + h * H, &ws->W[0].re, &ws->W[0].im, 2,
+                          1, NULL, NULL, 0, &r2, t2);
+      for (int k = 0; k < H; ++k) {
+        rad[h * H + k] = r2[k];
+        for (int a = 0; a < 3; ++a) t[a][h * H + k] = t2[a][k];
+      }
+    }
+  }
   for (int k = 0; k < nb; ++k) {
     radial[k] = rad[k];
     tang[3 * k] = t[0][k];
