@@ -8,7 +8,9 @@
  * as doubles) and NB_FLOAT_ROWS (1: the sinks may have float rows, grad_sink.outf; float instance
  * only); it #undefs them at its end.  With NB_CONTRACT_ONLY only block_contract, reading rows of
  * NB_STRIDE values (a part of a wider block: NB_LANES of its lanes; NB_MASK, NB_LANE_LIST,
- * store_as_double and NB_FLOAT_ROWS are then not needed). */
+ * store_as_double and NB_FLOAT_ROWS are then not needed).  With NB_HALF(name) (such an instance for
+ * half of this one's lanes, vector type NB_HALF_VEC) block_gradients contracts in two halves on
+ * CPUs without AVX-512. */
 #ifndef NB_STRIDE
 #define NB_STRIDE NB_LANES
 #endif
@@ -215,6 +217,32 @@ static inline __attribute__((always_inline)) void NB(lane_pairs)(NB_VEC x0, NB_V
     NB_SINK_LANES_(P##_d, W, double, sink->out);                                                          \
   } while (0)
 
+/* block_contract of ns sets (a constant in each inlined copy), on CPUs without AVX-512 as two
+ * halves of the lanes (NB_HALF) put back together */
+static inline __attribute__((always_inline)) void NB(contract_sets)(
+    const ace_evaluator *ev, const ace_bond *b, int mj, const NB_REAL *Rb, const NB_REAL *dRb, const NB_REAL *Yb,
+    const NB_REAL *dYb, const NB_REAL *Wr, const NB_REAL *Wi, size_t ld, int ns, const NB_REAL *dgb,
+    const NB_REAL *W1, int nk, NB_VEC *rad, NB_VEC *t)
+{
+#ifdef NB_HALF
+  if (!cpu_wide_registers()) {
+    enum { H = NB_LANES / 2 };
+    for (int h = 0; h < 2; ++h) {
+      NB_HALF_VEC r2[CONTRACT_SETS], t2[3 * CONTRACT_SETS];
+      NB_HALF(block_contract)(ev, b, mj, Rb + h * H, dRb + h * H, Yb + h * H, dYb + h * H, Wr, Wi, ld, ns,
+                              dgb ? dgb + h * H : NULL, W1, nk, r2, t2);
+      for (int s = 0; s < ns; ++s)
+        for (int k = 0; k < H; ++k) {
+          rad[s][h * H + k] = r2[s][k];
+          for (int a = 0; a < 3; ++a) t[3 * s + a][h * H + k] = t2[3 * s + a][k];
+        }
+    }
+    return;
+  }
+#endif
+  NB(block_contract)(ev, b, mj, Rb, dRb, Yb, dYb, Wr, Wi, ld, ns, dgb, W1, nk, rad, t);
+}
+
 /* The gradients g_s,a = rad_s rhat_a + t_s,a / r of ns weight sets (row length ld; W1mj the rank-1
  * weights of species mj) along the nb neighbours blk[] of a gathered block, into sink (see
  * grad_sink: double rows, or in the float instance float rows if sink->outf), and with own != NULL
@@ -245,12 +273,12 @@ static inline __attribute__((always_inline)) void NB(block_gradients)(
     const int sets = nsets - s >= CONTRACT_SETS ? CONTRACT_SETS : (ns - s == 2 && nsets == ns) ? 2 : 1;
     NB_VEC rad[CONTRACT_SETS], t[3 * CONTRACT_SETS];
     if (sets == CONTRACT_SETS)
-      NB(block_contract)(ev, b, mj, Rb, dRb, Yb, dYb, Wr + s, Wi + s, ld, CONTRACT_SETS, dgb, W1mj + s, b->nradbase,
-                         rad, t);
+      NB(contract_sets)(ev, b, mj, Rb, dRb, Yb, dYb, Wr + s, Wi + s, ld, CONTRACT_SETS, dgb, W1mj + s, b->nradbase,
+                        rad, t);
     else if (sets == 2)
-      NB(block_contract)(ev, b, mj, Rb, dRb, Yb, dYb, Wr + s, Wi + s, ld, 2, dgb, W1mj + s, b->nradbase, rad, t);
+      NB(contract_sets)(ev, b, mj, Rb, dRb, Yb, dYb, Wr + s, Wi + s, ld, 2, dgb, W1mj + s, b->nradbase, rad, t);
     else
-      NB(block_contract)(ev, b, mj, Rb, dRb, Yb, dYb, Wr + s, Wi + s, ld, 1, dgb, W1mj + s, b->nradbase, rad, t);
+      NB(contract_sets)(ev, b, mj, Rb, dRb, Yb, dYb, Wr + s, Wi + s, ld, 1, dgb, W1mj + s, b->nradbase, rad, t);
     if (sets == 2 || (sets == CONTRACT_SETS && s + 4 <= ns)) {
       /* the sets of a lane and axis are consecutive in the sink: a pair moves as 2 doubles, three sets as
        * 4 (from the lane triples; the 4th a 0 on set s + 3 < ns, which a later contraction writes) */
@@ -293,6 +321,8 @@ static inline __attribute__((always_inline)) void NB(block_gradients)(
 #undef NB_SINK_VECTORS_
 #undef NB_FLOAT_VECTORS_
 #endif /* !NB_CONTRACT_ONLY */
+#undef NB_HALF
+#undef NB_HALF_VEC
 #undef NB_CONTRACT_ONLY
 #undef NB_STRIDE
 #undef NB_FLOAT_ROWS

@@ -640,8 +640,33 @@ static inline __attribute__((always_inline)) void store_as_double_single(double 
   memcpy(dst, &d, sizeof d);
 }
 
+/* block_contract on half of a block (FORCE_LANES / 2 of the double lanes, FORCE_LANES of the float
+ * ones: one 256-bit vector) for CPUs without AVX-512: the full block's accumulators need twice their
+ * 16 registers, and GCC then keeps them on the stack (bench_evaluator E+F x2.4 of AVX-512 in the
+ * ACEUQ_EMULATE_AVX2 build); per lane the same operations as the full block */
+ACEUQ_DOUBLE_VECTOR(half_vd, FORCE_LANES / 2)
+ACEUQ_FLOAT_VECTOR(half_vf, FORCE_LANES)
+#define NB_REAL double
+#define NB_LANES (FORCE_LANES / 2)
+#define NB_STRIDE FORCE_LANES
+#define NB_VEC half_vd
+#define NB_VEC_LOAD half_vd_load
+#define NB_CONTRACT_ONLY 1
+#define NB(name) name##_half
+#include "ace_block_contract.h"
+
+#define NB_REAL float
+#define NB_LANES FORCE_LANES
+#define NB_STRIDE (2 * FORCE_LANES)
+#define NB_VEC half_vf
+#define NB_VEC_LOAD half_vf_load
+#define NB_CONTRACT_ONLY 1
+#define NB(name) name##_single_half
+#include "ace_block_contract.h"
+
 /* block_areas, block_contract and block_gradients in double (FORCE_LANES neighbours per vector) and
- * in float (the _single copies, 2 FORCE_LANES neighbours per vector) */
+ * in float (the _single copies, 2 FORCE_LANES neighbours per vector); their contractions in halves
+ * (above) without AVX-512 */
 #define NB_REAL double
 #define NB_FLOAT_ROWS 0
 #define NB_LANES FORCE_LANES
@@ -650,6 +675,8 @@ static inline __attribute__((always_inline)) void store_as_double_single(double 
 #define NB_MASK force_md
 #define NB_LANE_LIST LANE_LIST8
 #define NB(name) name
+#define NB_HALF(name) name##_half
+#define NB_HALF_VEC half_vd
 #include "ace_block_contract.h"
 
 #define NB_REAL float
@@ -660,20 +687,8 @@ static inline __attribute__((always_inline)) void store_as_double_single(double 
 #define NB_MASK force_mf
 #define NB_LANE_LIST LANE_LIST16
 #define NB(name) name##_single
-#include "ace_block_contract.h"
-
-/* block_contract on half of a double block (FORCE_LANES / 2 of its lanes, one 256-bit vector) for
- * CPUs without AVX-512: the 8-lane accumulators of the full block need twice their 16 registers, and
- * GCC then keeps them on the stack (bench_evaluator E+F x2.4 of AVX-512 in the ACEUQ_EMULATE_AVX2
- * build); per lane the same operations as the full block */
-ACEUQ_DOUBLE_VECTOR(half_vd, FORCE_LANES / 2)
-#define NB_REAL double
-#define NB_LANES (FORCE_LANES / 2)
-#define NB_STRIDE FORCE_LANES
-#define NB_VEC half_vd
-#define NB_VEC_LOAD half_vd_load
-#define NB_CONTRACT_ONLY 1
-#define NB(name) name##_half
+#define NB_HALF(name) name##_single_half
+#define NB_HALF_VEC half_vf
 #include "ace_block_contract.h"
 
 /* A[mj][n][l][m >= 0] = sum over the nq cached neighbours of species mj of R_nl Y_lm,
@@ -854,20 +869,7 @@ ACEUQ_HOT static void force_block(const ace_evaluator *ev, ace_atom_workspace *w
   block_areas(ev, ws->fblk, &Rb, &dRb, &Yb, &dYb, &dgb);
   block_gather(ev, ws, b, blk, nb, Rb, dRb, Yb, dYb, NULL);
   force_vd rad, t[3];
-  if (cpu_wide_registers()) {
-    block_contract(ev, b, mj, Rb, dRb, Yb, dYb, &ws->W[0].re, &ws->W[0].im, 2, 1, NULL, NULL, 0, &rad, t);
-  } else { /* two halves of FORCE_LANES / 2 lanes */
-    enum { H = FORCE_LANES / 2 };
-    for (int h = 0; h < 2; ++h) {
-      half_vd r2, t2[3];
-      block_contract_half(ev, b, mj, Rb + h * H, dRb + h * H, Yb + h * H, dYb + h * H, &ws->W[0].re, &ws->W[0].im, 2,
-                          1, NULL, NULL, 0, &r2, t2);
-      for (int k = 0; k < H; ++k) {
-        rad[h * H + k] = r2[k];
-        for (int a = 0; a < 3; ++a) t[a][h * H + k] = t2[a][k];
-      }
-    }
-  }
+  contract_sets(ev, b, mj, Rb, dRb, Yb, dYb, &ws->W[0].re, &ws->W[0].im, 2, 1, NULL, NULL, 0, &rad, t);
   for (int k = 0; k < nb; ++k) {
     radial[k] = rad[k];
     tang[3 * k] = t[0][k];
