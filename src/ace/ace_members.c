@@ -26,15 +26,15 @@ ACEUQ_FLOAT_VECTOR(member_vf, FLOAT_LANES)
  * row is read once per atom), 2 on machines with 16 registers */
 #define CHUNK_VECTORS 5
 #define CHUNK_VECTORS_NARROW 2
-/* CALL(nv) for the member vectors left from c0 (left of them, at most chunk per pass): nv a
- * constant in each branch, so that the inlined sums keep their accumulators in registers */
-#define BY_CHUNK_(left, chunk, CALL)                                                               \
+/* CALL(nv) for the member vectors left from c0 (left of them, at most chunk <= MAXV per pass):
+ * nv a constant in each branch, so that the inlined sums keep their accumulators in registers */
+#define BY_CHUNK_(left, chunk, MAXV, CALL)                                                         \
   switch ((left) >= (chunk) ? (int)(chunk) : (int)(left)) {                                        \
     case 1: CALL(1); break;                                                                        \
     case 2: CALL(2); break;                                                                        \
     case 3: CALL(3); break;                                                                        \
     case 4: CALL(4); break;                                                                        \
-    default: CALL(CHUNK_VECTORS); break;                                                           \
+    default: CALL(MAXV); break;                                                                    \
   }
 /* updates whose coefficient rows (at random places, 40 KB .. 1 MB) the member sums request
  * before they are needed */
@@ -465,78 +465,35 @@ ACEUQ_HOT static void member_update_values_single(const member_species *m, const
   member_update_values_(m, Ar, Ai, d, f);
 }
 
-/* W_s(e) = sum over the updates k of target e of h[u_k][s] d_k (d_k at upd_pos[k] of the blocked
- * values d), for the nv * LANES members from c0, in registers (nv <= CHUNK_VECTORS; a constant in
- * each inlined copy); the coefficient rows requested ROWS_AHEAD updates before they are needed. */
-static inline __attribute__((always_inline)) void member_target_sums(const member_species *m, const double *d,
-                                                                     size_t Mp, size_t c0, int nv, double *Wr,
-                                                                     double *Wi)
-{
-  for (size_t i = 0; i < m->ntarget; ++i) {
-    member_vd ar[CHUNK_VECTORS] = {0}, ai[CHUNK_VECTORS] = {0};
-    for (size_t k = m->tfirst[i]; k < m->tfirst[i + 1]; ++k) {
-      if (k + ROWS_AHEAD < m->nupd) {
-        const double *hn = &m->h[(size_t)m->upd_u[k + ROWS_AHEAD] * Mp + c0];
-        for (int v = 0; v < nv; ++v) __builtin_prefetch(hn + v * LANES);
-      }
-      const double *h = &m->h[(size_t)m->upd_u[k] * Mp + c0];
-      const size_t q = (size_t)m->upd_pos[k];
-      const double dr = d[q], di = d[m->nval + q];
-      for (int v = 0; v < nv; ++v) {
-        const member_vd hv = member_vd_load(h + v * LANES);
-        ar[v] += hv * dr;
-        ai[v] += hv * di;
-      }
-    }
-    const size_t e = (size_t)m->target[i] * Mp + c0;
-    for (int v = 0; v < nv; ++v) {
-      member_vd_store(&Wr[e + (size_t)v * LANES], ar[v]);
-      member_vd_store(&Wi[e + (size_t)v * LANES], ai[v]);
-    }
-  }
-}
+/* The member sums per target, for AVX-512 (8 doubles / 16 floats per vector, up to CHUNK_VECTORS
+ * vectors in one pass) and, under the _narrow names, for 256-bit vectors (4 doubles / 8 floats, up
+ * to 2 CHUNK_VECTORS_NARROW): without AVX-512, GCC keeps arrays of the wider vectors on the stack
+ * (bench_evaluator member forces, ACEUQ_EMULATE_AVX2: see bench/README). */
+ACEUQ_DOUBLE_VECTOR(member_vd4, 4)
+ACEUQ_FLOAT_VECTOR(member_vf8, 8)
+#define MS_VD member_vd
+#define MS_VD_LOAD member_vd_load
+#define MS_VD_STORE member_vd_store
+#define MS_LANES LANES
+#define MS_VF member_vf
+#define MS_VF_LOAD member_vf_load
+#define MS_VF_STORE member_vf_store
+#define MS_FLOAT_LANES FLOAT_LANES
+#define MS_MAX_VECTORS CHUNK_VECTORS
+#define MS(name) name
+#include "ace_member_sums.h"
 
-/* As member_target_sums, for single precision: the nv * FLOAT_LANES members from c0 in float (the
- * update values rounded, f), and with own the own lane in double into Wor, Woi (one per entry). */
-static inline __attribute__((always_inline)) void member_target_sums_single(const member_species *m,
-                                                                            const double *d, const float *f,
-                                                                            size_t Mf,
-                                                                            size_t c0, int nv, int own, float *Wr,
-                                                                            float *Wi, double *Wor, double *Woi)
-{
-  for (size_t i = 0; i < m->ntarget; ++i) {
-    member_vf ar[CHUNK_VECTORS] = {0}, ai[CHUNK_VECTORS] = {0};
-    double orr = 0.0, oi = 0.0;
-    for (size_t k = m->tfirst[i]; k < m->tfirst[i + 1]; ++k) {
-      if (k + ROWS_AHEAD < m->nupd) {
-        const float *hn = &m->hf[(size_t)m->upd_u[k + ROWS_AHEAD] * Mf + c0];
-        for (int v = 0; v < nv; ++v) __builtin_prefetch(hn + v * FLOAT_LANES);
-      }
-      const size_t u = (size_t)m->upd_u[k];
-      const float *h = &m->hf[u * Mf + c0];
-      const size_t q = (size_t)m->upd_pos[k];
-      const float dr = f[q], di = f[m->nval + q];
-      for (int v = 0; v < nv; ++v) {
-        const member_vf hv = member_vf_load(h + v * FLOAT_LANES);
-        ar[v] += hv * dr;
-        ai[v] += hv * di;
-      }
-      if (own) {
-        orr += m->h_own[u] * d[q];
-        oi += m->h_own[u] * d[m->nval + q];
-      }
-    }
-    const size_t e = (size_t)m->target[i];
-    for (int v = 0; v < nv; ++v) {
-      member_vf_store(&Wr[e * Mf + c0 + (size_t)v * FLOAT_LANES], ar[v]);
-      member_vf_store(&Wi[e * Mf + c0 + (size_t)v * FLOAT_LANES], ai[v]);
-    }
-    if (own) {
-      Wor[e] = orr;
-      Woi[e] = oi;
-    }
-  }
-}
+#define MS_VD member_vd4
+#define MS_VD_LOAD member_vd4_load
+#define MS_VD_STORE member_vd4_store
+#define MS_LANES 4
+#define MS_VF member_vf8
+#define MS_VF_LOAD member_vf8_load
+#define MS_VF_STORE member_vf8_store
+#define MS_FLOAT_LANES 8
+#define MS_MAX_VECTORS (2 * CHUNK_VECTORS_NARROW)
+#define MS(name) name##_narrow
+#include "ace_member_sums.h"
 
 /* W_s+(e) for all members and the m >= 0 entries e (the fold is in the update values): in double
  * into ws->mWr, mWi (rows of Mp, the own lane last), or single precision the members in float into
@@ -544,7 +501,8 @@ static inline __attribute__((always_inline)) void member_target_sums_single(cons
 ACEUQ_HOT static void member_adjoints(const ace_evaluator *ev, const ace_member_basis *mb, const member_species *m,
                                       ace_atom_workspace *ws)
 {
-  const size_t chunk = cpu_wide_registers() ? CHUNK_VECTORS : CHUNK_VECTORS_NARROW;
+  const int wide = cpu_wide_registers();
+  const size_t chunk = wide ? CHUNK_VECTORS : CHUNK_VECTORS_NARROW;
   const size_t na = (size_t)ev->nel * ev->nradmax * ev->nlm;
   double *d = ws->mupd, *Ar = d + 2 * mb->nval_max, *Ai = Ar + na;
   for (size_t e = 0; e < na; ++e) Ar[e] = ws->A[e].re, Ai[e] = ws->A[e].im;
@@ -553,21 +511,31 @@ ACEUQ_HOT static void member_adjoints(const ace_evaluator *ev, const ace_member_
     const size_t Mf = mb->Mf;
     float *Wr = ws->mWf, *Wi = ws->mWf + na * Mf;
     for (size_t c0 = 0; c0 < Mf; c0 += chunk * FLOAT_LANES) {
-      const size_t left = (Mf - c0) / FLOAT_LANES;
       const int own = mb->own && c0 == 0;
+      if (wide) {
 #define SUMS_SINGLE_(nv) member_target_sums_single(m, d, ws->mupdf, Mf, c0, nv, own, Wr, Wi, ws->mWr, ws->mWi)
-      BY_CHUNK_(left, chunk, SUMS_SINGLE_)
+        BY_CHUNK_((Mf - c0) / FLOAT_LANES, chunk, CHUNK_VECTORS, SUMS_SINGLE_)
 #undef SUMS_SINGLE_
+      } else { /* the same members as 8-float vectors */
+#define SUMS_SINGLE_(nv) member_target_sums_single_narrow(m, d, ws->mupdf, Mf, c0, nv, own, Wr, Wi, ws->mWr, ws->mWi)
+        BY_CHUNK_((Mf - c0) / 8, 2 * chunk, 2 * CHUNK_VECTORS_NARROW, SUMS_SINGLE_)
+#undef SUMS_SINGLE_
+      }
     }
     return;
   }
   member_update_values(m, Ar, Ai, d);
   const size_t Mp = mb->Mp;
   for (size_t c0 = 0; c0 < Mp; c0 += chunk * LANES) {
-    const size_t left = (Mp - c0) / LANES;
+    if (wide) {
 #define SUMS_(nv) member_target_sums(m, d, Mp, c0, nv, ws->mWr, ws->mWi)
-    BY_CHUNK_(left, chunk, SUMS_)
+      BY_CHUNK_((Mp - c0) / LANES, chunk, CHUNK_VECTORS, SUMS_)
 #undef SUMS_
+    } else { /* the same members as 4-double vectors */
+#define SUMS_(nv) member_target_sums_narrow(m, d, Mp, c0, nv, ws->mWr, ws->mWi)
+      BY_CHUNK_((Mp - c0) / 4, 2 * chunk, 2 * CHUNK_VECTORS_NARROW, SUMS_)
+#undef SUMS_
+    }
   }
 }
 
