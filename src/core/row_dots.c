@@ -5,7 +5,8 @@
 #include "vec_internal.h"
 
 /* k is taken DOT_LANES at a time; blocks of up to DOT_BLOCK rows of P by DOT_BLOCK rows of D keep
- * their DOT_BLOCK^2 sums in registers (16 AVX-512 registers; 2 x 2 blocks on machines with 16) */
+ * their DOT_BLOCK^2 sums in registers (16 of the 32 AVX-512 registers: aceuq_spread_deviations calls
+ * this kernel only on AVX-512 CPUs; elsewhere it is correct but slower than the BLAS) */
 #define DOT_LANES 8
 #define DOT_BLOCK 4
 ACEUQ_DOUBLE_VECTOR(dot_vd, DOT_LANES)
@@ -67,11 +68,10 @@ static inline __attribute__((always_inline)) void dots_block_any(int ri, int rs,
 ACEUQ_HOT void row_dots(size_t n, size_t M, size_t K, const double *P, size_t ldp, const double *D, size_t ldd,
                         double *out)
 {
-  const size_t blk = cpu_wide_registers() ? DOT_BLOCK : 2;
-  for (size_t i = 0; i < n; i += blk) {
-    const int ri = (int)(n - i < blk ? n - i : blk);
-    for (size_t s = 0; s < M; s += blk) {
-      const int rs = (int)(M - s < blk ? M - s : blk);
+  for (size_t i = 0; i < n; i += DOT_BLOCK) {
+    const int ri = (int)(n - i < DOT_BLOCK ? n - i : DOT_BLOCK);
+    for (size_t s = 0; s < M; s += DOT_BLOCK) {
+      const int rs = (int)(M - s < DOT_BLOCK ? M - s : DOT_BLOCK);
       dots_block_any(ri, rs, K, P + i * ldp, ldp, D + s * ldd, ldd, out + i * M + s, M);
     }
   }
