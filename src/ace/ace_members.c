@@ -23,7 +23,8 @@ ACEUQ_FLOAT_VECTOR(upd_vf, UPD_LANES)
 ACEUQ_FLOAT_VECTOR(member_vf, FLOAT_LANES)
 /* member vectors whose adjoint sums member_adjoints keeps in registers in one pass over the
  * updates: 5 (10 AVX-512 registers re + im, members + own up to 40 in one pass: each coefficient
- * row is read once per atom), 2 on machines with 16 registers */
+ * row is read once per atom), 2 on machines with 16 registers (summed there as 4 vectors of 4
+ * doubles / 8 floats: the _narrow instance of ace_member_sums.h) */
 #define CHUNK_VECTORS 5
 #define CHUNK_VECTORS_NARROW 2
 /* CALL(nv) for the member vectors left from c0 (left of them, at most chunk <= MAXV per pass):
