@@ -253,6 +253,8 @@ aceuq_status ace_evaluator_create(ace_model *model, ace_evaluator **out, aceuq_e
   for (int p = 0; !st && p < npair; ++p) {
     st = contract_rank1(ev, p / ev->nel, p % ev->nel, err);
     if (!st) ace_bond_splines_release_full(&ev->splines[p]); /* only the energy table is read from here on */
+    if (!st && ace_bond_splines_sum_slots(&ev->splines[p]) > ev->sum_slots)
+      ev->sum_slots = ace_bond_splines_sum_slots(&ev->splines[p]);
   }
   if (st) {
     ace_evaluator_free(ev);
@@ -304,6 +306,7 @@ void ace_atom_workspace_free(ace_atom_workspace *ws)
   free(ws->A);
   free(ws->W);
   free(ws->A1);
+  free(ws->slot_sums);
   free(ws->rho);
   free(ws->dF);
   free(ws->dE_drho);
@@ -340,6 +343,7 @@ aceuq_status ace_atom_workspace_create(const ace_evaluator *ev, ace_atom_workspa
   ws->A = calloc(na, sizeof *ws->A);
   ws->W = calloc(na, sizeof *ws->W);
   ws->A1 = calloc(na1 ? na1 : 1, sizeof *ws->A1);
+  ws->slot_sums = calloc((size_t)ev->nel * ev->sum_slots + 1, sizeof *ws->slot_sums);
   ws->rho = calloc(nd, sizeof *ws->rho);
   ws->dF = calloc(nd, sizeof *ws->dF);
   ws->dE_drho = calloc(nd, sizeof *ws->dE_drho);
@@ -349,7 +353,7 @@ aceuq_status ace_atom_workspace_create(const ace_evaluator *ev, ace_atom_workspa
   ws->fblk = calloc((nrows + 2 * (size_t)ev->nradmax * ev->nylm) * FORCE_LANES, sizeof *ws->fblk);
   ws->zeros = calloc((size_t)ev->nradmax * (ev->lmax + 1) + (size_t)ev->nradbase, sizeof *ws->zeros);
   ws->fblk_f = calloc(nrows * 2 * FORCE_LANES, sizeof *ws->fblk_f);
-  if (!ws->A || !ws->W || !ws->A1 || !ws->rho || !ws->dF || !ws->dE_drho || !ws->rho1 || !ws->prefix || !ws->fblk ||
+  if (!ws->A || !ws->W || !ws->A1 || !ws->slot_sums || !ws->rho || !ws->dF || !ws->dE_drho || !ws->rho1 || !ws->prefix || !ws->fblk ||
       !ws->fblk_f || !ws->zeros) {
     ace_atom_workspace_free(ws);
     return aceuq_error_set(err, ACEUQ_ERR_NOMEM, "out of memory");
@@ -768,7 +772,7 @@ ACEUQ_HOT static void rank1_sums(const ace_evaluator *ev, ace_atom_workspace *ws
 /* Step 1 of an atom: the neighbours inside the pair cutoff (splines, Y_lm,
  * cached in ws, *nq of them) and the atomic base A (with A(l,-m) =
  * (-1)^m conj A(l,m)), and as much of the rank-1 basis as rank1 asks for
- * (A1 and nb_g, or also nb_dg); rho_core and, for zbl, the closest neighbour
+ * (A1, or also nb_g and nb_dg); rho_core and, for zbl, the closest neighbour
  * qmin ((size_t)-1 if none). */
 ACEUQ_HOT static aceuq_status atomic_base(const ace_evaluator *ev, ace_atom_workspace *ws, int mu_i, size_t n,
                                           const int *mu_j, const double *rij, rank1_cache rank1,
@@ -784,6 +788,7 @@ ACEUQ_HOT static aceuq_status atomic_base(const ace_evaluator *ev, ace_atom_work
   if (st) return st;
   memset(ws->A, 0, (size_t)nel * ev->nradmax * ev->nlm * sizeof *ws->A);
   memset(ws->A1, 0, (size_t)nel * nk * sizeof *ws->A1);
+  if (rank1 != RANK1_NONE) memset(ws->slot_sums, 0, (size_t)nel * ev->sum_slots * sizeof *ws->slot_sums);
   for (int p = 0; p < nd; ++p) ws->rho1[p] = 0.0;
 
   const int zbl = model->inner_cutoff_type == ACE_INNER_CUTOFF_ZBL;
@@ -806,14 +811,14 @@ ACEUQ_HOT static aceuq_status atomic_base(const ace_evaluator *ev, ace_atom_work
       if (r != r) return aceuq_error_set(err, ACEUQ_ERR_VALUE, "neighbour %zu: distance is not a number", j);
       continue;
     }
-    double *g = &ws->nb_g[q * nk], *dg = &ws->nb_dg[q * nk];
     double *R = &ws->nb_R[q * nrl], *dR = &ws->nb_dR[q * nrl], c;
     const ace_bond *b = &model->bonds[pair];
     double *G = &ws->nb_G[q * ev->ndensmax];
-    /* with rank1, the rank-1 basis itself from the same row: projections (and their gradients) */
+    /* with rank1, the rank-1 basis itself from the same row: its sum over the neighbours (slot sums,
+     * for A1), and for gradients every neighbour's derivatives */
     st = ace_bond_splines_eval_energy(&ev->splines[pair], r, R, dR, G, &ws->nb_dG[q * ev->ndensmax], &c,
-                                      &ws->nb_dc[q], rank1 != RANK1_NONE ? g : NULL,
-                                      rank1 == RANK1_GRADIENTS ? dg : NULL, err);
+                                      &ws->nb_dc[q], rank1 != RANK1_NONE ? &ws->slot_sums[(size_t)mj * ev->sum_slots] : NULL,
+                                      rank1 == RANK1_GRADIENTS ? &ws->nb_dg[q * nk] : NULL, err);
     for (int p = 0; !st && p < nd; ++p) ws->rho1[p] += G[p];
     if (st) return aceuq_error_prefix(err, "neighbour at distance %.6g of a %s atom", r, model->elements[mu_i]);
     double *rh = &ws->nb_rhat[3 * q];
@@ -833,7 +838,9 @@ ACEUQ_HOT static aceuq_status atomic_base(const ace_evaluator *ev, ace_atom_work
     ws->nb_r[q] = r;
     ++q;
   }
-  if (rank1 != RANK1_NONE) rank1_sums(ev, ws, mu_i, q);
+  for (int mj = 0; rank1 != RANK1_NONE && mj < nel; ++mj)
+    ace_bond_splines_basis_sums(&ev->splines[mu_i * nel + mj], &ws->slot_sums[(size_t)mj * ev->sum_slots],
+                                &ws->A1[(size_t)mj * nk]);
   /* Y_lm of all neighbours at once, then A[mu_j][n][l][m] += R_nl Y_lm */
   ace_ylm_eval_many(ev->ylm, q, ws->nb_rhat, ws->nb_Y, ws->nb_dY);
   for (int mj = 0; mj < nel; ++mj) density_block_sums(ev, ws, mu_i, mj, q);

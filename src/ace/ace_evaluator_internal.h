@@ -47,13 +47,15 @@ struct ace_evaluator {
   ace_bbasis *bbasis;
   int nel, lmax, nradmax, nradbase, nlm, nylm, ndensmax;
   ace_bond_splines *splines; /* [nel*nel] */
+  int sum_slots;             /* most slot sums of a bond (ace_bond_splines_sum_slots) */
   double *cut;               /* [nel*nel] */
   species_eval *sp;          /* [nel] */
   ace_ylm_table *ylm;        /* recursion coefficients up to lmax */
 };
 
 /* The rank-1 basis of the cached atom: not evaluated (the energy table's contracted G only),
- * g_k and A1 (projections), or also dg_k/dr (projection and member gradients). */
+ * A1 (projections), or also dg_k/dr of every neighbour, nb_dg (projection and member gradients).
+ * The neighbours' g_k themselves (nb_g) only after ace_rank1_cache_fill. */
 typedef enum rank1_cache { RANK1_NONE = 0, RANK1_VALUES = 1, RANK1_GRADIENTS = 2 } rank1_cache;
 
 struct ace_atom_workspace {
@@ -66,6 +68,8 @@ struct ace_atom_workspace {
   ace_complex *nb_Y, *nb_dY;
   ace_complex *A, *W;
   double *A1;                /* rank-1 basis sum_j g_k (only with projections / gradients) */
+  double *slot_sums;         /* [nel][sum_slots]: spline slots summed over the neighbours of each species,
+                              * from which A1 comes when only values are asked for (RANK1_VALUES) */
   double *rho, *dF, *dE_drho;
   double *rho1;              /* [ndensmax]: rank-1 part of rho from the energy table */
   ace_complex *prefix;       /* [ACE_MAX_RANK + 1] */
@@ -99,7 +103,7 @@ struct ace_atom_workspace {
 
 /* Make the cached atom's A1 and nb_g, nb_dg available (after an energy-only
  * evaluation they are not: the energy table carries the rank-1 functions
- * contracted into densities; after one with projections and forces nb_dg is not). */
+ * contracted into densities; after one with projections only A1 is). */
 aceuq_status ace_rank1_cache_fill(const ace_evaluator *ev, ace_atom_workspace *ws, aceuq_error *err);
 
 /* Buffers gD, gG (kmax values per row) and gq for n neighbours. */

@@ -247,7 +247,7 @@ static inline __attribute__((always_inline)) void hermite_range(const double *ro
 {
   const double w2 = w * w, w3 = w2 * w, tw = 2.0 * w, tw2 = 3.0 * w2;
   const double *c0 = row + first, *c1 = c0 + nf, *c2 = c1 + nf, *c3 = c2 + nf;
-  for (int f = 0; f < count; ++f) v[f] = c0[f] + c1[f] * w + c2[f] * w2 + c3[f] * w3;
+  for (int f = 0; v && f < count; ++f) v[f] = c0[f] + c1[f] * w + c2[f] * w2 + c3[f] * w3;
   if (d)
     for (int f = 0; f < count; ++f) d[f] = (c1[f] + c2[f] * tw + c3[f] * tw2) * s;
 }
@@ -403,7 +403,7 @@ void ace_bond_splines_release_full(ace_bond_splines *sp)
   sp->coef = NULL;
 }
 
-/* g and (unless dg is NULL) dg [nradbase] from the basis block of an energy-table row at w; all 0
+/* g and dg [nradbase] (either NULL: skipped) from the basis block of an energy-table row at w; all 0
  * beyond the last knot (row NULL).  Unshared layout only. */
 static inline __attribute__((always_inline)) void basis_block_eval(const ace_bond_splines *sp, const double *row,
                                                                    double w, double *g, double *dg)
@@ -413,7 +413,7 @@ static inline __attribute__((always_inline)) void basis_block_eval(const ace_bon
     hermite_range(row + 4 * (size_t)sp->nefunc, K, 0, K, w, sp->scale, g, dg);
     return;
   }
-  for (int k = 0; k < K; ++k) g[k] = 0.0;
+  for (int k = 0; g && k < K; ++k) g[k] = 0.0;
   for (int k = 0; dg && k < K; ++k) dg[k] = 0.0;
 }
 
@@ -435,11 +435,12 @@ static inline __attribute__((always_inline)) void hermite_vec(const double *blk,
 /* Shared layout: every output from the slot umap[c] of its column.  With uslot (at most 8 energy
  * and 8 basis slots) the slots stay in two vectors (energy, basis) and 8 outputs come from one
  * pair of vector permutes; else the distinct columns go through U, dU [neu + nbu].  The basis
- * block only when g is asked for, its derivatives only when dg is. */
+ * block only when g, dg or sums is asked for, its derivatives only when dg is; with sums, the slot
+ * values are added to sums (ace_bond_splines_sum_slots). */
 static inline __attribute__((always_inline)) void shared_row_eval(const ace_bond_splines *sp, const double *row,
                                                                   double w, double *R, double *dR, double *G,
                                                                   double *dG, double *c, double *dc, double *g,
-                                                                  double *dg)
+                                                                  double *dg, double *sums)
 {
   const int NR = sp->nradmax * (sp->lmax + 1), nc = sp->ncontract, ne = sp->nefunc, K = sp->nradbase;
   const int neu = sp->neu, nbu = sp->nbu;
@@ -448,7 +449,11 @@ static inline __attribute__((always_inline)) void shared_row_eval(const ace_bond
   if (sp->uslot) {
     slot_vd e, de, b = {0}, db = {0};
     hermite_vec(row, neu, w, sp->scale, &e, &de);
-    if (g && nbu > 0) hermite_vec(row + 4 * (size_t)neu, nbu, w, sp->scale, &b, &db);
+    if ((g || dg || sums) && nbu > 0) hermite_vec(row + 4 * (size_t)neu, nbu, w, sp->scale, &b, &db);
+    if (sums) { /* lanes past neu / nbu add values that ace_bond_splines_basis_sums never reads */
+      slot_vd_store(sums, slot_vd_load(sums) + e);
+      slot_vd_store(sums + 8, slot_vd_load(sums + 8) + b);
+    }
     double t[8], dt[8];
     for (int o = 0; R && o < ne; o += 8) { /* energy outputs o: R_nl (o < NR), G_p, c */
       slot_vi ix;
@@ -467,18 +472,18 @@ static inline __attribute__((always_inline)) void shared_row_eval(const ace_bond
         *x = t[f - o], *dx = dt[f - o];
       }
     }
-    for (int o = 0; g && o < K; o += 8) { /* basis outputs g_k */
+    for (int o = 0; (g || dg) && o < K; o += 8) { /* basis outputs g_k, g_k' */
       slot_vi ix;
       memcpy(&ix, sp->uslot + ((ne + 7) & ~7) + o, sizeof ix); /* after the energy outputs' whole vectors */
       const slot_vd v = __builtin_shuffle(e, b, ix), dv = __builtin_shuffle(de, db, ix);
       if (o + 8 <= K) {
-        slot_vd_store(g + o, v);
+        if (g) slot_vd_store(g + o, v);
         if (dg) slot_vd_store(dg + o, dv);
         continue;
       }
       slot_vd_store(t, v);
       slot_vd_store(dt, dv);
-      for (int k = o; k < K; ++k) g[k] = t[k - o];
+      for (int k = o; g && k < K; ++k) g[k] = t[k - o];
       for (int k = o; dg && k < K; ++k) dg[k] = dt[k - o];
     }
     return;
@@ -486,7 +491,9 @@ static inline __attribute__((always_inline)) void shared_row_eval(const ace_bond
 #endif
   double U[ACE_SPLINE_SHARED_MAX], dU[ACE_SPLINE_SHARED_MAX];
   hermite_range(row, neu, 0, neu, w, sp->scale, U, dU);
-  if (g && nbu > 0) hermite_range(row + 4 * (size_t)neu, nbu, 0, nbu, w, sp->scale, U + neu, dg ? dU + neu : NULL);
+  if ((g || dg || sums) && nbu > 0)
+    hermite_range(row + 4 * (size_t)neu, nbu, 0, nbu, w, sp->scale, U + neu, dg ? dU + neu : NULL);
+  for (int u = 0; sums && u < neu + nbu; ++u) sums[u] += U[u];
   if (R) {
     for (int f = 0; f < NR; ++f) R[f] = U[um[f]], dR[f] = dU[um[f]];
     for (int p = 0; p < nc; ++p) G[p] = U[um[NR + p]], dG[p] = dU[um[NR + p]];
@@ -499,7 +506,7 @@ static inline __attribute__((always_inline)) void shared_row_eval(const ace_bond
 }
 
 ACEUQ_HOT aceuq_status ace_bond_splines_eval_energy(const ace_bond_splines *sp, double r, double *R, double *dR,
-                                                    double *G, double *dG, double *c, double *dc, double *g,
+                                                    double *G, double *dG, double *c, double *dc, double *sums,
                                                     double *dg, aceuq_error *err)
 {
   const int NR = sp->nradmax * (sp->lmax + 1), nc = sp->ncontract, ne = sp->nefunc;
@@ -507,22 +514,35 @@ ACEUQ_HOT aceuq_status ace_bond_splines_eval_energy(const ace_bond_splines *sp, 
   double w = 0.0;
   const aceuq_status st = spline_locate(sp, r, sp->ecoef, sp->estride, &row, &w, err);
   if (st) return st;
-  if (!row) {
+  if (!row) { /* beyond the last knot: all 0, nothing to add */
     for (int f = 0; f < NR; ++f) R[f] = dR[f] = 0.0;
     for (int p = 0; p < nc; ++p) G[p] = dG[p] = 0.0;
     *c = *dc = 0.0;
-    if (g) basis_block_eval(sp, NULL, w, g, dg);
+    if (dg) basis_block_eval(sp, NULL, w, NULL, dg);
     return ACEUQ_OK;
   }
   if (sp->shared) {
-    shared_row_eval(sp, row, w, R, dR, G, dG, c, dc, g, dg);
+    shared_row_eval(sp, row, w, R, dR, G, dG, c, dc, NULL, dg, sums);
     return ACEUQ_OK;
   }
-  if (g) basis_block_eval(sp, row, w, g, dg);
+  if (dg) basis_block_eval(sp, row, w, NULL, dg);
+  if (sums) { /* unshared: the basis block is slots ne .. ne + nradbase - 1 */
+    const int K = sp->nradbase;
+    const double w2 = w * w, w3 = w2 * w, *b = row + 4 * (size_t)ne;
+    for (int k = 0; k < K; ++k) sums[ne + k] += b[k] + b[K + k] * w + b[2 * K + k] * w2 + b[3 * K + k] * w3;
+  }
   hermite_range(row, ne, 0, NR, w, s, R, dR);
   hermite_range(row, ne, NR, nc, w, s, G, dG);
   hermite_range(row, ne, ne - 1, 1, w, s, c, dc);
   return ACEUQ_OK;
+}
+
+int ace_bond_splines_sum_slots(const ace_bond_splines *sp) { return sp->uslot ? 16 : sp->neu + sp->nbu; }
+
+void ace_bond_splines_basis_sums(const ace_bond_splines *sp, const double *sums, double *g)
+{
+  const int ne = sp->nefunc;
+  for (int k = 0; k < sp->nradbase; ++k) g[k] = sums[sp->uslot ? sp->uslot[((ne + 7) & ~7) + k] : sp->umap[ne + k]];
 }
 
 ACEUQ_HOT aceuq_status ace_bond_splines_eval_basis(const ace_bond_splines *sp, double r, double *g, double *dg,
@@ -533,7 +553,7 @@ ACEUQ_HOT aceuq_status ace_bond_splines_eval_basis(const ace_bond_splines *sp, d
   const aceuq_status st = spline_locate(sp, r, sp->ecoef, sp->estride, &row, &w, err);
   if (st) return st;
   if (row && sp->shared)
-    shared_row_eval(sp, row, w, NULL, NULL, NULL, NULL, NULL, NULL, g, dg);
+    shared_row_eval(sp, row, w, NULL, NULL, NULL, NULL, NULL, NULL, g, dg, NULL);
   else
     basis_block_eval(sp, row, w, g, dg);
   return ACEUQ_OK;

@@ -27,6 +27,7 @@ static const double pi = 3.14159265358979323846;
 #define NRMAX 3
 #define LMAXB 3
 #define NFMAX (NRMAX * (LMAXB + 1))
+#define SLOTMAX 64 /* slot sums of the test bonds' energy tables (ace_bond_splines_sum_slots) */
 
 static ace_bond make_bond(ace_radbase_type type, int K, double lambda, double rc, double dc)
 {
@@ -336,20 +337,32 @@ int main(void)
       CHECK(sp.shared && sp.neu == NR + 2 + 1 && sp.nbu == 7 && sp.umap[NR + 2 + 1 + 1] == NR + 1);
       CHECK(sp.estride == ((4 * (size_t)(NR + 2 + 1 + 7) + 7) & ~(size_t)7));
       CHECK(((uintptr_t)sp.ecoef & 63) == 0);
+      /* the energy path's basis as slot sums: one call's sums give g, many calls' the sum of their
+       * g in the same order (gsum), bit for bit */
+      const int nslot = ace_bond_splines_sum_slots(&sp);
+      CHECK(nslot == sp.neu + sp.nbu && nslot <= SLOTMAX);
       int same = 1;
+      double acc[SLOTMAX] = {0}, gsum[8] = {0}, gacc[8];
       for (int n = 3; n < sp.nlut + 40; n += 11) {
         const double r = h * (n + 0.37);
         double gb[8], dgb[8], gv[8], Rb[NFMAX], dRb[NFMAX], G[2], dG[2], cb, dcb, ge[8], dge[8], gev[8];
+        double se[SLOTMAX] = {0}, sv[SLOTMAX] = {0};
         CHECK(ace_bond_splines_eval(&sp, r, g, dg, R, dR, &c, &dc_, &err) == ACEUQ_OK);
         CHECK(ace_bond_splines_eval_basis(&sp, r, gb, dgb, &err) == ACEUQ_OK);
         CHECK(ace_bond_splines_eval_basis(&sp, r, gv, NULL, &err) == ACEUQ_OK);
-        CHECK(ace_bond_splines_eval_energy(&sp, r, Rb, dRb, G, dG, &cb, &dcb, ge, dge, &err) == ACEUQ_OK);
-        CHECK(ace_bond_splines_eval_energy(&sp, r, Rb, dRb, G, dG, &cb, &dcb, gev, NULL, &err) == ACEUQ_OK);
+        CHECK(ace_bond_splines_eval_energy(&sp, r, Rb, dRb, G, dG, &cb, &dcb, se, dge, &err) == ACEUQ_OK);
+        CHECK(ace_bond_splines_eval_energy(&sp, r, Rb, dRb, G, dG, &cb, &dcb, sv, NULL, &err) == ACEUQ_OK);
+        CHECK(ace_bond_splines_eval_energy(&sp, r, Rb, dRb, G, dG, &cb, &dcb, acc, NULL, &err) == ACEUQ_OK);
+        ace_bond_splines_basis_sums(&sp, se, ge);
+        ace_bond_splines_basis_sums(&sp, sv, gev);
         for (int k = 0; k < 8; ++k) same &= gb[k] == g[k] && dgb[k] == dg[k] && gv[k] == g[k];
         for (int k = 0; k < 8; ++k) same &= ge[k] == g[k] && dge[k] == dg[k] && gev[k] == g[k];
+        for (int k = 0; k < 8; ++k) gsum[k] += g[k];
         for (int f = 0; f < NR; ++f) same &= Rb[f] == R[f] && dRb[f] == dR[f];
         same &= cb == c && dcb == dc_ && fabs(G[1] - g[1]) <= 1e-15 * (1 + fabs(g[1]));
       }
+      ace_bond_splines_basis_sums(&sp, acc, gacc);
+      for (int k = 0; k < 8; ++k) same &= gacc[k] == gsum[k] && gsum[k] != 0;
       CHECK(same);
       aceuq_error_clear(&err);
       CHECK(ace_bond_splines_eval_basis(&sp, 0.5 * h, g, dg, &err) == ACEUQ_ERR_VALUE);
@@ -446,14 +459,22 @@ int main(void)
     CHECK(sp.shared && sp.neu == NRMAX + 2 && sp.nbu == 8 - NRMAX);
     CHECK(sp.estride == ((4 * (size_t)(NRMAX + 2 + 8 - NRMAX) + 7) & ~(size_t)7));
     const double h = 1.0 / sp.scale;
+    /* 16 slots (two 8-lane vectors) where the CPU has wide registers, else the distinct columns */
+    const int nslot = ace_bond_splines_sum_slots(&sp);
+    CHECK(nslot == (sp.uslot ? 16 : sp.neu + sp.nbu) && nslot <= SLOTMAX);
     int same = 1, nonzero = 0;
+    double acc[SLOTMAX] = {0}, gsum[8] = {0}, gacc[8];
     for (int n = 1; n < sp.nlut + 40; n += 5) {
       const double r = h * (n + 0.61);
       double g[8], dg[8], R[NFMAX], dR[NFMAX], c, dc_, ge[8], dge[8], gv[8], gb[8], dgb[8], gbv[8];
-      double Re[NFMAX], dRe[NFMAX], Rv[NFMAX], dRv[NFMAX], G, dG, ce, dce;
+      double Re[NFMAX], dRe[NFMAX], Rv[NFMAX], dRv[NFMAX], G, dG, ce, dce, se[SLOTMAX] = {0}, sv[SLOTMAX] = {0};
       CHECK(ace_bond_splines_eval(&sp, r, g, dg, R, dR, &c, &dc_, &err) == ACEUQ_OK);
-      CHECK(ace_bond_splines_eval_energy(&sp, r, Re, dRe, &G, &dG, &ce, &dce, ge, dge, &err) == ACEUQ_OK);
-      CHECK(ace_bond_splines_eval_energy(&sp, r, Rv, dRv, &G, &dG, &ce, &dce, gv, NULL, &err) == ACEUQ_OK);
+      CHECK(ace_bond_splines_eval_energy(&sp, r, Re, dRe, &G, &dG, &ce, &dce, se, dge, &err) == ACEUQ_OK);
+      CHECK(ace_bond_splines_eval_energy(&sp, r, Rv, dRv, &G, &dG, &ce, &dce, sv, NULL, &err) == ACEUQ_OK);
+      CHECK(ace_bond_splines_eval_energy(&sp, r, Rv, dRv, &G, &dG, &ce, &dce, acc, NULL, &err) == ACEUQ_OK);
+      ace_bond_splines_basis_sums(&sp, se, ge);
+      ace_bond_splines_basis_sums(&sp, sv, gv);
+      for (int k = 0; k < 8; ++k) gsum[k] += g[k];
       CHECK(ace_bond_splines_eval_basis(&sp, r, gb, dgb, &err) == ACEUQ_OK);
       CHECK(ace_bond_splines_eval_basis(&sp, r, gbv, NULL, &err) == ACEUQ_OK);
       double Gf = 0, dGf = 0;
@@ -467,6 +488,8 @@ int main(void)
       same &= ce == c && dce == dc_ && fabs(G - Gf) <= 1e-14 * (1 + fabs(Gf)) &&
               fabs(dG - dGf) <= 1e-12 * (1 + fabs(dGf));
     }
+    ace_bond_splines_basis_sums(&sp, acc, gacc);
+    for (int k = 0; k < 8; ++k) same &= gacc[k] == gsum[k];
     CHECK(same && nonzero);
     ace_bond_splines_free(&sp);
     free(b.crad);
