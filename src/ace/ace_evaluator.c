@@ -353,8 +353,8 @@ aceuq_status ace_atom_workspace_create(const ace_evaluator *ev, ace_atom_workspa
   ws->fblk = calloc((nrows + 2 * (size_t)ev->nradmax * ev->nylm) * FORCE_LANES, sizeof *ws->fblk);
   ws->zeros = calloc((size_t)ev->nradmax * (ev->lmax + 1) + (size_t)ev->nradbase, sizeof *ws->zeros);
   ws->fblk_f = calloc(nrows * 2 * FORCE_LANES, sizeof *ws->fblk_f);
-  if (!ws->A || !ws->W || !ws->A1 || !ws->slot_sums || !ws->rho || !ws->dF || !ws->dE_drho || !ws->rho1 || !ws->prefix || !ws->fblk ||
-      !ws->fblk_f || !ws->zeros) {
+  if (!ws->A || !ws->W || !ws->A1 || !ws->slot_sums || !ws->rho || !ws->dF || !ws->dE_drho || !ws->rho1 ||
+      !ws->prefix || !ws->fblk || !ws->fblk_f || !ws->zeros) {
     ace_atom_workspace_free(ws);
     return aceuq_error_set(err, ACEUQ_ERR_NOMEM, "out of memory");
   }
@@ -816,9 +816,9 @@ ACEUQ_HOT static aceuq_status atomic_base(const ace_evaluator *ev, ace_atom_work
     double *G = &ws->nb_G[q * ev->ndensmax];
     /* with rank1, the rank-1 basis itself from the same row: its sum over the neighbours (slot sums,
      * for A1), and for gradients every neighbour's derivatives */
+    double *sums = rank1 != RANK1_NONE ? &ws->slot_sums[(size_t)mj * ev->sum_slots] : NULL;
     st = ace_bond_splines_eval_energy(&ev->splines[pair], r, R, dR, G, &ws->nb_dG[q * ev->ndensmax], &c,
-                                      &ws->nb_dc[q], rank1 != RANK1_NONE ? &ws->slot_sums[(size_t)mj * ev->sum_slots] : NULL,
-                                      rank1 == RANK1_GRADIENTS ? &ws->nb_dg[q * nk] : NULL, err);
+                                      &ws->nb_dc[q], sums, rank1 == RANK1_GRADIENTS ? &ws->nb_dg[q * nk] : NULL, err);
     for (int p = 0; !st && p < nd; ++p) ws->rho1[p] += G[p];
     if (st) return aceuq_error_prefix(err, "neighbour at distance %.6g of a %s atom", r, model->elements[mu_i]);
     double *rh = &ws->nb_rhat[3 * q];

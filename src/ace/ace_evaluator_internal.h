@@ -69,7 +69,7 @@ struct ace_atom_workspace {
   ace_complex *A, *W;
   double *A1;                /* rank-1 basis sum_j g_k (only with projections / gradients) */
   double *slot_sums;         /* [nel][sum_slots]: spline slots summed over the neighbours of each species,
-                              * from which A1 comes when only values are asked for (RANK1_VALUES) */
+                              * from which atomic_base reads A1 (ace_bond_splines_basis_sums) */
   double *rho, *dF, *dE_drho;
   double *rho1;              /* [ndensmax]: rank-1 part of rho from the energy table */
   ace_complex *prefix;       /* [ACE_MAX_RANK + 1] */

@@ -239,17 +239,25 @@ aceuq_status ace_bond_splines_build(ace_bond_splines *sp, const ace_bond *bond, 
   return ACEUQ_OK;
 }
 
-/* Hermite cubic of functions [first, first + count) of one table row, values v and (unless d is
- * NULL) derivatives d; always inlined, so that it is compiled (vectorised) with each ACEUQ_HOT
- * clone of its callers */
-static inline __attribute__((always_inline)) void hermite_range(const double *row, int nf, int first, int count,
-                                                                double w, double s, double *v, double *d)
+/* Hermite cubic of functions [first, first + count) of one table row, values (unless v is NULL)
+ * stored into v or, with add, added to it, and (unless d is NULL) derivatives d; always inlined,
+ * so that it is compiled (vectorised) with each ACEUQ_HOT clone of its callers */
+static inline __attribute__((always_inline)) void hermite_eval(const double *row, int nf, int first, int count,
+                                                               double w, double s, double *v, int add, double *d)
 {
   const double w2 = w * w, w3 = w2 * w, tw = 2.0 * w, tw2 = 3.0 * w2;
   const double *c0 = row + first, *c1 = c0 + nf, *c2 = c1 + nf, *c3 = c2 + nf;
-  for (int f = 0; v && f < count; ++f) v[f] = c0[f] + c1[f] * w + c2[f] * w2 + c3[f] * w3;
+  for (int f = 0; v && f < count; ++f) {
+    const double x = c0[f] + c1[f] * w + c2[f] * w2 + c3[f] * w3;
+    v[f] = add ? v[f] + x : x;
+  }
   if (d)
     for (int f = 0; f < count; ++f) d[f] = (c1[f] + c2[f] * tw + c3[f] * tw2) * s;
+}
+static inline __attribute__((always_inline)) void hermite_range(const double *row, int nf, int first, int count,
+                                                                double w, double s, double *v, double *d)
+{
+  hermite_eval(row, nf, first, count, w, s, v, 0, d);
 }
 
 /* The knot interval of r in a table with rows of `stride` doubles: *row and *w, or *row = NULL
@@ -525,12 +533,9 @@ ACEUQ_HOT aceuq_status ace_bond_splines_eval_energy(const ace_bond_splines *sp, 
     shared_row_eval(sp, row, w, R, dR, G, dG, c, dc, NULL, dg, sums);
     return ACEUQ_OK;
   }
-  if (dg) basis_block_eval(sp, row, w, NULL, dg);
-  if (sums) { /* unshared: the basis block is slots ne .. ne + nradbase - 1 */
-    const int K = sp->nradbase;
-    const double w2 = w * w, w3 = w2 * w, *b = row + 4 * (size_t)ne;
-    for (int k = 0; k < K; ++k) sums[ne + k] += b[k] + b[K + k] * w + b[2 * K + k] * w2 + b[3 * K + k] * w3;
-  }
+  /* unshared: the basis block is slots ne .. ne + nradbase - 1 */
+  const int K = sp->nradbase;
+  if (sums || dg) hermite_eval(row + 4 * (size_t)ne, K, 0, K, w, s, sums ? sums + ne : NULL, 1, dg);
   hermite_range(row, ne, 0, NR, w, s, R, dR);
   hermite_range(row, ne, NR, nc, w, s, G, dG);
   hermite_range(row, ne, ne - 1, 1, w, s, c, dc);
