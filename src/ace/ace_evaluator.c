@@ -294,7 +294,6 @@ void ace_atom_workspace_free(ace_atom_workspace *ws)
   free(ws->nb_r);
   free(ws->nb_rhat);
   free(ws->nb_dc);
-  free(ws->nb_g);
   free(ws->nb_dg);
   free(ws->nb_R);
   free(ws->nb_dR);
@@ -381,7 +380,6 @@ static aceuq_status workspace_reserve(const ace_evaluator *ev, ace_atom_workspac
   GROW(ws->nb_r, cap);
   GROW(ws->nb_rhat, 3 * cap);
   GROW(ws->nb_dc, cap);
-  GROW(ws->nb_g, cap * nk + 2 * FORCE_LANES); /* padding: rank1_sums reads whole vectors */
   GROW(ws->nb_dg, cap * nk);
   GROW(ws->nb_R, cap * nrl);
   GROW(ws->nb_dR, cap * nrl);
@@ -739,40 +737,10 @@ ACEUQ_HOT static void density_block_sums(const ace_evaluator *ev, ace_atom_works
       }
 }
 
-/* A1[mu][k] = sum_q g_k(r_q) over the cached neighbours q of species mu, k < the bond's nradbase:
- * per species, 8 k at a time in a register, the neighbours in their order (the same additions, in
- * the same order, as one neighbour at a time into A1).  Lanes past nradbase read the next row (nb_g
- * has 16 doubles of padding) and are never stored. */
-ACEUQ_HOT static void rank1_sums(const ace_evaluator *ev, ace_atom_workspace *ws, int mu_i, size_t nq)
-{
-  const int nk = ev->nradbase, nel = ev->nel;
-  const double *g = ws->nb_g;
-  const int *mu = ws->nb_mu;
-  for (int mj = 0; mj < nel; ++mj) {
-    const int K = ev->model->bonds[mu_i * nel + mj].nradbase;
-    for (int k0 = 0; k0 < K; k0 += 2 * FORCE_LANES) { /* two chunks per pass: two add chains */
-      force_vd acc[2] = {{0}, {0}};
-      for (size_t q = 0; q < nq; ++q)
-        if (mu[q] == mj) {
-          acc[0] += force_vd_load(g + q * nk + k0);
-          acc[1] += force_vd_load(g + q * nk + k0 + FORCE_LANES);
-        }
-      for (int h = 0; h < 2; ++h) {
-        const int k = k0 + h * FORCE_LANES;
-        double *a = ws->A1 + (size_t)mj * nk + k;
-        if (K - k >= FORCE_LANES)
-          force_vd_store(a, acc[h]);
-        else
-          for (int l = 0; l < K - k; ++l) a[l] = acc[h][l];
-      }
-    }
-  }
-}
-
 /* Step 1 of an atom: the neighbours inside the pair cutoff (splines, Y_lm,
  * cached in ws, *nq of them) and the atomic base A (with A(l,-m) =
  * (-1)^m conj A(l,m)), and as much of the rank-1 basis as rank1 asks for
- * (A1, or also nb_g and nb_dg); rho_core and, for zbl, the closest neighbour
+ * (A1, or also nb_dg); rho_core and, for zbl, the closest neighbour
  * qmin ((size_t)-1 if none). */
 ACEUQ_HOT static aceuq_status atomic_base(const ace_evaluator *ev, ace_atom_workspace *ws, int mu_i, size_t n,
                                           const int *mu_j, const double *rij, rank1_cache rank1,
@@ -787,7 +755,6 @@ ACEUQ_HOT static aceuq_status atomic_base(const ace_evaluator *ev, ace_atom_work
   aceuq_status st = workspace_reserve(ev, ws, n, err);
   if (st) return st;
   memset(ws->A, 0, (size_t)nel * ev->nradmax * ev->nlm * sizeof *ws->A);
-  memset(ws->A1, 0, (size_t)nel * nk * sizeof *ws->A1);
   if (rank1 != RANK1_NONE) memset(ws->slot_sums, 0, (size_t)nel * ev->sum_slots * sizeof *ws->slot_sums);
   for (int p = 0; p < nd; ++p) ws->rho1[p] = 0.0;
 
@@ -838,6 +805,8 @@ ACEUQ_HOT static aceuq_status atomic_base(const ace_evaluator *ev, ace_atom_work
     ws->nb_r[q] = r;
     ++q;
   }
+  /* A1[mu][k] = sum_q g_k(r_q) over the neighbours of species mu (k < the bond's nradbase) */
+  if (rank1 != RANK1_NONE) memset(ws->A1, 0, (size_t)nel * nk * sizeof *ws->A1);
   for (int mj = 0; rank1 != RANK1_NONE && mj < nel; ++mj)
     ace_bond_splines_basis_sums(&ev->splines[mu_i * nel + mj], &ws->slot_sums[(size_t)mj * ev->sum_slots],
                                 &ws->A1[(size_t)mj * nk]);
@@ -966,15 +935,12 @@ ACEUQ_HOT void ace_weighted_gradients_mixed(const ace_evaluator *ev, ace_atom_wo
 aceuq_status ace_rank1_cache_fill(const ace_evaluator *ev, ace_atom_workspace *ws, aceuq_error *err)
 {
   if (ws->last_rank1 == RANK1_GRADIENTS || ws->last_mu < 0) return ACEUQ_OK;
-  const int nk = ev->nradbase, have_A1 = ws->last_rank1 == RANK1_VALUES;
-  if (!have_A1) memset(ws->A1, 0, (size_t)ev->nel * nk * sizeof *ws->A1);
+  const int nk = ev->nradbase;
   for (size_t q = 0; q < ws->last_nq; ++q) {
-    const int mj = ws->nb_mu[q], pair = ws->last_mu * ev->nel + mj;
-    aceuq_status st =
-        ace_bond_splines_eval_basis(&ev->splines[pair], ws->nb_r[q], &ws->nb_g[q * nk], &ws->nb_dg[q * nk], err);
+    const aceuq_status st = ace_bond_splines_eval_basis(&ev->splines[ws->last_mu * ev->nel + ws->nb_mu[q]],
+                                                        ws->nb_r[q], NULL, &ws->nb_dg[q * nk], err);
     if (st) return st;
   }
-  if (!have_A1) rank1_sums(ev, ws, ws->last_mu, ws->last_nq);
   ws->last_rank1 = RANK1_GRADIENTS;
   return ACEUQ_OK;
 }

@@ -54,8 +54,7 @@ struct ace_evaluator {
 };
 
 /* The rank-1 basis of the cached atom: not evaluated (the energy table's contracted G only),
- * A1 (projections), or also dg_k/dr of every neighbour, nb_dg (projection and member gradients).
- * The neighbours' g_k themselves (nb_g) only after ace_rank1_cache_fill. */
+ * A1 (projections), or also dg_k/dr of every neighbour, nb_dg (projection and member gradients). */
 typedef enum rank1_cache { RANK1_NONE = 0, RANK1_VALUES = 1, RANK1_GRADIENTS = 2 } rank1_cache;
 
 struct ace_atom_workspace {
@@ -63,7 +62,7 @@ struct ace_atom_workspace {
   size_t *nb_src;
   int *nb_mu;
   double *nb_r, *nb_rhat, *nb_dc;
-  double *nb_g, *nb_dg, *nb_R, *nb_dR;
+  double *nb_dg, *nb_R, *nb_dR;
   double *nb_G, *nb_dG;      /* [cap][ndensmax]: contracted rank-1 radial functions (energy table) */
   ace_complex *nb_Y, *nb_dY;
   ace_complex *A, *W;
@@ -88,7 +87,7 @@ struct ace_atom_workspace {
   /* the atom whose neighbour caches and A are held (set by every evaluation) */
   int last_mu;               /* species of the centre, -1 before the first atom */
   size_t last_n, last_nq;    /* neighbours given, neighbours inside the cutoff (cached) */
-  rank1_cache last_rank1;    /* what A1, nb_g, nb_dg hold of the atom (else only the energy table's G) */
+  rank1_cache last_rank1;    /* whether nb_dg holds the atom's g_k' (RANK1_GRADIENTS) */
   /* member gradients (ace_members.c), allocated on first use for mcap members: */
   size_t mcap;
   double *mWr, *mWi;         /* [nA][mcap]: adjoints of every member's energy on A (m >= 0 entries, folded);
@@ -101,9 +100,8 @@ struct ace_atom_workspace {
   size_t mfcap;              /* members per row of mWf */
 };
 
-/* Make the cached atom's A1 and nb_g, nb_dg available (after an energy-only
- * evaluation they are not: the energy table carries the rank-1 functions
- * contracted into densities; after one with projections only A1 is). */
+/* Make the cached atom's nb_dg available (after an evaluation without gradients it is not; A1 is
+ * read only by the evaluation itself, rho_and_projections). */
 aceuq_status ace_rank1_cache_fill(const ace_evaluator *ev, ace_atom_workspace *ws, aceuq_error *err);
 
 /* Buffers gD, gG (kmax values per row) and gq for n neighbours. */

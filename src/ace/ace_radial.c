@@ -411,18 +411,13 @@ void ace_bond_splines_release_full(ace_bond_splines *sp)
   sp->coef = NULL;
 }
 
-/* g and dg [nradbase] (either NULL: skipped) from the basis block of an energy-table row at w; all 0
- * beyond the last knot (row NULL).  Unshared layout only. */
-static inline __attribute__((always_inline)) void basis_block_eval(const ace_bond_splines *sp, const double *row,
-                                                                   double w, double *g, double *dg)
+/* Unshared layout: the basis block of an energy-table row at w (slots nefunc .. nefunc + nradbase - 1)
+ * added to sums and its derivatives into dg (either NULL: skipped) */
+static inline __attribute__((always_inline)) void unshared_basis_eval(const ace_bond_splines *sp, const double *row,
+                                                                      double w, double *sums, double *dg)
 {
-  const int K = sp->nradbase;
-  if (row) {
-    hermite_range(row + 4 * (size_t)sp->nefunc, K, 0, K, w, sp->scale, g, dg);
-    return;
-  }
-  for (int k = 0; g && k < K; ++k) g[k] = 0.0;
-  for (int k = 0; dg && k < K; ++k) dg[k] = 0.0;
+  const int K = sp->nradbase, ne = sp->nefunc;
+  if (sums || dg) hermite_eval(row + 4 * (size_t)ne, K, 0, K, w, sp->scale, sums ? sums + ne : NULL, 1, dg);
 }
 
 #if ACE_SPLINE_SLOT_SHUFFLE
@@ -442,13 +437,13 @@ static inline __attribute__((always_inline)) void hermite_vec(const double *blk,
 
 /* Shared layout: every output from the slot umap[c] of its column.  With uslot (at most 8 energy
  * and 8 basis slots) the slots stay in two vectors (energy, basis) and 8 outputs come from one
- * pair of vector permutes; else the distinct columns go through U, dU [neu + nbu].  The basis
- * block only when g, dg or sums is asked for, its derivatives only when dg is; with sums, the slot
- * values are added to sums (ace_bond_splines_sum_slots). */
+ * pair of vector permutes; else the distinct columns go through U, dU [neu + nbu].  Energy outputs
+ * unless R is NULL; the basis block only when sums or dg is asked for: the slot values added to sums
+ * (ace_bond_splines_sum_slots), the derivatives g_k' into dg. */
 static inline __attribute__((always_inline)) void shared_row_eval(const ace_bond_splines *sp, const double *row,
                                                                   double w, double *R, double *dR, double *G,
-                                                                  double *dG, double *c, double *dc, double *g,
-                                                                  double *dg, double *sums)
+                                                                  double *dG, double *c, double *dc, double *dg,
+                                                                  double *sums)
 {
   const int NR = sp->nradmax * (sp->lmax + 1), nc = sp->ncontract, ne = sp->nefunc, K = sp->nradbase;
   const int neu = sp->neu, nbu = sp->nbu;
@@ -457,7 +452,7 @@ static inline __attribute__((always_inline)) void shared_row_eval(const ace_bond
   if (sp->uslot) {
     slot_vd e, de, b = {0}, db = {0};
     hermite_vec(row, neu, w, sp->scale, &e, &de);
-    if ((g || dg || sums) && nbu > 0) hermite_vec(row + 4 * (size_t)neu, nbu, w, sp->scale, &b, &db);
+    if ((dg || sums) && nbu > 0) hermite_vec(row + 4 * (size_t)neu, nbu, w, sp->scale, &b, &db);
     if (sums) { /* lanes past neu / nbu add values that ace_bond_splines_basis_sums never reads */
       slot_vd_store(sums, slot_vd_load(sums) + e);
       slot_vd_store(sums + 8, slot_vd_load(sums + 8) + b);
@@ -480,26 +475,23 @@ static inline __attribute__((always_inline)) void shared_row_eval(const ace_bond
         *x = t[f - o], *dx = dt[f - o];
       }
     }
-    for (int o = 0; (g || dg) && o < K; o += 8) { /* basis outputs g_k, g_k' */
+    for (int o = 0; dg && o < K; o += 8) { /* basis derivatives g_k' */
       slot_vi ix;
       memcpy(&ix, sp->uslot + ((ne + 7) & ~7) + o, sizeof ix); /* after the energy outputs' whole vectors */
-      const slot_vd v = __builtin_shuffle(e, b, ix), dv = __builtin_shuffle(de, db, ix);
+      const slot_vd dv = __builtin_shuffle(de, db, ix);
       if (o + 8 <= K) {
-        if (g) slot_vd_store(g + o, v);
-        if (dg) slot_vd_store(dg + o, dv);
+        slot_vd_store(dg + o, dv);
         continue;
       }
-      slot_vd_store(t, v);
       slot_vd_store(dt, dv);
-      for (int k = o; g && k < K; ++k) g[k] = t[k - o];
-      for (int k = o; dg && k < K; ++k) dg[k] = dt[k - o];
+      for (int k = o; k < K; ++k) dg[k] = dt[k - o];
     }
     return;
   }
 #endif
   double U[ACE_SPLINE_SHARED_MAX], dU[ACE_SPLINE_SHARED_MAX];
   hermite_range(row, neu, 0, neu, w, sp->scale, U, dU);
-  if ((g || dg || sums) && nbu > 0)
+  if ((dg || sums) && nbu > 0)
     hermite_range(row + 4 * (size_t)neu, nbu, 0, nbu, w, sp->scale, U + neu, dg ? dU + neu : NULL);
   for (int u = 0; sums && u < neu + nbu; ++u) sums[u] += U[u];
   if (R) {
@@ -507,8 +499,6 @@ static inline __attribute__((always_inline)) void shared_row_eval(const ace_bond
     for (int p = 0; p < nc; ++p) G[p] = U[um[NR + p]], dG[p] = dU[um[NR + p]];
     *c = U[um[ne - 1]], *dc = dU[um[ne - 1]];
   }
-  if (g)
-    for (int k = 0; k < K; ++k) g[k] = U[um[ne + k]];
   if (dg)
     for (int k = 0; k < K; ++k) dg[k] = dU[um[ne + k]];
 }
@@ -526,16 +516,14 @@ ACEUQ_HOT aceuq_status ace_bond_splines_eval_energy(const ace_bond_splines *sp, 
     for (int f = 0; f < NR; ++f) R[f] = dR[f] = 0.0;
     for (int p = 0; p < nc; ++p) G[p] = dG[p] = 0.0;
     *c = *dc = 0.0;
-    if (dg) basis_block_eval(sp, NULL, w, NULL, dg);
+    for (int k = 0; dg && k < sp->nradbase; ++k) dg[k] = 0.0;
     return ACEUQ_OK;
   }
   if (sp->shared) {
-    shared_row_eval(sp, row, w, R, dR, G, dG, c, dc, NULL, dg, sums);
+    shared_row_eval(sp, row, w, R, dR, G, dG, c, dc, dg, sums);
     return ACEUQ_OK;
   }
-  /* unshared: the basis block is slots ne .. ne + nradbase - 1 */
-  const int K = sp->nradbase;
-  if (sums || dg) hermite_eval(row + 4 * (size_t)ne, K, 0, K, w, s, sums ? sums + ne : NULL, 1, dg);
+  unshared_basis_eval(sp, row, w, sums, dg);
   hermite_range(row, ne, 0, NR, w, s, R, dR);
   hermite_range(row, ne, NR, nc, w, s, G, dG);
   hermite_range(row, ne, ne - 1, 1, w, s, c, dc);
@@ -550,16 +538,18 @@ void ace_bond_splines_basis_sums(const ace_bond_splines *sp, const double *sums,
   for (int k = 0; k < sp->nradbase; ++k) g[k] = sums[sp->uslot ? sp->uslot[((ne + 7) & ~7) + k] : sp->umap[ne + k]];
 }
 
-ACEUQ_HOT aceuq_status ace_bond_splines_eval_basis(const ace_bond_splines *sp, double r, double *g, double *dg,
+ACEUQ_HOT aceuq_status ace_bond_splines_eval_basis(const ace_bond_splines *sp, double r, double *sums, double *dg,
                                                    aceuq_error *err)
 {
   const double *row = NULL;
   double w = 0.0;
   const aceuq_status st = spline_locate(sp, r, sp->ecoef, sp->estride, &row, &w, err);
   if (st) return st;
-  if (row && sp->shared)
-    shared_row_eval(sp, row, w, NULL, NULL, NULL, NULL, NULL, NULL, g, dg, NULL);
+  if (!row)
+    for (int k = 0; dg && k < sp->nradbase; ++k) dg[k] = 0.0;
+  else if (sp->shared)
+    shared_row_eval(sp, row, w, NULL, NULL, NULL, NULL, NULL, NULL, dg, sums);
   else
-    basis_block_eval(sp, row, w, g, dg);
+    unshared_basis_eval(sp, row, w, sums, dg);
   return ACEUQ_OK;
 }

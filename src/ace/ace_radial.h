@@ -120,8 +120,8 @@ static inline void ace_bond_splines_prefetch(const ace_bond_splines *sp, double 
 
 /* From the energy table: R, dR [nradmax*(lmax+1)], G, dG [ncontract], c, dc [1]; and from the basis
  * block of the same row, unless sums is NULL, the values of the row's slots added to sums
- * [ace_bond_splines_sum_slots(sp)], and unless dg is NULL, dg [nradbase] (ace_bond_splines_eval_basis's
- * derivatives).  Over the neighbours of one bond (sums starting at 0), ace_bond_splines_basis_sums then
+ * [ace_bond_splines_sum_slots(sp)], and unless dg is NULL, dg [nradbase] (the g_k' of ace_bond_splines_eval,
+ * bit for bit).  Over the neighbours of one bond (sums starting at 0), ace_bond_splines_basis_sums then
  * gives sum_j g_k(r_j): the slots hold the g_k values, only not permuted into place, so these are the
  * additions of summing each call's g, in the same order.  Same distance checks as ace_bond_splines_eval. */
 aceuq_status ace_bond_splines_eval_energy(const ace_bond_splines *sp, double r, double *R, double *dR, double *G,
@@ -131,9 +131,10 @@ aceuq_status ace_bond_splines_eval_energy(const ace_bond_splines *sp, double r, 
 int ace_bond_splines_sum_slots(const ace_bond_splines *sp);
 /* g [nradbase] from the slot sums: g[k] = sums[slot of g_k]. */
 void ace_bond_splines_basis_sums(const ace_bond_splines *sp, const double *sums, double *g);
-/* From the energy table's basis block: g [nradbase] and, unless dg is NULL, dg (the same
- * values as ace_bond_splines_eval's). */
-aceuq_status ace_bond_splines_eval_basis(const ace_bond_splines *sp, double r, double *g, double *dg,
+/* From the energy table's basis block only: as ace_bond_splines_eval_energy's sums and dg (either
+ * NULL: skipped); the g_k of one call are ace_bond_splines_basis_sums of sums that start at 0, the
+ * same values as ace_bond_splines_eval's, and so are the dg. */
+aceuq_status ace_bond_splines_eval_basis(const ace_bond_splines *sp, double r, double *sums, double *dg,
                                          aceuq_error *err);
 
 #endif
